@@ -1,0 +1,3 @@
+// Policy: turns a manifest, granted permissions and device limits into a LaunchPlan (issue 5).
+export type { LaunchPlan } from '@skiff/native';
+export const PART = 'confinement';

@@ -1,0 +1,77 @@
+/**
+ * The launch plan: everything `spawn` (and the standalone `skiff-launch`) needs to start one
+ * confined process. It is plain JSON-serialisable data, computed by `confinement/` (policy) and
+ * executed here (mechanism). skiff-launch reads the same shape from a file.
+ */
+
+export type Namespace = 'mount' | 'pid' | 'ipc' | 'uts' | 'cgroup' | 'net';
+
+export type MountFlag = 'ro' | 'nosuid' | 'nodev' | 'noexec' | 'rec';
+
+/**
+ * One row of the mount table, executed in order inside the new root (before pivot_root the
+ * child prefixes `target` with the new root's path; targets are never resolved through symlinks).
+ * - tmpfs:   mount a tmpfs at target (data e.g. 'size=64m,mode=0755')
+ * - bind:    bind-mount host `source` at target; target is created as a file or folder to match
+ *            the source; 'ro' remounts it read-only (with nosuid/nodev/noexec as listed)
+ * - proc:    mount a new proc at target (after the pid namespace exists)
+ * - mkdir:   create folder target (mode from data, octal, default '0755')
+ * - symlink: create a symlink at target pointing to `source`
+ */
+export interface MountRow {
+  kind: 'tmpfs' | 'bind' | 'proc' | 'mkdir' | 'symlink';
+  source: string;
+  target: string;
+  flags: MountFlag[];
+  data?: string;
+  /** Skip the row when the bind source does not exist on this host (for example /lib64). */
+  optional?: boolean;
+  /** Why this path is exposed: one line, shown by `skiff run --plan` and in errors. */
+  reason: string;
+}
+
+/** Limits applied by the parent to a fresh cgroup before the child is released. */
+export interface CgroupPlan {
+  /** 2: unified hierarchy with the controllers enabled; 1: per-controller hierarchies. */
+  version: 1 | 2;
+  /** Mount point of the hierarchy (v2) or of the controllers' parent folder (v1), e.g. /sys/fs/cgroup. */
+  root: string;
+  /** Relative path of the cgroup to create, e.g. 'skiff/hello.hello-4711'. Removed when the process is reaped. */
+  path: string;
+  memoryBytes?: number;
+  pidsMax?: number;
+  /** CPU bandwidth: quota microseconds per period microseconds. */
+  cpuQuotaUs?: number;
+  cpuPeriodUs?: number;
+}
+
+export interface SeccompPlan {
+  /** 'errno': deny what is not allowed with `errno`; 'log': allow but log (devmode). */
+  defaultAction: 'errno' | 'log';
+  errno: number;
+  /** Syscall names allowed; a name unknown to this architecture is skipped. */
+  allow: string[];
+  /** ioctl requests denied whatever else is allowed, compared on the low 32 bits (CVE-2019-7303). */
+  denyIoctls: number[];
+}
+
+export interface LaunchPlan {
+  /** argv[0] is the path of the program inside the new root. */
+  argv: string[];
+  env: string[];
+  cwd: string;
+  hostname: string;
+  namespaces: Namespace[];
+  mounts: MountRow[];
+  uid: number;
+  gid: number;
+  cgroup: CgroupPlan | null;
+  seccomp: SeccompPlan | null;
+}
+
+export interface ExitStatus {
+  /** Exit code, or null when killed by a signal. */
+  code: number | null;
+  /** Signal name (e.g. 'SIGKILL') or null. */
+  signal: string | null;
+}
