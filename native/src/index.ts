@@ -1,2 +1,2 @@
 export * from './plan';
-// mountBundle, unmount, spawn, wait and LaunchError land with the confinement issue (native part).
+export * from './api';

@@ -1,2 +1,3 @@
 // Shared helpers for end-to-end tests (a store on loopback, a device root in a temporary folder).
+export * from './store';
 export const PART = 'test';
