@@ -1,0 +1,118 @@
+// Loop mounts: LOOP_CTL_GET_FREE, LOOP_CONFIGURE (or the older SET_FD + SET_STATUS64), mount(2).
+#include "mount.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/loop.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+namespace skiff {
+namespace {
+
+// Another process may take the free device between GET_FREE and CONFIGURE; try again this many times.
+constexpr int kLoopAttempts = 32;
+// Block major number of loop devices, for creating a missing node (/dev without devtmpfs).
+constexpr unsigned kLoopMajor = 7;
+// Flags of every bundle mount: a bundle is immutable and must never carry setuid files or devices.
+constexpr unsigned long kBundleMountFlags = MS_RDONLY | MS_NOSUID | MS_NODEV;
+
+class Fd {
+ public:
+  explicit Fd(int fd = -1) : fd_(fd) {}
+  ~Fd() { reset(); }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  int get() const { return fd_; }
+  void reset(int fd = -1) {
+    if (fd_ >= 0) close(fd_);
+    fd_ = fd;
+  }
+
+ private:
+  int fd_;
+};
+
+int open_loop_device(int number, Fd* out) {
+  char path[32];
+  snprintf(path, sizeof path, "/dev/loop%d", number);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT) {
+    // Without devtmpfs the node may be missing although the kernel made the device.
+    if (mknod(path, S_IFBLK | 0600, makedev(kLoopMajor, number)) < 0 && errno != EEXIST) return -1;
+    fd = open(path, O_RDONLY | O_CLOEXEC);
+  }
+  if (fd < 0) return -1;
+  out->reset(fd);
+  return 0;
+}
+
+// Binds backing to loop via the old two-call interface (kernels before 5.8).
+int attach_legacy(int loop, int backing, const loop_info64& info) {
+  if (ioctl(loop, LOOP_SET_FD, backing) < 0) return -1;
+  if (ioctl(loop, LOOP_SET_STATUS64, &info) < 0) {
+    int saved = errno;
+    ioctl(loop, LOOP_CLR_FD, 0);
+    errno = saved;
+    return -1;
+  }
+  return 0;
+}
+
+}  // namespace
+
+int mount_bundle(const char* file, const char* target, Failure* f) {
+  Fd backing(open(file, O_RDONLY | O_CLOEXEC));
+  if (backing.get() < 0) return fail(f, "open bundle", errno);
+  Fd control(open("/dev/loop-control", O_RDWR | O_CLOEXEC));
+  if (control.get() < 0) return fail(f, "open /dev/loop-control", errno);
+
+  loop_config config;
+  memset(&config, 0, sizeof config);
+  config.fd = static_cast<unsigned>(backing.get());
+  // Read-only so the bundle cannot change under the mount; autoclear so unmount frees the device.
+  config.info.lo_flags = LO_FLAGS_READ_ONLY | LO_FLAGS_AUTOCLEAR;
+  strncpy(reinterpret_cast<char*>(config.info.lo_file_name), file, LO_NAME_SIZE - 1);
+  bool use_configure = true;
+
+  Fd loop;
+  for (int attempt = 0;; attempt++) {
+    int number = ioctl(control.get(), LOOP_CTL_GET_FREE);
+    if (number < 0) return fail(f, "LOOP_CTL_GET_FREE", errno);
+    if (open_loop_device(number, &loop) < 0) return fail(f, "open loop device", errno);
+    int rc = -1;
+    if (use_configure) {
+      rc = ioctl(loop.get(), LOOP_CONFIGURE, &config);
+      if (rc < 0 && (errno == EINVAL || errno == ENOTTY)) use_configure = false;  // kernel before 5.8
+    }
+    if (!use_configure) rc = attach_legacy(loop.get(), backing.get(), config.info);
+    if (rc == 0) break;
+    if (errno != EBUSY || attempt + 1 >= kLoopAttempts) return fail(f, "attach loop device", errno);
+    loop.reset();  // lost the race for this device: ask for another free one
+  }
+
+  char device[32];
+  snprintf(device, sizeof device, "/proc/self/fd/%d", loop.get());
+  char loop_path[64];
+  ssize_t n = readlink(device, loop_path, sizeof loop_path - 1);
+  if (n < 0) return fail(f, "readlink loop device", errno);
+  loop_path[n] = '\0';
+  if (mount(loop_path, target, "squashfs", kBundleMountFlags, nullptr) < 0) {
+    return fail(f, "mount", errno);  // closing `loop` on return detaches it (autoclear)
+  }
+  return 0;  // `loop` closes here; the mount holds the device until unmount
+}
+
+int unmount_target(const char* target, bool lazy, Failure* f) {
+  // UMOUNT_NOFOLLOW: a symlink planted at the mount point must not redirect the unmount.
+  int flags = UMOUNT_NOFOLLOW | (lazy ? MNT_DETACH : 0);
+  if (umount2(target, flags) < 0) return fail(f, "umount2", errno);
+  return 0;
+}
+
+}  // namespace skiff

@@ -1,0 +1,18 @@
+// Loop-mounting a squashfs bundle read-only, and unmounting it.
+#ifndef SKIFF_MOUNT_H
+#define SKIFF_MOUNT_H
+
+#include "failure.h"
+
+namespace skiff {
+
+// Attaches file to a free loop device (read-only, autoclear) and mounts it as squashfs
+// ro,nosuid,nodev at target. On success the loop device is freed when target is unmounted.
+int mount_bundle(const char* file, const char* target, Failure* f);
+
+// umount2(target), with MNT_DETACH when lazy; never follows a symlink at target.
+int unmount_target(const char* target, bool lazy, Failure* f);
+
+}  // namespace skiff
+
+#endif

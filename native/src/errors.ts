@@ -1,0 +1,20 @@
+// Errors of the native mechanism: a small tree under SkiffError, so callers branch on instanceof or code.
+import { SkiffError } from '@skiff/bundle';
+
+/** A launch failed before exec: `step` names the step (e.g. 'pivot_root'), `errno` the cause. */
+export class LaunchError extends SkiffError {
+  constructor(message: string, readonly step: string, readonly errno: number) { super('launch-failed', message); }
+}
+
+/** A mount or unmount failed, or the caller is not root. `errno` is 0 when no syscall failed. */
+export class MountError extends SkiffError {
+  constructor(message: string, readonly target: string, readonly errno: number = 0) { super('mount-failed', message); }
+}
+
+/** The shape of an error thrown by the C++ side: the failed step and its errno. */
+export interface NativeFailure extends Error { step: string; errno: number; description: string }
+
+export function isNativeFailure(e: unknown): e is NativeFailure {
+  return e instanceof Error && typeof (e as Partial<NativeFailure>).step === 'string'
+    && typeof (e as Partial<NativeFailure>).errno === 'number';
+}

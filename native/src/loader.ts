@@ -1,0 +1,37 @@
+// Finds and loads the compiled addon once, on first use, so importing this package never needs a build.
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { SkiffError } from '@skiff/bundle';
+
+/** Overrides the folder holding skiff_native.node and skiff-launch (tests, other build types). */
+export const BUILD_DIR_ENV = 'SKIFF_NATIVE_BUILD_DIR';
+
+/** The functions the C++ addon exports (cpp/addon.cc). */
+export interface NativeBinding {
+  mountBundle(file: string, target: string): void;
+  unmount(target: string, lazy: boolean): void;
+  spawn(planJson: string, stdin: number, stdout: number, stderr: number): number;
+  wait(pid: number): Promise<{ code: number | null; signal: number | null }>;
+  compileSeccomp(planJson: string): Buffer;
+}
+
+/** Folder of the build outputs: $SKIFF_NATIVE_BUILD_DIR, else native/build/Release. */
+export function buildDir(): string {
+  const override = process.env[BUILD_DIR_ENV];
+  if (override) return resolve(override);
+  // Compiled code lives in native/dist/src/, the build in native/build/Release/.
+  return join(__dirname, '..', '..', 'build', 'Release');
+}
+
+let binding: NativeBinding | undefined;
+
+export function native(): NativeBinding {
+  if (binding) return binding;
+  const file = join(buildDir(), 'skiff_native.node');
+  if (!existsSync(file)) {
+    throw new SkiffError('native-missing', `the native addon is not built: ${file} is missing (run \`npm run build --workspace native\`)`);
+  }
+  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  binding = require(file) as NativeBinding;
+  return binding;
+}

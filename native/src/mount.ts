@@ -1,0 +1,73 @@
+// Loop mounts of bundles: argument checks here, the syscalls in cpp/mount.cc.
+import { readFileSync, realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { MountError, isNativeFailure } from './errors';
+import { native } from './loader';
+
+function checkPath(value: unknown, name: string): string {
+  if (typeof value !== 'string' || value.length === 0) throw new TypeError(`${name} must be a non-empty string`);
+  if (value.includes('\0')) throw new TypeError(`${name} must not contain NUL`);
+  return value;
+}
+
+function requireRoot(what: string, target: string): void {
+  if (process.getuid?.() !== 0) throw new MountError(`${what} needs root (mounts are root-only for now): ${target}`, target);
+}
+
+function rethrow(e: unknown, what: string, target: string): never {
+  if (isNativeFailure(e)) throw new MountError(`${what} ${target} failed at ${e.step}: ${e.description}`, target, e.errno);
+  throw e;
+}
+
+/** Loop-mounts a squashfs file read-only (ro,nosuid,nodev) at an existing folder. */
+export function mountBundle(file: string, target: string): void {
+  checkPath(file, 'file');
+  checkPath(target, 'target');
+  requireRoot('mountBundle', target);
+  try { native().mountBundle(resolve(file), resolve(target)); } catch (e) { rethrow(e, 'mounting bundle at', target); }
+}
+
+/** Unmounts target; `lazy` detaches it (MNT_DETACH). The loop device is freed by autoclear. */
+export function unmount(target: string, opts: { lazy?: boolean } = {}): void {
+  checkPath(target, 'target');
+  if (typeof opts !== 'object' || opts === null) throw new TypeError('opts must be an object');
+  if (opts.lazy !== undefined && typeof opts.lazy !== 'boolean') throw new TypeError('opts.lazy must be a boolean');
+  requireRoot('unmount', target);
+  try { native().unmount(resolve(target), opts.lazy ?? false); } catch (e) { rethrow(e, 'unmounting', target); }
+}
+
+/** One line of /proc/self/mountinfo, decoded. */
+export interface MountInfo {
+  mountPoint: string;
+  /** Per-mount options, e.g. ['ro', 'nosuid', 'nodev', 'relatime']. */
+  options: string[];
+  fsType: string;
+  /** The mounted device or source, e.g. '/dev/loop3'. */
+  source: string;
+}
+
+// mountinfo escapes space, tab, newline and backslash as \ooo.
+const unescape = (s: string): string => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+
+/** The topmost mount at target (read from /proc/self/mountinfo), or null when target is not a mount point. */
+export function findMount(target: string): MountInfo | null {
+  checkPath(target, 'target');
+  let path = resolve(target);
+  try { path = realpathSync(path); } catch { /* a missing path is simply not mounted */ }
+  let found: MountInfo | null = null;
+  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
+    if (!line) continue;
+    const [left, right] = line.split(' - ');
+    const fields = left.split(' ');
+    if (unescape(fields[4]) !== path || right === undefined) continue;
+    const [fsType, source] = right.split(' ');
+    // Later lines are mounted on top of earlier ones: keep the last.
+    found = { mountPoint: path, options: fields[5].split(','), fsType, source: unescape(source) };
+  }
+  return found;
+}
+
+/** True when target is a mount point (read from /proc/self/mountinfo). */
+export function isMounted(target: string): boolean {
+  return findMount(target) !== null;
+}

@@ -1,0 +1,106 @@
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync, mkdirSync, existsSync, readdirSync } from 'node:fs';
+import { join, basename } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { mountBundle, unmount, isMounted, findMount, MountError } from '../src';
+import { needsRoot, tempDir, makeSquashfs, removeDir } from './helpers';
+
+const rootSkip = needsRoot('loop devices and mount(2)');
+const dirs: string[] = [];
+const mounted: string[] = [];
+
+after(() => {
+  for (const m of mounted) if (isMounted(m)) try { unmount(m, { lazy: true }); } catch { /* best effort */ }
+  for (const d of dirs) removeDir(d);
+});
+
+/** Loop devices whose backing file is `image`. */
+function loopsBacking(image: string): string[] {
+  const found: string[] = [];
+  for (const dev of readdirSync('/sys/block').filter((d) => d.startsWith('loop'))) {
+    const file = join('/sys/block', dev, 'loop', 'backing_file');
+    if (existsSync(file) && readFileSync(file, 'utf8').trim() === image) found.push(dev);
+  }
+  return found;
+}
+
+test('mountBundle mounts a squashfs ro,nosuid,nodev and unmount frees the loop device', { skip: rootSkip }, async () => {
+  const dir = tempDir('mount');
+  dirs.push(dir);
+  const image = makeSquashfs(dir);
+  const target = join(dir, 'mnt');
+  mkdirSync(target);
+  assert.equal(isMounted(target), false);
+
+  mountBundle(image, target);
+  mounted.push(target);
+  assert.equal(isMounted(target), true);
+  assert.equal(readFileSync(join(target, 'hello.txt'), 'utf8'), 'hello from the bundle\n');
+  assert.equal(readFileSync(join(target, 'sub', 'data.txt'), 'utf8').length, 10000);
+  assert.throws(() => writeFileSync(join(target, 'new.txt'), 'x'), { code: 'EROFS' });
+
+  const info = findMount(target);
+  assert.ok(info);
+  assert.equal(info.fsType, 'squashfs');
+  for (const opt of ['ro', 'nosuid', 'nodev']) assert.ok(info.options.includes(opt), `mount option ${opt} in ${info.options}`);
+  const device = basename(info.source);
+  assert.match(device, /^loop\d+$/);
+  assert.deepEqual(loopsBacking(image), [device]);
+  assert.equal(readFileSync(`/sys/block/${device}/ro`, 'utf8').trim(), '1');
+
+  unmount(target);
+  assert.equal(isMounted(target), false);
+  // Autoclear detaches the device as the filesystem lets go of it; allow the kernel a moment.
+  for (let i = 0; i < 100 && loopsBacking(image).length > 0; i++) await sleep(20);
+  assert.deepEqual(loopsBacking(image), [], 'loop device still attached after unmount');
+});
+
+test('lazy unmount detaches a busy mount', { skip: rootSkip }, async () => {
+  const dir = tempDir('lazy');
+  dirs.push(dir);
+  const image = makeSquashfs(dir);
+  const target = join(dir, 'mnt');
+  mkdirSync(target);
+  mountBundle(image, target);
+  mounted.push(target);
+  const busy = process.cwd();
+  process.chdir(target);  // keeps the mount busy: a plain umount gets EBUSY
+  try {
+    assert.throws(() => unmount(target), (e: unknown) => e instanceof MountError && e.errno === 16 /* EBUSY */);
+    unmount(target, { lazy: true });
+  } finally {
+    process.chdir(busy);
+  }
+  assert.equal(isMounted(target), false);
+  for (let i = 0; i < 100 && loopsBacking(image).length > 0; i++) await sleep(20);
+  assert.deepEqual(loopsBacking(image), []);
+});
+
+test('a file that is not squashfs fails at mount and leaves no loop device', { skip: rootSkip }, () => {
+  const dir = tempDir('bad');
+  dirs.push(dir);
+  const image = join(dir, 'not-a-bundle.skiff');
+  writeFileSync(image, Buffer.alloc(64 * 1024));
+  const target = join(dir, 'mnt');
+  mkdirSync(target);
+  assert.throws(() => mountBundle(image, target), (e: unknown) => e instanceof MountError && /failed at mount/.test(e.message) && e.target === target);
+  assert.equal(isMounted(target), false);
+  assert.deepEqual(loopsBacking(image), []);
+});
+
+test('a missing bundle file is a MountError naming the step', { skip: rootSkip }, () => {
+  const dir = tempDir('missing');
+  dirs.push(dir);
+  assert.throws(() => mountBundle(join(dir, 'nope.skiff'), dir), (e: unknown) =>
+    e instanceof MountError && e.errno === 2 && /open bundle/.test(e.message));
+});
+
+test('arguments are checked before any syscall', () => {
+  assert.throws(() => mountBundle('', '/x'), TypeError);
+  assert.throws(() => mountBundle('/a\0b', '/x'), TypeError);
+  assert.throws(() => unmount('/x', { lazy: 'yes' as unknown as boolean }), TypeError);
+  assert.throws(() => isMounted(42 as unknown as string), TypeError);
+  assert.equal(isMounted('/'), true);
+  assert.equal(isMounted('/definitely/not/a/mount/point'), false);
+});
