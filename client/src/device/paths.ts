@@ -1,0 +1,34 @@
+import { join } from 'node:path';
+
+/** The DESIGN.md layout of a device under its root folder. */
+export class DevicePaths {
+  readonly stateDir: string;
+  readonly stateDb: string;
+  readonly trustDir: string;
+  readonly bundlesDir: string;
+  readonly snapshotsDir: string;
+  readonly appsDir: string;
+  readonly binDir: string;
+  readonly dataDir: string;
+
+  constructor(readonly root: string) {
+    this.stateDir = join(root, 'var/lib/skiff');
+    this.stateDb = join(this.stateDir, 'state.db');
+    this.trustDir = join(this.stateDir, 'trust');
+    this.bundlesDir = join(this.stateDir, 'bundles');
+    // Data kept by `remove` (without --purge) for a later install to restore.
+    this.snapshotsDir = join(this.stateDir, 'snapshots');
+    this.appsDir = join(root, 'skiff');
+    this.binDir = join(this.appsDir, 'bin');
+    this.dataDir = join(root, 'var/skiff');
+  }
+
+  bundleFile(name: string, rev: number): string { return join(this.bundlesDir, `${name}_${rev}.skiff`); }
+  appDir(name: string): string { return join(this.appsDir, name); }
+  mountDir(name: string, rev: number): string { return join(this.appsDir, name, String(rev)); }
+  currentLink(name: string): string { return join(this.appsDir, name, 'current'); }
+  appDataDir(name: string): string { return join(this.dataDir, name); }
+  revDataDir(name: string, rev: number): string { return join(this.dataDir, name, String(rev)); }
+  commonDataDir(name: string): string { return join(this.dataDir, name, 'common'); }
+  snapshotDir(name: string): string { return join(this.snapshotsDir, name); }
+}
