@@ -1,4 +1,12 @@
 // Policy: turns a manifest, granted permissions and device limits into a LaunchPlan (issue 5).
 export type { LaunchPlan } from '@skiff/native';
 export * from './context';
+export * from './errors';
+export * from './limits';
+export * from './plugs';
+export { mountTable, probeHost, type HostLayout, type AppPaths, appPaths } from './mounts';
+export { seccompPlan, BASE_SYSCALLS, DENIED_IOCTLS } from './seccomp';
+export { detectCgroups, probeCgroups, cgroupLimits, type CgroupLayout } from './cgroups';
+export { appEnv } from './env';
+export { resolveTarget, planPath, wrapperPaths } from './plan';
 export const PART = 'confinement';

@@ -1,0 +1,84 @@
+// Resource limits: find a cgroup hierarchy that can enforce them, and compute them from the manifest.
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { parseSize, type Manifest } from '@skiff/bundle';
+import type { CgroupPlan } from '@skiff/native';
+import type { DeviceLimits } from './limits';
+import { CgroupUnavailableError, PolicyError } from './errors';
+
+/** The controllers Skiff needs: memory (OOM kill), pids (fork bombs), cpu (bandwidth). */
+export const REQUIRED_CONTROLLERS = ['memory', 'pids', 'cpu'] as const;
+
+export interface CgroupLayout {
+  version: 1 | 2;
+  /** v2: the unified mount point; v1: the folder holding the per-controller mounts. */
+  root: string;
+}
+
+interface MountInfoLine { mountPoint: string; fsType: string; superOptions: string[] }
+
+function parseMountInfo(text: string): MountInfoLine[] {
+  const out: MountInfoLine[] = [];
+  for (const line of text.split('\n')) {
+    const sep = line.indexOf(' - ');
+    if (sep < 0) continue;
+    const left = line.slice(0, sep).split(' ');
+    const right = line.slice(sep + 3).split(' ');
+    if (left.length < 5 || right.length < 3) continue;
+    // mountinfo escapes spaces and the like as octal (\040).
+    const mountPoint = left[4]!.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+    out.push({ mountPoint, fsType: right[0]!, superOptions: right[2]!.split(',') });
+  }
+  return out;
+}
+
+/**
+ * Chooses the hierarchy from /proc/self/mountinfo and the v2 `cgroup.controllers` files.
+ * v2 wins only when its controllers really are there: a hybrid host keeps memory, pids and
+ * cpu in v1 and leaves a nearly empty cgroup2 tree beside them (this is such a box).
+ */
+export function detectCgroups(mountinfo: string, readControllers: (mountPoint: string) => string | null): CgroupLayout | null {
+  const mounts = parseMountInfo(mountinfo);
+  const unified = mounts.filter((m) => m.fsType === 'cgroup2')
+    .sort((a, b) => Number(b.mountPoint === '/sys/fs/cgroup') - Number(a.mountPoint === '/sys/fs/cgroup'));
+  for (const m of unified) {
+    const have = (readControllers(m.mountPoint) ?? '').trim().split(/\s+/);
+    if (REQUIRED_CONTROLLERS.every((c) => have.includes(c))) return { version: 2, root: m.mountPoint };
+  }
+  const v1 = REQUIRED_CONTROLLERS.map((c) => mounts.find((m) => m.fsType === 'cgroup' && m.superOptions.includes(c)));
+  if (v1.every((m) => m !== undefined)) {
+    const parents = new Set(v1.map((m) => dirname(m!.mountPoint)));
+    if (parents.size === 1) return { version: 1, root: [...parents][0]! };
+  }
+  return null;
+}
+
+/** Detects the hierarchy of this host; throws CgroupUnavailableError naming what is missing. */
+export function probeCgroups(): CgroupLayout {
+  const layout = detectCgroups(readFileSync('/proc/self/mountinfo', 'utf8'), (mp) => {
+    try { return readFileSync(join(mp, 'cgroup.controllers'), 'utf8'); } catch { return null; }
+  });
+  if (!layout) {
+    throw new CgroupUnavailableError(`no cgroup hierarchy with the ${REQUIRED_CONTROLLERS.join(', ')} controllers: app limits cannot be enforced`);
+  }
+  return layout;
+}
+
+/** The limits for one launch: what the manifest asks, or the device default, capped by the device maximum. */
+export function cgroupLimits(resources: Manifest['resources'], limits: DeviceLimits):
+  Required<Pick<CgroupPlan, 'memoryBytes' | 'pidsMax' | 'cpuQuotaUs' | 'cpuPeriodUs'>> {
+  const memory = resources?.memory !== undefined ? parseSize(resources.memory) : limits.defaultMemoryBytes;
+  const pids = resources?.pids ?? limits.defaultPids;
+  const cpu = resources?.cpu ?? limits.defaultCpu;
+  if (!(memory > 0) || !Number.isInteger(pids) || pids < 1 || !(cpu > 0)) {
+    throw new PolicyError(`resources must be positive (memory ${resources?.memory}, pids ${pids}, cpu ${cpu})`, 'resources');
+  }
+  const cpuShare = Math.min(cpu, limits.maxCpu);
+  return {
+    memoryBytes: Math.min(memory, limits.maxMemoryBytes),
+    pidsMax: Math.min(pids, limits.maxPids),
+    // The kernel refuses a quota under 1 ms.
+    cpuQuotaUs: Math.max(1000, Math.round(cpuShare * limits.cpuPeriodUs)),
+    cpuPeriodUs: limits.cpuPeriodUs,
+  };
+}

@@ -1,0 +1,114 @@
+// buildLaunchPlan: one short list of steps from an app context to the data the launcher executes.
+import { isAbsolute, join } from 'node:path';
+import type { HookName, Manifest } from '@skiff/bundle';
+import type { LaunchPlan, Namespace } from '@skiff/native';
+import type { AppContext, LaunchTarget } from './context';
+import { PolicyError, UnknownTargetError } from './errors';
+import { deviceLimits } from './limits';
+import { appPaths, mountTable, probeHost, type HostLayout } from './mounts';
+import { effectivePlugs, plugPolicy, plugsAsked } from './plugs';
+import { seccompPlan } from './seccomp';
+import { cgroupLimits, probeCgroups, type CgroupLayout } from './cgroups';
+import { appEnv } from './env';
+
+const NAME_RE = /^(?=.{2,40}$)[a-z0-9]+(-[a-z0-9]+)*$/;
+const APP_RE = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+const HOOKS: readonly HookName[] = ['install', 'pre-refresh', 'post-refresh', 'check-health', 'remove'];
+/** Largest uid/gid the kernel accepts ((uid_t)-1 means "no change"). */
+const MAX_ID = 0xfffffffe;
+
+/** Host facts a plan depends on; tests pass their own, the device probes this host. */
+export interface PlanHost {
+  host?: HostLayout;
+  cgroups?: CgroupLayout | null;
+  /** Makes the cgroup path unique per launch; the launcher may add the child's pid too. */
+  unique?: string;
+}
+
+let launches = 0;
+
+/** `hello` → the app named like the bundle (or its only app); `hello.report` → app `report`. */
+export function resolveTarget(manifest: Manifest, spec: string): { app: string } {
+  const dot = spec.indexOf('.');
+  const name = dot < 0 ? spec : spec.slice(0, dot);
+  if (name !== manifest.name) throw new UnknownTargetError(`'${spec}' is not an app of ${manifest.name}`, spec);
+  const apps = Object.keys(manifest.apps);
+  const app = dot >= 0 ? spec.slice(dot + 1) : apps.includes(name) ? name : apps.length === 1 ? apps[0]! : '';
+  if (!app || !Object.prototype.hasOwnProperty.call(manifest.apps, app)) {
+    throw new UnknownTargetError(`${manifest.name} has no app '${app || spec}' (apps: ${apps.join(', ')})`, spec);
+  }
+  return { app };
+}
+
+/** Where the saved plan of an app lives: <root>/var/lib/skiff/plans/<name>.<app>.json. */
+export function planPath(root: string, name: string, app: string): string {
+  return join(root, 'var', 'lib', 'skiff', 'plans', `${name}.${app}.json`);
+}
+
+/** The wrappers of an app: <name> for the default app, and <name>.<app> for every app. */
+export function wrapperPaths(root: string, manifest: Manifest, app: string): string[] {
+  const bin = join(root, 'skiff', 'bin');
+  const paths = [join(bin, `${manifest.name}.${app}`)];
+  let isDefault = false;
+  try { isDefault = resolveTarget(manifest, manifest.name).app === app; } catch { /* no default app */ }
+  return isDefault ? [join(bin, manifest.name), ...paths] : paths;
+}
+
+function checkContext(ctx: AppContext): void {
+  if (!isAbsolute(ctx.root)) throw new PolicyError(`device root must be absolute: ${ctx.root}`, 'root');
+  if (!NAME_RE.test(ctx.name) || ctx.manifest.name !== ctx.name) throw new PolicyError(`bad app name '${ctx.name}'`, 'name');
+  if (!Number.isInteger(ctx.revision) || ctx.revision < 1) throw new PolicyError(`bad revision ${ctx.revision}`, 'revision');
+  for (const [field, id] of [['uid', ctx.uid], ['gid', ctx.gid]] as const) {
+    // An app never runs as host root, even by mistake in the device state.
+    if (id === 0) throw new PolicyError(`refusing to run ${ctx.name} with ${field} 0 (root)`, field);
+    if (!Number.isInteger(id) || id < 0 || id > MAX_ID) throw new PolicyError(`bad ${field} ${id}`, field);
+  }
+}
+
+/** argv[0] inside the sandbox, and the name used for the cgroup and SKIFF_APP. */
+function program(manifest: Manifest, target: LaunchTarget): { path: string; runName: string } {
+  if ('hook' in target) {
+    if (!HOOKS.includes(target.hook)) throw new UnknownTargetError(`unknown hook '${target.hook}'`, target.hook);
+    return { path: `/app/meta/hooks/${target.hook}`, runName: `hook.${target.hook}` };
+  }
+  if (!APP_RE.test(target.app) || !Object.prototype.hasOwnProperty.call(manifest.apps, target.app)) {
+    throw new UnknownTargetError(`${manifest.name} has no app '${target.app}'`, target.app);
+  }
+  const command = manifest.apps[target.app]!.command;
+  // The bundle format refuses these already; the plan must not trust that alone.
+  if (isAbsolute(command) || command.split('/').includes('..')) throw new PolicyError(`command must stay inside the bundle: ${command}`, 'command');
+  return { path: `/app/${command.replace(/^\.\//, '')}`, runName: target.app };
+}
+
+export function buildLaunchPlan(ctx: AppContext, target: LaunchTarget, args: string[] = [], host: PlanHost = {}): LaunchPlan {
+  // 1. Refuse what must never run: root, names that would escape their folders, unknown targets.
+  checkContext(ctx);
+  const { path, runName } = program(ctx.manifest, target);
+  const limits = deviceLimits(ctx.limits);
+  // 2. Permissions in force: asked by this app or hook and connected on the device.
+  const plugs = effectivePlugs(plugsAsked(ctx.manifest, target), ctx.grants).map((p) => ({ name: p, ...plugPolicy(p) }));
+  // 3. Namespaces: all of them, net too unless a plug shares the host's network.
+  const namespaces: Namespace[] = ['mount', 'pid', 'ipc', 'uts', 'cgroup'];
+  if (!plugs.some((p) => p.hostNetwork)) namespaces.push('net');
+  // 4. Limits in a fresh cgroup of its own.
+  const layout = host.cgroups !== undefined ? host.cgroups : probeCgroups();
+  const unique = host.unique ?? `${process.pid}-${++launches}`;
+  return {
+    argv: [path, ...args],
+    env: appEnv(ctx, runName),
+    cwd: '/data',
+    hostname: ctx.name,
+    namespaces,
+    mounts: mountTable(appPaths(ctx), host.host ?? probeHost, limits.tmpBytes, plugs.flatMap((p) => p.mounts ?? [])),
+    uid: ctx.uid,
+    gid: ctx.gid,
+    cgroup: layout && {
+      version: layout.version,
+      root: layout.root,
+      path: `skiff/${ctx.name}.${runName}${unique ? `-${unique}` : ''}`,
+      ...cgroupLimits(ctx.manifest.resources, limits),
+    },
+    // 5. Syscalls: the base allowlist plus what the plugs add; devmode logs instead.
+    seccomp: seccompPlan(plugs.flatMap((p) => p.syscalls ?? []), ctx.devmode),
+  };
+}

@@ -1,0 +1,56 @@
+// Wrappers: a saved plan per app and a tiny shell script that execs skiff-launch on it (no Node at start).
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { launcherPath } from '@skiff/native';
+import type { AppContext } from './context';
+import { buildLaunchPlan, planPath, wrapperPaths } from './plan';
+
+/** Writes a file whole or not at all: temporary file, fsync, rename, fsync of the folder. */
+function writeAtomic(path: string, text: string, mode: number): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  const fd = openSync(tmp, 'w', mode);
+  try { writeSync(fd, text); fsyncSync(fd); } finally { closeSync(fd); }
+  renameSync(tmp, path);
+  const dir = openSync(dirname(path), 'r');
+  try { fsyncSync(dir); } finally { closeSync(dir); }
+}
+
+const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** Files of an app in a folder: `<name>`, `<name>.<anything>` (never `<name>-other...`). */
+function filesOf(dir: string, name: string): string[] {
+  try {
+    return readdirSync(dir).filter((f) => f === name || f.startsWith(`${name}.`)).map((f) => join(dir, f));
+  } catch {
+    return [];
+  }
+}
+
+/** Writes the launch plans and the `<root>/skiff/bin/<name>[.<app>]` wrappers that exec skiff-launch. */
+export function writeWrappers(ctx: AppContext): string[] {
+  const launcher = launcherPath();
+  const written: string[] = [];
+  const plans: string[] = [];
+  for (const app of Object.keys(ctx.manifest.apps)) {
+    // No per-launch suffix: the launcher makes the cgroup unique with the child's pid.
+    const plan = buildLaunchPlan(ctx, { app }, [], { unique: '' });
+    const file = planPath(ctx.root, ctx.name, app);
+    writeAtomic(file, JSON.stringify(plan, null, 2) + '\n', 0o644);
+    plans.push(file);
+    for (const wrapper of wrapperPaths(ctx.root, ctx.manifest, app)) {
+      writeAtomic(wrapper, `#!/bin/sh\nexec ${shellQuote(launcher)} ${shellQuote(file)} "$@"\n`, 0o755);
+      written.push(wrapper);
+    }
+  }
+  // Apps dropped by a new revision lose their wrappers and plans.
+  for (const stale of filesOf(join(ctx.root, 'skiff', 'bin'), ctx.name)) if (!written.includes(stale)) rmSync(stale, { force: true });
+  for (const stale of filesOf(dirname(planPath(ctx.root, ctx.name, 'x')), ctx.name)) if (!plans.includes(stale)) rmSync(stale, { force: true });
+  return written;
+}
+
+/** Removes an app's wrappers and plans. */
+export function removeWrappers(root: string, name: string): void {
+  for (const f of filesOf(join(root, 'skiff', 'bin'), name)) rmSync(f, { force: true });
+  for (const f of filesOf(join(root, 'var', 'lib', 'skiff', 'plans'), name)) rmSync(f, { force: true });
+}
