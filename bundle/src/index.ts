@@ -1,2 +1,12 @@
 export * from './errors';
-export * from './api';
+export * from './types';
+export { ManifestSchema, NAME_PATTERN } from './manifest-schema';
+export { parseManifest, parseSize } from './manifest';
+export { findRefusals, checkBundleTree, type Refusal } from './rules';
+export { packBundle } from './pack';
+export { inspectBundle, validateBundle } from './inspect';
+export { hashFile, sha256Hex } from './digest';
+export { generateKeyPair, saveKeyPair, loadKeyPair, publicKeyHex, tufPublicKey, keyIdOf, signBytes, verifyBytes } from './keys';
+export { canonicalJson } from './canonical';
+export { BUNDLE_LIMITS, MKSQUASHFS_OPTIONS, MANIFEST_PATH, HOOKS_DIR } from './settings';
+export { ToolError } from './tools';
