@@ -1,6 +1,93 @@
+import { constants } from 'node:os';
 import type { Command } from 'commander';
+import { SkiffError } from '@skiff/bundle';
+import { buildLaunchPlan, plugPolicy, resolveTarget } from '@skiff/confinement';
+import { isMounted, spawn, wait, type ExitStatus } from '@skiff/native';
+import { openDevice, type Device } from '../device';
+import { rootOf, output } from '../options';
 
-/** Registers the run verbs on the program (filled in by its issue). */
+/** Signals passed on to the app; the app does setsid, so the terminal no longer reaches it. */
+const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
+/** Asking twice to stop kills: the app is pid 1 of its namespace and ignores signals it has no handler for. */
+const STOP_SIGNALS: ReadonlySet<string> = new Set(['SIGINT', 'SIGTERM', 'SIGHUP']);
+
+function withDevice<T>(cmd: Command, fn: (device: Device) => T): T {
+  const device = openDevice(rootOf(cmd));
+  try { return fn(device); } finally { device.close(); }
+}
+
+/** `NAME:PLUG` → its parts; the plug must be one confinement knows. */
+function parseConnection(spec: string): { name: string; plug: string } {
+  const m = /^([a-z0-9-]+):([a-z0-9-]+)$/.exec(spec);
+  if (!m) throw new SkiffError('usage', `expected APP:PLUG (e.g. hello:network-bind), not '${spec}'`);
+  plugPolicy(m[2]!);
+  return { name: m[1]!, plug: m[2]! };
+}
+
+/** The shell convention: the exit code, or 128 + the number of the signal that killed it. */
+function exitCodeOf(status: ExitStatus): number {
+  if (status.code !== null) return status.code;
+  const n = status.signal ? constants.signals[status.signal as NodeJS.Signals] : undefined;
+  return 128 + (n ?? 1);
+}
+
+async function runApp(cmd: Command, spec: string, args: string[], opts: { plan?: boolean }): Promise<void> {
+  const name = spec.split('.')[0]!;
+  const { ctx, bundleMounted } = withDevice(cmd, (d) => {
+    const c = d.appContext(name);
+    return { ctx: c, bundleMounted: isMounted(`${c.root.replace(/\/$/, '')}/skiff/${c.name}/${c.revision}`) };
+  });
+  const plan = buildLaunchPlan(ctx, resolveTarget(ctx.manifest, spec), args);
+  if (opts.plan) return output(true, plan, () => '');
+  if (process.getuid?.() !== 0) throw new SkiffError('not-root', 'skiff run needs root for now: confinement sets up namespaces, mounts and cgroups');
+  if (!bundleMounted) throw new SkiffError('not-mounted', `${name} revision ${ctx.revision} is not mounted; run \`skiff boot\` to mount installed bundles`);
+  const pid = spawn(plan, { stdio: [0, 1, 2] });
+  const asked = new Set<string>();
+  const forward = (sig: NodeJS.Signals): void => {
+    const again = STOP_SIGNALS.has(sig) && asked.has(sig);
+    asked.add(sig);
+    try { process.kill(pid, again ? 'SIGKILL' : sig); } catch { /* already exited */ }
+  };
+  for (const sig of FORWARDED) process.on(sig, forward);
+  try {
+    process.exitCode = exitCodeOf(await wait(pid));
+  } finally {
+    for (const sig of FORWARDED) process.off(sig, forward);
+  }
+}
+
+/** Registers `run`, `connect`, `disconnect` and `connections`. */
 export function registerRunCommands(program: Command): void {
-  void program;
+  program.command('run')
+    .description('run an installed app confined: NAME runs its main app, NAME.APP another one')
+    .argument('<app>', 'NAME or NAME.APP')
+    .argument('[args...]', 'arguments for the app (put them after --)')
+    .option('--plan', 'print the launch plan as JSON (mounts with their reasons, limits, syscalls) instead of running')
+    .action((spec: string, args: string[], opts: { plan?: boolean }, cmd: Command) => runApp(cmd, spec, args, opts));
+
+  for (const [verb, granted] of [['connect', true], ['disconnect', false]] as const) {
+    program.command(verb)
+      .description(granted ? 'grant an app a permission it asks for (APP:PLUG)' : 'take a permission back from an app (APP:PLUG)')
+      .argument('<connection>', 'APP:PLUG, e.g. hello:network-bind')
+      .option('--json', 'print the result as JSON')
+      .action((spec: string, opts: { json?: boolean }, cmd: Command) => {
+        const { name, plug } = parseConnection(spec);
+        withDevice(cmd, (d) => d.setGrant(name, plug, granted));
+        output(!!opts.json, { app: name, plug, granted }, () => `${granted ? 'connected' : 'disconnected'} ${name}:${plug}`);
+      });
+  }
+
+  program.command('connections')
+    .description('list the plugs installed apps ask for and whether each is connected')
+    .argument('[app]', 'only this app')
+    .option('--json', 'print an array of {app, plug, granted, auto}')
+    .action((app: string | undefined, opts: { json?: boolean }, cmd: Command) => {
+      const grants = withDevice(cmd, (d) => d.listGrants(app));
+      output(!!opts.json, grants, () => {
+        if (grants.length === 0) return app ? `${app} asks for no plugs` : 'no installed app asks for plugs';
+        const rows = [['App', 'Plug', 'Connected', 'Notes'], ...grants.map((g) => [g.app, g.plug, g.granted ? 'yes' : 'no', g.auto ? 'auto' : '-'])];
+        const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+        return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+      });
+    });
 }
