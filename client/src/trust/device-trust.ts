@@ -1,0 +1,88 @@
+// The device's view of the store, verified by tuf-js over <root>/var/lib/skiff/trust/.
+import { DownloadFailedError, NotFoundError, TrustRefusedError } from './errors';
+import { downloadBundle } from './download';
+import { StoreFetcher } from './fetcher';
+import { MetadataStore } from './metadata-store';
+import { trustSettings, type TrustSettings } from './settings';
+import { bundlePath, channelMapPath, checkAppName, checkRevision, parseChannelMap, toBundleTarget } from './targets';
+import type { BundleTarget, ChannelMap, DownloadOptions } from './types';
+import { VerifiedRepository } from './updater';
+
+export interface DeviceTrustOptions {
+  /** Holds root.json (and root.shipped.json, kept aside) and the cached TUF metadata. */
+  trustDir: string;
+  /** Base URL of the store; the TUF repository is under <storeUrl>/repo/. */
+  storeUrl: string;
+  /** Overrides of the named limits in settings.ts (tests use short timeouts). */
+  settings?: Partial<TrustSettings>;
+}
+
+export class DeviceTrust {
+  readonly settings: TrustSettings;
+  private readonly metadata: MetadataStore;
+  private readonly fetcher: StoreFetcher;
+  private readonly repo: VerifiedRepository;
+
+  constructor(readonly opts: DeviceTrustOptions) {
+    this.settings = trustSettings(opts.settings);
+    this.metadata = new MetadataStore(opts.trustDir);
+    this.fetcher = new StoreFetcher(this.settings);
+    this.repo = new VerifiedRepository(this.metadata, this.fetcher, this.settings, opts.storeUrl);
+  }
+
+  /** Writes the root a device ships with (setup): the trust anchor and its untouched fallback copy. */
+  static async installRoot(trustDir: string, rootJson: Buffer): Promise<void> {
+    await new MetadataStore(trustDir).installShippedRoot(rootJson);
+  }
+
+  /** Refreshes top-level metadata (timestamp, snapshot, targets) through TUF. */
+  async refresh(): Promise<void> {
+    await this.repo.refresh();
+  }
+
+  /** The verified channel map of an app; throws a SkiffError with code 'not-found' for an unknown app. */
+  async channelMap(name: string): Promise<ChannelMap> {
+    checkAppName(name);
+    const target = await this.repo.targetInfo(channelMapPath(name));
+    if (!target) throw new NotFoundError(`the store has no app named ${name}`);
+    return parseChannelMap(await this.repo.fetchSmallTarget(target, this.settings.channelMapMaxBytes), name);
+  }
+
+  /** The verified target of one revision; throws code 'not-found' when the store has no such target. */
+  async bundleTarget(name: string, revision: number): Promise<BundleTarget> {
+    checkAppName(name);
+    checkRevision(revision);
+    const target = await this.repo.targetInfo(bundlePath(name, revision));
+    if (!target) throw new NotFoundError(`the store has no revision ${revision} of ${name}`);
+    return toBundleTarget(target, name, revision);
+  }
+
+  /** The bundle a channel points at; a channel naming a revision the store has not signed is refused. */
+  async channelTarget(name: string, channel: string): Promise<BundleTarget> {
+    const map = await this.channelMap(name);
+    const entry = map.channels[channel];
+    if (!entry) throw new NotFoundError(`${name} has nothing released in ${channel}`);
+    try {
+      return await this.bundleTarget(name, entry.revision);
+    } catch (err) {
+      if (!(err instanceof NotFoundError)) throw err;
+      throw new TrustRefusedError(`the channel map of ${name} names revision ${entry.revision} in ${channel}, which the store has not signed; refused`);
+    }
+  }
+
+  /** Downloads, hashes and writes in one streaming pass, resuming dest + '.partial' with Range; renames into dest only when verified. */
+  async download(target: BundleTarget, dest: string, opts: DownloadOptions = {}): Promise<void> {
+    if (!Number.isSafeInteger(target.length) || target.length < 0 || !/^[0-9a-f]{64}$/.test(target.sha256)) {
+      throw new DownloadFailedError(`not a verified bundle target: ${target.path}`);
+    }
+    await downloadBundle({
+      url: await this.repo.targetUrl(target),
+      target,
+      dest,
+      fetcher: this.fetcher,
+      settings: this.settings,
+      progress: opts.progress ?? Boolean(process.stderr.isTTY),
+      signal: opts.signal,
+    });
+  }
+}

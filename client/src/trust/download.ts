@@ -1,0 +1,182 @@
+// One streaming pass per bundle: download, sha256 and write to <dest>.partial at once, resume with Range,
+// and rename into dest only once the length and hash match what TUF signed.
+import { createHash, type Hash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdir, open, rename, rm, stat, statfs, type FileHandle } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
+import { Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fsyncDir } from './atomic';
+import { DownloadFailedError, NoSpaceError, TrustRefusedError } from './errors';
+import { asDownloadError, isTransient, StoreHTTPError, type StoreFetcher } from './fetcher';
+import { noProgress, progressBar, type Progress } from './progress';
+import type { TrustSettings } from './settings';
+import type { BundleTarget } from './types';
+
+export interface BundleDownload {
+  url: string;
+  target: BundleTarget;
+  dest: string;
+  fetcher: StoreFetcher;
+  settings: TrustSettings;
+  progress: boolean;
+  signal?: AbortSignal;
+}
+
+/** The partial file and the sha256 of exactly the bytes it holds, [0, size). */
+interface Partial {
+  handle: FileHandle;
+  size: number;
+  hash: Hash;
+  /** The write in flight, awaited before another attempt reads `size`. */
+  writing: Promise<void>;
+}
+
+const MiB = 1024 * 1024;
+
+export async function downloadBundle(d: BundleDownload): Promise<void> {
+  const { target, dest } = d;
+  if (await alreadyVerified(dest, target)) return; // a task re-run after a crash that happened past the rename
+  await mkdir(dirname(dest), { recursive: true });
+  const partialPath = `${dest}.partial`;
+  const partial = await openPartial(partialPath, target.length);
+  let progress = noProgress;
+  try {
+    await checkFreeSpace(dirname(dest), target.length - partial.size, d.settings, target.path);
+    progress = d.progress ? progressBar(basename(target.path), target.length, partial.size) : noProgress;
+    await fetchWithResume(d, partial, progress);
+    // TUF client workflow 5.7.3: the length and hash must match the signed target before anything uses it.
+    const digest = partial.hash.digest('hex');
+    if (partial.size !== target.length) throw new TrustRefusedError(`${target.path}: got ${partial.size} bytes, signed length is ${target.length}; refused`);
+    if (digest !== target.sha256) throw new TrustRefusedError(`${target.path} does not match its signed sha256 (got ${digest.slice(0, 12)}…, signed ${target.sha256.slice(0, 12)}…); refused`);
+    await partial.handle.sync();
+    await partial.handle.close();
+    await rename(partialPath, dest);
+    await fsyncDir(dirname(dest));
+  } catch (err) {
+    await partial.handle.close().catch(() => undefined);
+    // A refusal keeps nothing; a network failure keeps the partial so the next attempt resumes.
+    if (err instanceof TrustRefusedError) await rm(partialPath, { force: true });
+    throw err;
+  } finally {
+    progress.stop();
+  }
+}
+
+async function alreadyVerified(dest: string, target: BundleTarget): Promise<boolean> {
+  const info = await stat(dest).catch(() => undefined);
+  if (!info || info.size !== target.length) return false;
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(dest)) hash.update(chunk as Buffer);
+  return hash.digest('hex') === target.sha256;
+}
+
+/** Opens what a previous attempt left and re-hashes it, so the download continues from there. */
+async function openPartial(path: string, length: number): Promise<Partial> {
+  const handle = await open(path, 'r+').catch((err: NodeJS.ErrnoException) => {
+    if (err.code === 'ENOENT') return open(path, 'w+', 0o600);
+    throw err;
+  });
+  let size = (await handle.stat()).size;
+  if (size > length) {
+    await handle.truncate(0);
+    size = 0;
+  }
+  const hash = createHash('sha256');
+  if (size > 0) {
+    for await (const chunk of handle.createReadStream({ start: 0, end: size - 1, autoClose: false })) hash.update(chunk as Buffer);
+  }
+  return { handle, size, hash, writing: Promise.resolve() };
+}
+
+async function checkFreeSpace(dir: string, remaining: number, settings: TrustSettings, what: string): Promise<void> {
+  const fs = await statfs(dir);
+  const available = fs.bavail * fs.bsize;
+  const needed = remaining + settings.freeDiskMarginBytes;
+  if (available < needed) {
+    throw new NoSpaceError(`not enough disk for ${what}: need ${(needed / MiB).toFixed(1)} MiB free in ${dir} (including a ${(settings.freeDiskMarginBytes / MiB).toFixed(0)} MiB margin), ${(available / MiB).toFixed(1)} MiB available`, needed, available);
+  }
+}
+
+/** Attempts until complete; each transient failure waits (exponential backoff) and resumes from what is on disk. */
+async function fetchWithResume(d: BundleDownload, partial: Partial, progress: Progress): Promise<void> {
+  for (let failures = 0; ;) {
+    const before = partial.size;
+    try {
+      await fetchRest(d, partial, progress);
+      return;
+    } catch (err) {
+      await partial.writing.catch(() => undefined);
+      if (!isTransient(err) || d.signal?.aborted) throw err;
+      if (partial.size > before) failures = 0; // progress was made: a flaky link is not a dead one
+      if (++failures > d.settings.retries) throw err;
+      await sleep(Math.min(d.settings.retryBaseDelayMs * 2 ** (failures - 1), d.settings.retryMaxDelayMs));
+    }
+  }
+}
+
+/** One HTTP request for the bytes not yet on disk. */
+async function fetchRest(d: BundleDownload, partial: Partial, progress: Progress): Promise<void> {
+  const { target, url } = d;
+  const from = partial.size;
+  if (from === target.length) return;
+  const res = await d.fetcher.open(url, { headers: from > 0 ? { range: `bytes=${from}-` } : {}, signal: d.signal });
+  const status = res.statusCode ?? 0;
+  const tooLong = (total: number) => new TrustRefusedError(`store serves ${total} bytes for ${target.path}, signed length is ${target.length}; refused`);
+  if (status === 206) {
+    const range = /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(String(res.headers['content-range'] ?? ''));
+    if (!range || Number(range[1]) !== from) {
+      res.destroy();
+      throw new DownloadFailedError(`store answered ${url} with an unexpected range (${res.headers['content-range']}) for bytes=${from}-`, url, 206);
+    }
+    if (range[3] !== '*' && Number(range[3]) !== target.length) { res.destroy(); throw tooLong(Number(range[3])); }
+  } else if (status === 200) {
+    const declared = Number(res.headers['content-length'] ?? NaN);
+    if (Number.isFinite(declared) && declared !== target.length) { res.destroy(); throw tooLong(declared); }
+    if (from > 0) await restart(partial); // the server ignored Range: start over rather than append a second copy
+  } else {
+    res.resume();
+    if (status === 416) throw new TrustRefusedError(`store has fewer than ${from} bytes for ${target.path} (signed length ${target.length}); refused`);
+    if (status === 404) throw new DownloadFailedError(`store has no file at ${url} (HTTP 404)`, url, 404);
+    throw new StoreHTTPError(url, status);
+  }
+  try {
+    await pipeline(res, partialWriter(partial, target, progress), { signal: d.signal });
+  } catch (err) {
+    throw asDownloadError(err, url);
+  }
+  if (partial.size < target.length) {
+    throw new DownloadFailedError(`store ended ${url} after ${partial.size} of ${target.length} bytes`, url, status, true);
+  }
+}
+
+async function restart(partial: Partial): Promise<void> {
+  await partial.handle.truncate(0);
+  partial.size = 0;
+  partial.hash = createHash('sha256');
+}
+
+/** Writes chunks at their offset, then hashes them: the hash always covers exactly the bytes on disk. */
+function partialWriter(partial: Partial, target: BundleTarget, progress: Progress): Writable {
+  const write = async (chunks: Buffer[]) => {
+    const bytes = chunks.reduce((n, c) => n + c.length, 0);
+    if (partial.size + bytes > target.length) {
+      throw new TrustRefusedError(`store sent more than the ${target.length} bytes signed for ${target.path}; refused`);
+    }
+    const { bytesWritten } = await partial.handle.writev(chunks, partial.size);
+    if (bytesWritten !== bytes) throw new Error(`short write to ${target.path}.partial (${bytesWritten} of ${bytes} bytes)`);
+    for (const chunk of chunks) partial.hash.update(chunk);
+    partial.size += bytes;
+    progress.update(partial.size);
+  };
+  const run = (chunks: Buffer[], done: (err?: Error | null) => void) => {
+    partial.writing = write(chunks);
+    partial.writing.then(() => done(), done);
+  };
+  return new Writable({
+    highWaterMark: 4 * MiB, // lets the network run ahead of the disk by a few MiB
+    write: (chunk: Buffer, _enc, done) => run([chunk], done),
+    writev: (items, done) => run(items.map((i) => i.chunk as Buffer), done),
+  });
+}

@@ -1,0 +1,116 @@
+// The device's TUF metadata: our own atomically written copies, the shipped root kept aside, and the
+// scratch folder tuf-js works in (it writes non-atomically, so it never writes our copies directly).
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Metadata, MetadataKind, Root } from '@tufjs/models';
+import { writeFileAtomic } from './atomic';
+import { TrustMissingError } from './errors';
+
+/** The root the device was set up with: never overwritten, the fallback when the cached root is corrupt. */
+export const SHIPPED_ROOT = 'root.shipped.json';
+const WORK_PREFIX = '.work-';
+
+/** Parses one metadata file and checks its shape (and, for root, its own signatures); undefined when unusable. */
+function readMetadata(bytes: Buffer, file: string): Metadata<Root> | object | undefined {
+  try {
+    const json = JSON.parse(bytes.toString('utf8'));
+    if (file.startsWith('root')) {
+      const root = Metadata.fromJSON(MetadataKind.Root, json);
+      root.verifyDelegate(MetadataKind.Root, root);
+      return root;
+    }
+    if (file === 'timestamp.json') return Metadata.fromJSON(MetadataKind.Timestamp, json);
+    if (file === 'snapshot.json') return Metadata.fromJSON(MetadataKind.Snapshot, json);
+    return Metadata.fromJSON(MetadataKind.Targets, json);
+  } catch {
+    return undefined;
+  }
+}
+
+async function readIfExists(path: string): Promise<Buffer | undefined> {
+  try {
+    return await readFile(path);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw err;
+  }
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+export class MetadataStore {
+  constructor(readonly trustDir: string) {}
+
+  /** Writes a freshly shipped root (device setup): both the trust anchor and its untouched copy. */
+  async installShippedRoot(bytes: Buffer): Promise<void> {
+    if (!readMetadata(bytes, 'root.json')) throw new TrustMissingError('the root metadata given to trust is not a valid, self-signed TUF root');
+    await writeFileAtomic(join(this.trustDir, SHIPPED_ROOT), bytes);
+    await writeFileAtomic(join(this.trustDir, 'root.json'), bytes);
+  }
+
+  /** The newest root the device trusts: the cached root.json, or the shipped one when the cache is corrupt. */
+  async trustedRoot(): Promise<{ bytes: Buffer; root: Metadata<Root> }> {
+    for (const file of ['root.json', SHIPPED_ROOT]) {
+      const bytes = await readIfExists(join(this.trustDir, file));
+      const root = bytes && readMetadata(bytes, file);
+      if (bytes && root) return { bytes, root: root as Metadata<Root> };
+    }
+    throw new TrustMissingError(`no usable trusted root in ${this.trustDir}; set the device up with the store's root.json`);
+  }
+
+  /** Keeps the shipped root aside on first use, when setup wrote only root.json. */
+  private async ensureShippedRoot(): Promise<void> {
+    const shipped = await readIfExists(join(this.trustDir, SHIPPED_ROOT));
+    if (shipped && readMetadata(shipped, SHIPPED_ROOT)) return;
+    const { bytes } = await this.trustedRoot();
+    await writeFileAtomic(join(this.trustDir, SHIPPED_ROOT), bytes);
+  }
+
+  /** A new working folder for one tuf-js Updater, seeded with every cached file that still parses. */
+  async seedWorkDir(): Promise<string> {
+    await this.ensureShippedRoot();
+    await this.sweepWorkDirs();
+    const work = await mkdtemp(join(this.trustDir, `${WORK_PREFIX}${process.pid}-`));
+    const { bytes } = await this.trustedRoot();
+    // The working folder is scratch: plain writes are enough there.
+    await writeFile(join(work, 'root.json'), bytes);
+    for (const file of await readdir(this.trustDir)) {
+      if (!file.endsWith('.json') || file.startsWith('.') || file.startsWith('root')) continue;
+      const cached = await readFile(join(this.trustDir, file));
+      // A corrupt cached file is left out: tuf-js then fetches it again (rollback checks use what remains).
+      if (readMetadata(cached, file)) await writeFile(join(work, file), cached);
+    }
+    return work;
+  }
+
+  /** Copies into our cache, atomically, each file tuf-js persisted (it persists only verified metadata). */
+  async saveFrom(work: string): Promise<void> {
+    for (const file of await readdir(work)) {
+      if (!file.endsWith('.json') || file.startsWith('.')) continue;
+      const fresh = await readFile(join(work, file));
+      const cached = await readIfExists(join(this.trustDir, file));
+      if (cached && cached.equals(fresh)) continue;
+      await writeFileAtomic(join(this.trustDir, file), fresh);
+    }
+  }
+
+  async removeWorkDir(work: string): Promise<void> {
+    await rm(work, { recursive: true, force: true });
+  }
+
+  /** Removes working folders left by processes that died (a kill mid-refresh). */
+  private async sweepWorkDirs(): Promise<void> {
+    for (const entry of await readdir(this.trustDir)) {
+      if (!entry.startsWith(WORK_PREFIX)) continue;
+      const pid = Number(entry.slice(WORK_PREFIX.length).split('-')[0]);
+      if (pid !== process.pid && !processAlive(pid)) await rm(join(this.trustDir, entry), { recursive: true, force: true });
+    }
+  }
+}

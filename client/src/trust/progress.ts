@@ -1,0 +1,33 @@
+// A download progress bar on stderr (bytes, rate, ETA), drawn only when asked (by default on a TTY).
+import { SingleBar } from 'cli-progress';
+
+export interface Progress {
+  update(bytes: number): void;
+  stop(): void;
+}
+
+const MiB = 1024 * 1024;
+const mib = (n: number): string => `${(n / MiB).toFixed(1)} MiB`;
+
+export function progressBar(label: string, total: number, start: number): Progress {
+  const began = Date.now();
+  const bar = new SingleBar({
+    stream: process.stderr,
+    format: `${label} [{bar}] {percentage}% {done}/{size} {rate} ETA {eta_formatted}`,
+    barsize: 30,
+    hideCursor: true,
+    clearOnComplete: false,
+    etaBuffer: 50,
+  });
+  const payload = (value: number) => {
+    const seconds = Math.max((Date.now() - began) / 1000, 0.001);
+    return { done: mib(value), size: mib(total), rate: `${mib((value - start) / seconds)}/s` };
+  };
+  bar.start(total, start, payload(start));
+  return {
+    update: (bytes) => bar.update(bytes, payload(bytes)),
+    stop: () => bar.stop(),
+  };
+}
+
+export const noProgress: Progress = { update: () => undefined, stop: () => undefined };

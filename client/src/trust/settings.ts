@@ -1,0 +1,59 @@
+// Security and robustness limits of the device's trust and download code, each named with its unit.
+
+const KiB = 1024;
+const MB = 1000 * 1000;
+
+export interface TrustSettings {
+  /** Byte caps on metadata files: a store (or a man in the middle) cannot feed us endless data. */
+  timestampMaxBytes: number;
+  snapshotMaxBytes: number;
+  targetsMaxBytes: number;
+  rootMaxBytes: number;
+  /** Cap on an app's channel map target (apps/<name>/channels.json), whatever length the store signed. */
+  channelMapMaxBytes: number;
+  /** Most root versions walked in one refresh (key rotations). */
+  maxRootRotations: number;
+  /** Time allowed to connect and receive response headers, in milliseconds. */
+  requestTimeoutMs: number;
+  /** Time allowed without receiving a single byte of a body, in milliseconds. */
+  stallTimeoutMs: number;
+  /** Time allowed for a whole metadata file (small; cuts a slow drip), in milliseconds. */
+  metadataTimeoutMs: number;
+  /** Extra attempts after a network error (resuming downloads from what we have). */
+  retries: number;
+  /** First backoff delay between attempts, doubled each time up to retryMaxDelayMs, in milliseconds. */
+  retryBaseDelayMs: number;
+  retryMaxDelayMs: number;
+  /** Free space that must remain on the bundle's filesystem after a download, in bytes. */
+  freeDiskMarginBytes: number;
+  /** Sent as User-Agent so store operators can tell devices apart from browsers. */
+  userAgent: string;
+}
+
+export const defaultTrustSettings: Readonly<TrustSettings> = Object.freeze({
+  timestampMaxBytes: 16 * KiB,
+  snapshotMaxBytes: 2 * MB,
+  targetsMaxBytes: 5 * MB,
+  rootMaxBytes: 512 * KiB,
+  channelMapMaxBytes: 1 * MB,
+  maxRootRotations: 32,
+  requestTimeoutMs: 30_000,
+  stallTimeoutMs: 30_000,
+  metadataTimeoutMs: 60_000,
+  retries: 4,
+  retryBaseDelayMs: 500,
+  retryMaxDelayMs: 8_000,
+  freeDiskMarginBytes: 32 * MB,
+  userAgent: 'skiff-device',
+});
+
+/** Merges caller overrides over the defaults, refusing values that would disable a limit. */
+export function trustSettings(overrides: Partial<TrustSettings> = {}): TrustSettings {
+  const merged = { ...defaultTrustSettings, ...overrides };
+  for (const [key, value] of Object.entries(merged)) {
+    if (typeof value === 'number' && !(Number.isFinite(value) && value >= 0)) {
+      throw new TypeError(`trust setting ${key} must be a finite number >= 0, got ${value}`);
+    }
+  }
+  return merged;
+}

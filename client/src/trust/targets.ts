@@ -1,0 +1,53 @@
+// Reading the store's signed targets: channel maps and bundle targets, with their shapes checked.
+import type { TargetFile } from '@tufjs/models';
+import { TrustRefusedError } from './errors';
+import type { BundleTarget, ChannelMap } from './types';
+
+/** Same rule as the manifest's name: lowercase letters, digits, single dashes, 2–40; also keeps paths plain. */
+const APP_NAME = /^(?=.{2,40}$)[a-z0-9]+(-[a-z0-9]+)*$/;
+
+export function checkAppName(name: string): void {
+  if (!APP_NAME.test(name)) throw new TypeError(`invalid app name ${JSON.stringify(name)} (lowercase letters, digits, single dashes, 2–40)`);
+}
+
+export function checkRevision(revision: number): void {
+  if (!Number.isSafeInteger(revision) || revision < 1) throw new TypeError(`invalid revision ${revision} (a positive integer)`);
+}
+
+export const channelMapPath = (name: string): string => `apps/${name}/channels.json`;
+export const bundlePath = (name: string, revision: number): string => `apps/${name}/${revision}.skiff`;
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Parses a verified channel map; a signed but malformed one is refused rather than half-used. */
+export function parseChannelMap(bytes: Buffer, name: string): ChannelMap {
+  const refuse = (why: string): never => { throw new TrustRefusedError(`channel map of ${name} refused: ${why}`); };
+  let json: unknown;
+  try {
+    json = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    return refuse('not JSON');
+  }
+  if (!isRecord(json)) return refuse('not an object');
+  if (json.name !== name) return refuse(`it names app ${JSON.stringify(json.name)}`);
+  if (!isRecord(json.channels)) return refuse('no "channels" object');
+  const channels: ChannelMap['channels'] = {};
+  for (const [channel, entry] of Object.entries(json.channels)) {
+    if (!isRecord(entry) || !Number.isSafeInteger(entry.revision) || (entry.revision as number) < 1 || typeof entry.version !== 'string') {
+      return refuse(`channel ${channel} is not {revision: positive integer, version: string}`);
+    }
+    channels[channel] = { revision: entry.revision as number, version: entry.version };
+  }
+  return { name, channels };
+}
+
+/** A verified bundle target, checked to be the revision of the app that was asked for. */
+export function toBundleTarget(target: TargetFile, name: string, revision: number): BundleTarget {
+  const refuse = (why: string): never => { throw new TrustRefusedError(`${target.path} refused: ${why}`); };
+  const sha256 = target.hashes.sha256;
+  if (typeof sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(sha256)) return refuse('no sha256 in its signed hashes');
+  const custom = target.custom as Record<string, unknown>;
+  if (custom.name !== name || custom.revision !== revision) return refuse(`its signed custom fields name ${String(custom.name)} revision ${String(custom.revision)}`);
+  if (typeof custom.version !== 'string' || typeof custom.publisher !== 'string') return refuse('its signed custom fields lack version or publisher');
+  return { path: target.path, length: target.length, sha256, custom: { name, revision, version: custom.version, publisher: custom.publisher } };
+}
