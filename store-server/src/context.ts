@@ -1,0 +1,59 @@
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { openDatabase, type Db } from './db';
+import { accountRepository, type AccountRepository } from './repositories/accounts';
+import { appRepository, type AppRepository } from './repositories/apps';
+import { resolveSettings, storePaths, type StorePaths, type StoreSettings } from './settings';
+import { TufRepository } from './tuf/repository';
+import { createRoleKeys, loadRoleKeys } from './tuf/keys';
+import { StoreSetupError } from './errors';
+
+/** Everything a store process holds open: settings, paths, database, repositories, TUF repository. */
+export interface StoreContext {
+  paths: StorePaths;
+  settings: StoreSettings;
+  db: Db;
+  accounts: AccountRepository;
+  apps: AppRepository;
+  tuf: TufRepository;
+  close(): void;
+}
+
+/** Creates a new store in `dataDir` (empty or absent): database, blob folder, keys, TUF version 1. */
+export function initStore(dataDir: string, partial: Partial<StoreSettings> = {}): { paths: StorePaths; rootJsonPath: string } {
+  const settings = resolveSettings(partial);
+  const paths = storePaths(resolve(dataDir));
+  if (existsSync(paths.db) || existsSync(paths.keys) || existsSync(paths.repo)) {
+    throw new StoreSetupError(`${dataDir} already holds a store`);
+  }
+  mkdirSync(dataDir, { recursive: true, mode: 0o755 });
+  for (const d of [paths.blobs, paths.tmp]) mkdirSync(d, { recursive: true, mode: 0o700 });
+  const db = openDatabase(paths.db, { create: true });
+  db.close();
+  const keys = createRoleKeys(paths.keys);
+  TufRepository.create(paths, settings, keys);
+  return { paths, rootJsonPath: join(paths.metadata, '1.root.json') };
+}
+
+/** Opens an initialised store; with `recover`, clears what a crash may have left (temp files, unreferenced blobs). */
+export function openStore(dataDir: string, partial: Partial<StoreSettings> = {}, opts: { recover?: boolean } = {}): StoreContext {
+  const settings = resolveSettings(partial);
+  const paths = storePaths(resolve(dataDir));
+  if (!existsSync(paths.db)) throw new StoreSetupError(`${dataDir} holds no store: run \`skiff-store init --data ${dataDir}\``);
+  const db = openDatabase(paths.db);
+  const accounts = accountRepository(db);
+  const apps = appRepository(db);
+  const tuf = TufRepository.open(paths, settings, loadRoleKeys(dataDir, paths.keys));
+  if (opts.recover) recoverFiles(paths, apps);
+  return { paths, settings, db, accounts, apps, tuf, close: () => db.close() };
+}
+
+/** An upload interrupted by a crash leaves a temp file, or a blob whose revision row never committed. */
+function recoverFiles(paths: StorePaths, apps: AppRepository): void {
+  rmSync(paths.tmp, { recursive: true, force: true });
+  mkdirSync(paths.tmp, { recursive: true, mode: 0o700 });
+  const referenced = apps.referencedBlobs();
+  for (const f of readdirSync(paths.blobs)) {
+    if (!referenced.has(f)) rmSync(join(paths.blobs, f), { force: true });
+  }
+}

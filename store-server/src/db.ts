@@ -1,0 +1,68 @@
+import Database from 'better-sqlite3';
+
+export type Db = Database.Database;
+
+/** Schema migrations, applied in order; `user_version` records how many ran. */
+const MIGRATIONS: string[] = [
+  `CREATE TABLE accounts (
+     id INTEGER PRIMARY KEY,
+     name TEXT NOT NULL UNIQUE,
+     token_sha256 TEXT NOT NULL UNIQUE,
+     created TEXT NOT NULL
+   );
+   CREATE TABLE publisher_keys (
+     key_id TEXT PRIMARY KEY,
+     account_id INTEGER NOT NULL REFERENCES accounts(id),
+     name TEXT NOT NULL,
+     public_hex TEXT NOT NULL UNIQUE,
+     created TEXT NOT NULL,
+     UNIQUE (account_id, name)
+   );
+   CREATE TABLE apps (
+     id INTEGER PRIMARY KEY,
+     name TEXT NOT NULL UNIQUE,
+     account_id INTEGER NOT NULL REFERENCES accounts(id),
+     summary TEXT NOT NULL DEFAULT '',
+     created TEXT NOT NULL
+   );
+   CREATE TABLE revisions (
+     app_id INTEGER NOT NULL REFERENCES apps(id),
+     revision INTEGER NOT NULL,
+     sha256 TEXT NOT NULL,
+     size INTEGER NOT NULL,
+     version TEXT NOT NULL,
+     key_id TEXT NOT NULL,
+     created TEXT NOT NULL,
+     PRIMARY KEY (app_id, revision),
+     UNIQUE (app_id, sha256)
+   );
+   CREATE TABLE channels (
+     app_id INTEGER NOT NULL REFERENCES apps(id),
+     channel TEXT NOT NULL,
+     revision INTEGER NOT NULL,
+     released TEXT NOT NULL,
+     PRIMARY KEY (app_id, channel),
+     FOREIGN KEY (app_id, revision) REFERENCES revisions(app_id, revision)
+   );`,
+];
+
+/** Opens the store database in WAL mode and brings its schema up to date. */
+export function openDatabase(path: string, opts: { create?: boolean } = {}): Db {
+  const db = new Database(path, { fileMustExist: !opts.create });
+  db.pragma('journal_mode = WAL');
+  db.pragma('synchronous = FULL');
+  db.pragma('foreign_keys = ON');
+  db.pragma('busy_timeout = 5000');
+  const done = db.pragma('user_version', { simple: true }) as number;
+  for (let i = done; i < MIGRATIONS.length; i++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[i]!);
+      db.pragma(`user_version = ${i + 1}`);
+    })();
+  }
+  return db;
+}
+
+export function nowIso(): string {
+  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+}

@@ -1,0 +1,64 @@
+import type { Db } from '../db';
+import { nowIso } from '../db';
+
+export interface AppRow { id: number; name: string; account_id: number; publisher: string; summary: string; created: string }
+export interface RevisionRow { app_id: number; revision: number; sha256: string; size: number; version: string; key_id: string; created: string }
+export interface ChannelRow { channel: string; revision: number; version: string; released: string }
+
+/** Apps, their revisions and their channel map. */
+export function appRepository(db: Db) {
+  const insertApp = db.prepare('INSERT INTO apps (name, account_id, created) VALUES (?, ?, ?)');
+  const appByName = db.prepare<[string], AppRow>(
+    'SELECT apps.*, accounts.name AS publisher FROM apps JOIN accounts ON accounts.id = apps.account_id WHERE apps.name = ?');
+  const appsOf = db.prepare<[number], AppRow>(
+    'SELECT apps.*, accounts.name AS publisher FROM apps JOIN accounts ON accounts.id = apps.account_id WHERE account_id = ? ORDER BY apps.name');
+  const setSummary = db.prepare('UPDATE apps SET summary = ? WHERE id = ?');
+  const search = db.prepare<[string, string, number], AppRow>(
+    `SELECT apps.*, accounts.name AS publisher FROM apps JOIN accounts ON accounts.id = apps.account_id
+     WHERE apps.name LIKE ? ESCAPE '\\' OR apps.summary LIKE ? ESCAPE '\\'
+     ORDER BY apps.name LIMIT ?`);
+  const nextRev = db.prepare<[number], { next: number }>('SELECT coalesce(max(revision), 0) + 1 AS next FROM revisions WHERE app_id = ?');
+  const insertRev = db.prepare('INSERT INTO revisions (app_id, revision, sha256, size, version, key_id, created) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const revBySha = db.prepare<[number, string], RevisionRow>('SELECT * FROM revisions WHERE app_id = ? AND sha256 = ?');
+  const rev = db.prepare<[number, number], RevisionRow>('SELECT * FROM revisions WHERE app_id = ? AND revision = ?');
+  const revs = db.prepare<[number], RevisionRow>('SELECT * FROM revisions WHERE app_id = ? ORDER BY revision');
+  const blobUsed = db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM revisions WHERE sha256 = ?');
+  const allBlobs = db.prepare<[], { sha256: string }>('SELECT DISTINCT sha256 FROM revisions');
+  const channels = db.prepare<[number], ChannelRow>(
+    `SELECT c.channel, c.revision, r.version, c.released FROM channels c
+     JOIN revisions r ON r.app_id = c.app_id AND r.revision = c.revision WHERE c.app_id = ?`);
+  const upsertChannel = db.prepare(
+    `INSERT INTO channels (app_id, channel, revision, released) VALUES (?, ?, ?, ?)
+     ON CONFLICT (app_id, channel) DO UPDATE SET revision = excluded.revision, released = excluded.released`);
+  const deleteChannel = db.prepare('DELETE FROM channels WHERE app_id = ? AND channel = ?');
+  const countApps = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM apps');
+
+  return {
+    create(name: string, accountId: number): number {
+      return Number(insertApp.run(name, accountId, nowIso()).lastInsertRowid);
+    },
+    find: (name: string) => appByName.get(name),
+    ownedBy: (accountId: number) => appsOf.all(accountId),
+    setSummary: (appId: number, summary: string) => void setSummary.run(summary, appId),
+    search(query: string, limit: number): AppRow[] {
+      const like = `%${query.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
+      return search.all(like, like, limit);
+    },
+    count: () => countApps.get()!.n,
+    nextRevision: (appId: number) => nextRev.get(appId)!.next,
+    addRevision(r: Omit<RevisionRow, 'created'>): RevisionRow {
+      const created = nowIso();
+      insertRev.run(r.app_id, r.revision, r.sha256, r.size, r.version, r.key_id, created);
+      return { ...r, created };
+    },
+    revisionBySha: (appId: number, sha: string) => revBySha.get(appId, sha),
+    revision: (appId: number, revision: number) => rev.get(appId, revision),
+    revisions: (appId: number) => revs.all(appId),
+    isBlobReferenced: (sha: string) => blobUsed.get(sha)!.n > 0,
+    referencedBlobs: () => new Set(allBlobs.all().map((r) => r.sha256)),
+    channels: (appId: number) => channels.all(appId),
+    setChannel: (appId: number, channel: string, revision: number) => void upsertChannel.run(appId, channel, revision, nowIso()),
+    closeChannel: (appId: number, channel: string) => deleteChannel.run(appId, channel).changes > 0,
+  };
+}
+export type AppRepository = ReturnType<typeof appRepository>;

@@ -1,0 +1,41 @@
+import { createHash } from 'node:crypto';
+import { basename } from 'node:path';
+import fastifyStatic from '@fastify/static';
+import type { FastifyPluginAsync } from 'fastify';
+
+/**
+ * The TUF repository as static files under /repo/. Everything but timestamp.json (and the
+ * unversioned root.json) is content-addressed or versioned, so it is cacheable forever.
+ * timestamp.json is served from memory: it is the one file every device polls.
+ */
+export const repoRoutes: FastifyPluginAsync = async (app) => {
+  const { paths, settings, tuf } = app.store.context;
+  const shortCache = `public, max-age=${settings.timestampMaxAgeSeconds}`;
+
+  let cached: { bytes: Buffer; etag: string } | null = null;
+  app.get('/repo/metadata/timestamp.json', { schema: { hide: true } }, async (req, reply) => {
+    const bytes = tuf.currentTimestamp;
+    if (cached?.bytes !== bytes) cached = { bytes, etag: `"${createHash('sha256').update(bytes).digest('hex').slice(0, 32)}"` };
+    reply.header('cache-control', shortCache).header('etag', cached.etag).type('application/json');
+    if (req.headers['if-none-match'] === cached.etag) return reply.code(304).send();
+    return reply.send(cached.bytes);
+  });
+
+  await app.register(fastifyStatic, {
+    root: paths.repo,
+    prefix: '/repo/',
+    decorateReply: false,
+    index: false,
+    list: false,
+    dotfiles: 'ignore',
+    acceptRanges: true,
+    etag: true,
+    lastModified: true,
+    cacheControl: false,
+    setHeaders(res, path) {
+      const file = basename(path);
+      const mutable = file === 'timestamp.json' || file === 'root.json';
+      res.setHeader('cache-control', mutable ? shortCache : 'public, max-age=31536000, immutable');
+    },
+  });
+};

@@ -1,0 +1,42 @@
+import { Type } from '@sinclair/typebox';
+import type { Readable } from 'node:stream';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { UploadReply, errors } from './schemas';
+import { BadRequestError, UnsupportedMediaTypeError } from '../errors';
+
+export const KEY_ID_HEADER = 'skiff-key-id';
+export const SIGNATURE_HEADER = 'skiff-signature';
+
+/** Bundle uploads: the body is the raw bundle, streamed to disk while hashed. */
+export const uploadRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  // Hand the raw stream to the route instead of buffering it (the size limit is enforced while streaming).
+  app.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));
+  app.addContentTypeParser('*', (_req, _payload, done) => done(new UnsupportedMediaTypeError('uploads must be sent as application/octet-stream'), undefined));
+
+  app.post('/uploads', {
+    onRequest: app.requireAccount,
+    schema: {
+      summary: 'Upload a bundle; the store validates it and assigns the next revision', tags: ['uploads'], security: [{ token: [] }],
+      description: `Body: the bundle (application/octet-stream). Headers: ${KEY_ID_HEADER} (a key registered to the account) and ` +
+        `${SIGNATURE_HEADER} (hex ed25519 signature over the canonical JSON of {name, sha256, size}).`,
+      headers: Type.Object({
+        [KEY_ID_HEADER]: Type.String({ pattern: '^[0-9a-f]{64}$' }),
+        [SIGNATURE_HEADER]: Type.String({ pattern: '^[0-9a-fA-F]{128}$' }),
+        'content-length': Type.Optional(Type.Integer({ minimum: 0 })),
+      }),
+      response: { 201: UploadReply, ...errors(400, 401, 403, 409, 413, 415) },
+    },
+  }, async (req, reply) => {
+    if (req.body === undefined) throw new BadRequestError('the upload is empty', 'bundle-invalid');
+    const declared = req.headers['content-length'];
+    const result = await app.store.uploads.upload({
+      account: req.account,
+      body: req.body as unknown as Readable,
+      ...(declared !== undefined ? { declaredBytes: Number(declared) } : {}),
+      keyId: req.headers[KEY_ID_HEADER],
+      signature: req.headers[SIGNATURE_HEADER].toLowerCase(),
+    });
+    reply.code(201);
+    return result;
+  });
+};

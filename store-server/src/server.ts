@@ -1,0 +1,68 @@
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from './app';
+import { openStore, type StoreContext } from './context';
+import type { StoreSettings } from './settings';
+import { BadRequestError } from './errors';
+
+export interface ServeOptions {
+  dataDir: string;
+  /** HOST:PORT; port 0 picks a free one. */
+  listen: string;
+  settings?: Partial<StoreSettings>;
+  logLevel?: string;
+  /** After SIGTERM, in-flight requests get this long before the process exits anyway. */
+  shutdownGraceMs?: number;
+}
+
+export interface RunningServer { app: FastifyInstance; context: StoreContext; url: string; close(): Promise<void> }
+
+export function parseListen(text: string): { host: string; port: number } {
+  const m = /^(\[[0-9a-fA-F:]+\]|[^:]+):(\d{1,5})$/.exec(text);
+  if (!m || Number(m[2]) > 65535) throw new BadRequestError(`bad --listen "${text}": expected HOST:PORT`, 'usage');
+  return { host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2]) };
+}
+
+/** Opens the store (clearing what a crash left), listens, and keeps the online metadata fresh. */
+export async function serve(opts: ServeOptions): Promise<RunningServer> {
+  const { host, port } = parseListen(opts.listen);
+  const context = openStore(opts.dataDir, opts.settings, { recover: true });
+  const app = await buildApp(context, { logger: { level: opts.logLevel ?? 'info' } });
+  const refresh = () => {
+    try {
+      const report = app.store.releases.refreshExpiring();
+      if (report) app.log.info({ files: report.files.map((f) => f.name), timestampVersion: report.timestampVersion }, 're-signed metadata close to expiry');
+    } catch (err) {
+      app.log.error({ err }, 're-signing metadata failed');
+    }
+  };
+  refresh();
+  const timer = setInterval(refresh, context.settings.expiryCheckIntervalSeconds * 1000);
+  timer.unref();
+  const url = await app.listen({ host, port });
+  let closing: Promise<void> | null = null;
+  const close = () => closing ??= (async () => {
+    clearInterval(timer);
+    await app.close();
+    context.close();
+  })();
+  return { app, context, url, close };
+}
+
+/** `skiff-store serve`: runs until SIGTERM or SIGINT, then drains and exits 0. */
+export async function serveUntilSignalled(opts: ServeOptions): Promise<void> {
+  const server = await serve(opts);
+  const grace = opts.shutdownGraceMs ?? 10_000;
+  const stop = (signal: string) => {
+    server.app.log.info({ signal }, 'shutting down');
+    setTimeout(() => {
+      server.app.log.warn('in-flight requests did not finish in time; exiting');
+      process.exit(1);
+    }, grace).unref();
+    server.close().then(() => process.exit(0), (err) => {
+      server.app.log.error({ err }, 'shutdown failed');
+      process.exit(1);
+    });
+  };
+  process.once('SIGTERM', stop);
+  process.once('SIGINT', stop);
+}

@@ -1,0 +1,63 @@
+import type { StoreContext } from '../context';
+import type { AccountRow } from '../repositories/accounts';
+import type { AppRow } from '../repositories/apps';
+import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '../errors';
+import { compareChannels } from '../channel';
+
+/** Names nobody may register: they would confuse users or collide with the store's own words. */
+export const RESERVED_NAMES = new Set(['skiff', 'skiff-store', 'store', 'system', 'core', 'root', 'admin', 'api', 'repo', 'snap', 'snapd']);
+/** As the manifest: lowercase letters, digits, single dashes, 2 to 40 characters. */
+export const APP_NAME_RE = /^(?=.{2,40}$)[a-z0-9]+(?:-[a-z0-9]+)*$/;
+
+export interface ChannelInfo { revision: number; version: string; released: string }
+export interface RevisionInfo { revision: number; version: string; size: number; sha256: string; created: string }
+export interface AppInfo {
+  name: string; publisher: string; summary: string; created: string;
+  channels: Record<string, ChannelInfo>; revisions: RevisionInfo[];
+}
+
+export function checkAppName(name: string): void {
+  if (!APP_NAME_RE.test(name)) throw new BadRequestError(`bad app name "${name}": 2-40 lowercase letters, digits and single dashes`, 'name-invalid');
+}
+
+/** Name registration, ownership checks, app info and search. */
+export function appService(ctx: StoreContext) {
+  const find = (name: string): AppRow => {
+    const app = ctx.apps.find(name);
+    if (!app) throw new NotFoundError(`no app named "${name}"`, 'app-not-found');
+    return app;
+  };
+  return {
+    register(account: AccountRow, name: string): AppRow {
+      checkAppName(name);
+      if (RESERVED_NAMES.has(name)) throw new ConflictError(`"${name}" is a reserved name`, 'name-reserved');
+      if (ctx.apps.find(name)) throw new ConflictError(`"${name}" is registered already`, 'name-taken');
+      ctx.apps.create(name, account.id);
+      return find(name);
+    },
+    find,
+    /** The app, if `account` owns it. */
+    owned(account: AccountRow, name: string): AppRow {
+      const app = find(name);
+      if (app.account_id !== account.id) throw new ForbiddenError(`app "${name}" belongs to another publisher`);
+      return app;
+    },
+    info(name: string): AppInfo {
+      const app = find(name);
+      const channels: Record<string, ChannelInfo> = {};
+      for (const c of ctx.apps.channels(app.id).sort((a, b) => compareChannels(a.channel, b.channel))) {
+        channels[c.channel] = { revision: c.revision, version: c.version, released: c.released };
+      }
+      const revisions = ctx.apps.revisions(app.id).map((r) => ({ revision: r.revision, version: r.version, size: r.size, sha256: r.sha256, created: r.created }));
+      return { name: app.name, publisher: app.publisher, summary: app.summary, created: app.created, channels, revisions };
+    },
+    search(query: string) {
+      return ctx.apps.search(query, ctx.settings.maxSearchResults).map((a) => {
+        const stable = ctx.apps.channels(a.id).find((c) => c.channel === 'latest/stable');
+        return { name: a.name, publisher: a.publisher, summary: a.summary, ...(stable ? { version: stable.version, revision: stable.revision } : {}) };
+      });
+    },
+    ownedBy: (account: AccountRow) => ctx.apps.ownedBy(account.id).map((a) => ({ name: a.name, summary: a.summary })),
+  };
+}
+export type AppService = ReturnType<typeof appService>;

@@ -1,0 +1,110 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync, renameSync, rmSync, openSync, fsyncSync, closeSync } from 'node:fs';
+import { join } from 'node:path';
+import { Transform, type Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { SkiffError, canonicalJson, validateBundle, verifyBytes } from '@skiff/bundle';
+import type { StoreContext } from '../context';
+import type { AccountRow } from '../repositories/accounts';
+import type { AppService } from './apps';
+import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, PayloadTooLargeError } from '../errors';
+import { fsyncDir } from '../tuf/atomic';
+
+export interface UploadRequest {
+  account: AccountRow;
+  body: Readable;
+  /** The Content-Length header, when the client sent one. */
+  declaredBytes?: number;
+  keyId: string;
+  signature: string;
+}
+
+export interface UploadResult { name: string; revision: number; version: string; sha256: string; size: number }
+
+/** What a publisher signs for an upload: the canonical JSON of these fields. */
+export function uploadSignaturePayload(name: string, sha256: string, size: number): Buffer {
+  return canonicalJson({ name, sha256, size });
+}
+
+/** Uploading for a name nobody registered is refused like uploading for someone else's: 403. */
+function ownedForUpload(apps: AppService, account: AccountRow, name: string) {
+  try {
+    return apps.owned(account, name);
+  } catch (err) {
+    if (err instanceof NotFoundError) throw new ForbiddenError(`the bundle is named "${name}", which is not registered to account "${account.name}": run \`skiff register ${name}\` first`);
+    throw err;
+  }
+}
+
+/** Streams the body to `path`, hashing and counting as it goes; stops at `limitBytes`. */
+async function receive(body: Readable, path: string, limitBytes: number): Promise<{ sha256: string; size: number }> {
+  const hash = createHash('sha256');
+  let size = 0;
+  const meter = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      size += chunk.length;
+      if (size > limitBytes) return done(new PayloadTooLargeError(limitBytes));
+      hash.update(chunk);
+      done(null, chunk);
+    },
+  });
+  await pipeline(body, meter, createWriteStream(path, { flags: 'wx', mode: 0o600 }));
+  const fd = openSync(path, 'r');
+  try { fsyncSync(fd); } finally { closeSync(fd); }
+  return { sha256: hash.digest('hex'), size };
+}
+
+/**
+ * Accepts a bundle upload. Every check runs on a temporary file; only a valid, signed, new bundle
+ * of an app the account owns moves into the blob folder and gets the next revision.
+ */
+export function uploadService(ctx: StoreContext, apps: AppService) {
+  const limit = ctx.settings.maxUploadBytes;
+  return {
+    async upload(req: UploadRequest): Promise<UploadResult> {
+      if (req.declaredBytes !== undefined && req.declaredBytes > limit) throw new PayloadTooLargeError(limit);
+      const tmp = join(ctx.paths.tmp, `upload-${randomBytes(8).toString('hex')}`);
+      try {
+        const { sha256, size } = await receive(req.body, tmp, limit);
+        let manifest;
+        try {
+          manifest = (await validateBundle(tmp)).manifest;
+        } catch (err) {
+          if (err instanceof SkiffError) throw new BadRequestError(`the bundle is refused: ${err.message}`, 'bundle-invalid');
+          throw err;
+        }
+        const app = ownedForUpload(apps, req.account, manifest.name);
+        const key = ctx.accounts.findKey(req.keyId);
+        if (!key || key.account_id !== req.account.id) {
+          throw new BadRequestError(`key ${req.keyId} is not registered to account "${req.account.name}"`, 'signature-invalid');
+        }
+        if (!/^[0-9a-f]{128}$/i.test(req.signature) || !verifyBytes(key.public_hex, uploadSignaturePayload(app.name, sha256, size), req.signature)) {
+          throw new BadRequestError(`the publisher signature does not verify with key "${key.name}" over {name, sha256, size}`, 'signature-invalid');
+        }
+        const dup = ctx.apps.revisionBySha(app.id, sha256);
+        if (dup) throw new ConflictError(`this bundle is already revision ${dup.revision} of "${app.name}"`, 'duplicate-upload');
+        // The blob moves first: a crash before the row commits leaves a blob that startup removes.
+        const blob = join(ctx.paths.blobs, sha256);
+        if (!existsSync(blob)) {
+          renameSync(tmp, blob);
+          fsyncDir(ctx.paths.blobs);
+        }
+        try {
+          const row = ctx.db.transaction(() => {
+            const revision = ctx.apps.nextRevision(app.id);
+            ctx.apps.setSummary(app.id, manifest.summary);
+            return ctx.apps.addRevision({ app_id: app.id, revision, sha256, size, version: manifest.version, key_id: key.key_id });
+          }).immediate();
+          return { name: app.name, revision: row.revision, version: row.version, sha256, size };
+        } catch (err) {
+          if (!ctx.apps.isBlobReferenced(sha256)) rmSync(blob, { force: true });
+          if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new ConflictError(`this bundle is already a revision of "${app.name}"`, 'duplicate-upload');
+          throw err;
+        }
+      } finally {
+        rmSync(tmp, { force: true });
+      }
+    },
+  };
+}
+export type UploadService = ReturnType<typeof uploadService>;

@@ -1,0 +1,314 @@
+// The store's TUF repository under DATA/repo: metadata/ and targets/, consistent snapshots,
+// a top-level targets role delegating every path to succinct hashed bins (TAP 15).
+//
+// Files in DATA/repo/metadata/: N.root.json (and root.json, the newest), N.targets.json,
+// N.bins-XX.json, N.snapshot.json, timestamp.json. Targets live in DATA/repo/targets/ as
+// apps/<name>/<sha256>.<rev>.skiff (a hard link to the blob) and apps/<name>/<sha256>.channels.json.
+//
+// All work here is synchronous on purpose: a commit can never interleave with another one in
+// the same process, which is what serializes releases and keeps versions strictly increasing.
+// The rename of timestamp.json is the commit point; files written before it are unreferenced
+// until then, and are simply overwritten by the next attempt.
+import { existsSync, linkSync, mkdirSync, readFileSync, readdirSync, copyFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { dirname, join } from 'node:path';
+import { Metadata, MetaFile, MetadataKind, Root, Snapshot, TargetFile, Targets, Timestamp } from '@tufjs/models';
+import type { StorePaths, StoreSettings } from '../settings';
+import { RepositoryError } from '../errors';
+import { writeFileAtomic } from './atomic';
+import { signMetadata, type RoleKeys } from './keys';
+
+export const SPEC_VERSION = '1.0.31';
+export const BIN_PREFIX = 'bins';
+
+/** The channel map of one app, as devices read it from the target apps/<name>/channels.json. */
+export interface ChannelMapDocument {
+  name: string;
+  channels: Record<string, { revision: number; version: string }>;
+}
+
+/** A bundle revision to be listed as the target apps/<name>/<rev>.skiff. */
+export interface BundleTarget {
+  name: string; revision: number; sha256: string; size: number; version: string; publisher: string;
+  /** The content-addressed blob; linked (not copied) into the repository. */
+  blobPath: string;
+}
+
+/** What one commit wrote, for tests and benchmarks. */
+export interface CommitReport {
+  files: { name: string; bytes: number }[];
+  metadataBytes: number;
+  snapshotVersion: number;
+  timestampVersion: number;
+}
+
+type JSONObject = Parameters<typeof Targets.fromJSON>[0];
+
+/** `expires` without milliseconds: some TUF clients reject fractions. */
+export function expiresIn(seconds: number, now: Date): string {
+  return new Date(now.getTime() + seconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+export function bundleTargetPath(name: string, revision: number): string {
+  return `apps/${name}/${revision}.skiff`;
+}
+
+export function channelMapTargetPath(name: string): string {
+  return `apps/${name}/channels.json`;
+}
+
+function sha256(data: Uint8Array): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+function serialize(md: Metadata<any>): Buffer {
+  return Buffer.from(JSON.stringify(md.toJSON()));
+}
+
+function readMetadata(path: string, kind: MetadataKind): Metadata<any> {
+  try {
+    return Metadata.fromJSON(kind as MetadataKind.Root, JSON.parse(readFileSync(path, 'utf8'))) as Metadata<any>;
+  } catch (err) {
+    throw new RepositoryError(`cannot read ${path}: ${(err as Error).message}`);
+  }
+}
+
+export class TufRepository {
+  private constructor(
+    private readonly paths: StorePaths,
+    private readonly settings: StoreSettings,
+    private readonly keys: RoleKeys,
+    private root: Metadata<Root>,
+    private targets: Metadata<Targets>,
+    private snapshot: Metadata<Snapshot>,
+    private timestamp: Metadata<Timestamp>,
+    private readonly bins: Map<string, Metadata<Targets>>,
+    private timestampBytes: Buffer,
+  ) {}
+
+  /** Writes version 1 of every role: root, targets with its bins, snapshot, timestamp. */
+  static create(paths: StorePaths, settings: StoreSettings, keys: RoleKeys, now = new Date()): TufRepository {
+    mkdirSync(paths.metadata, { recursive: true });
+    mkdirSync(paths.targets, { recursive: true });
+    const root = new Metadata(new Root({
+      version: 1, specVersion: SPEC_VERSION, expires: expiresIn(settings.rootExpirySeconds, now), consistentSnapshot: true,
+    }));
+    for (const role of ['root', 'targets', 'snapshot', 'timestamp'] as const) root.signed.addKey(keys[role].key, role);
+    signMetadata(root, [keys.root]);
+    const rootBytes = serialize(root);
+    writeFileAtomic(join(paths.metadata, '1.root.json'), rootBytes);
+    writeFileAtomic(join(paths.metadata, 'root.json'), rootBytes);
+
+    const targets = Metadata.fromJSON(MetadataKind.Targets, {
+      signed: {
+        _type: 'targets', spec_version: SPEC_VERSION, version: 1,
+        expires: expiresIn(settings.targetsExpirySeconds, now), targets: {},
+        delegations: {
+          keys: { [keys.bins.keyId]: keys.bins.key.toJSON() },
+          succinct_roles: { keyids: [keys.bins.keyId], threshold: 1, bit_length: settings.binBitLength, name_prefix: BIN_PREFIX },
+        },
+      },
+      signatures: [],
+    } as JSONObject);
+    signMetadata(targets, [keys.targets]);
+    const repo = new TufRepository(paths, settings, keys, root, targets,
+      new Metadata(new Snapshot({ version: 0, specVersion: SPEC_VERSION, expires: expiresIn(0, now) })),
+      new Metadata(new Timestamp({ version: 0, specVersion: SPEC_VERSION, expires: expiresIn(0, now) })),
+      new Map(), Buffer.alloc(0));
+    writeFileAtomic(join(paths.metadata, '1.targets.json'), serialize(targets));
+    const bins = new Map<string, Targets>();
+    for (const bin of repo.succinct().getRoles()) {
+      bins.set(bin, new Targets({ version: 1, specVersion: SPEC_VERSION, expires: expiresIn(settings.targetsExpirySeconds, now) }));
+    }
+    repo.commit(bins, null, now);
+    return repo;
+  }
+
+  /** Loads the repository as the last commit left it (timestamp.json is the commit point). */
+  static open(paths: StorePaths, settings: StoreSettings, keys: RoleKeys): TufRepository {
+    const md = (name: string) => join(paths.metadata, name);
+    const root = readMetadata(md('root.json'), MetadataKind.Root) as Metadata<Root>;
+    const timestampBytes = readFileSync(md('timestamp.json'));
+    const timestamp = Metadata.fromJSON(MetadataKind.Timestamp, JSON.parse(timestampBytes.toString('utf8')));
+    const snapshot = readMetadata(md(`${timestamp.signed.snapshotMeta.version}.snapshot.json`), MetadataKind.Snapshot) as Metadata<Snapshot>;
+    const bins = new Map<string, Metadata<Targets>>();
+    let targets: Metadata<Targets> | undefined;
+    for (const [file, meta] of Object.entries(snapshot.signed.meta)) {
+      const role = file.replace(/\.json$/, '');
+      const t = readMetadata(md(`${meta.version}.${file}`), MetadataKind.Targets) as Metadata<Targets>;
+      if (role === 'targets') targets = t;
+      else bins.set(role, t);
+    }
+    if (!targets) throw new RepositoryError('the snapshot lists no targets.json');
+    return new TufRepository(paths, settings, keys, root, targets, snapshot, timestamp, bins, timestampBytes);
+  }
+
+  private succinct() {
+    const s = this.targets.signed.delegations?.succinctRoles;
+    if (!s) throw new RepositoryError('targets.json has no succinct hash-bin delegation');
+    return s;
+  }
+
+  /** The hashed bin that holds a target path. */
+  binFor(targetPath: string): string {
+    return this.succinct().getRoleForTarget(targetPath);
+  }
+
+  get versions() {
+    return {
+      root: this.root.signed.version, targets: this.targets.signed.version,
+      snapshot: this.snapshot.signed.version, timestamp: this.timestamp.signed.version,
+    };
+  }
+
+  /** The bytes of the current timestamp.json, to serve from memory. */
+  get currentTimestamp(): Buffer {
+    return this.timestampBytes;
+  }
+
+  get timestampExpires(): Date {
+    return new Date(this.timestamp.signed.expires);
+  }
+
+  /** The signed targets of one bin (as last committed). */
+  bin(name: string): Metadata<Targets> | undefined {
+    return this.bins.get(name);
+  }
+
+  /**
+   * Publishes an app's channel map (and a bundle it now points to): writes the target files,
+   * then the one or two bins that list them, the snapshot and the timestamp. Nothing else.
+   */
+  publishApp(channelMap: ChannelMapDocument, bundles: BundleTarget[], now = new Date()): CommitReport {
+    const changed = new Map<string, Targets>();
+    const put = (tf: TargetFile) => {
+      const bin = this.binFor(tf.path);
+      const base = changed.get(bin) ?? this.bins.get(bin)?.signed;
+      if (!base) throw new RepositoryError(`bin ${bin} is missing from the snapshot`);
+      changed.set(bin, new Targets({
+        version: base.version, specVersion: SPEC_VERSION, expires: base.expires,
+        targets: { ...base.targets, [tf.path]: tf },
+      }));
+    };
+    for (const b of bundles) {
+      const path = bundleTargetPath(b.name, b.revision);
+      const existing = this.bins.get(this.binFor(path))?.signed.targets[path];
+      if (existing && existing.hashes.sha256 === b.sha256) continue;
+      this.linkTargetFile(path, b.sha256, b.blobPath);
+      put(TargetFile.fromJSON(path, {
+        length: b.size, hashes: { sha256: b.sha256 },
+        custom: { name: b.name, revision: b.revision, version: b.version, publisher: b.publisher },
+      }));
+    }
+    const mapPath = channelMapTargetPath(channelMap.name);
+    const mapBytes = Buffer.from(JSON.stringify(channelMap) + '\n');
+    const mapSha = sha256(mapBytes);
+    const current = this.bins.get(this.binFor(mapPath))?.signed.targets[mapPath];
+    if (!current || current.hashes.sha256 !== mapSha) {
+      const file = this.consistentTargetFile(mapPath, mapSha);
+      if (!existsSync(file)) writeFileAtomic(file, mapBytes);
+      put(TargetFile.fromJSON(mapPath, { length: mapBytes.length, hashes: { sha256: mapSha }, custom: { name: channelMap.name } }));
+    }
+    if (!changed.size) return { files: [], metadataBytes: 0, snapshotVersion: this.versions.snapshot, timestampVersion: this.versions.timestamp };
+    return this.commit(changed, null, now);
+  }
+
+  /**
+   * Re-signs what expires within its margin: the timestamp (timestamp margin), snapshot,
+   * targets and bins (online margin). Returns null when nothing needed it.
+   */
+  refreshExpiring(now = new Date()): CommitReport | null {
+    const soon = (expires: string, marginSeconds: number) => new Date(expires).getTime() - now.getTime() <= marginSeconds * 1000;
+    const margin = this.settings.onlineResignMarginSeconds;
+    const bins = new Map<string, Targets>();
+    for (const [name, md] of this.bins) if (soon(md.signed.expires, margin)) bins.set(name, md.signed);
+    const targets = soon(this.targets.signed.expires, margin) ? this.targets.signed : null;
+    const snapshotDue = soon(this.snapshot.signed.expires, margin);
+    const timestampDue = soon(this.timestamp.signed.expires, this.settings.timestampResignMarginSeconds);
+    if (!bins.size && !targets && !snapshotDue && !timestampDue) return null;
+    return this.commit(bins, targets, now, !bins.size && !targets && !snapshotDue);
+  }
+
+  /** Hard-links a blob into targets/ under its consistent-snapshot name (same filesystem as the blobs). */
+  private linkTargetFile(path: string, sha: string, blobPath: string): void {
+    const file = this.consistentTargetFile(path, sha);
+    if (existsSync(file)) return;
+    mkdirSync(dirname(file), { recursive: true });
+    try {
+      linkSync(blobPath, file);
+    } catch {
+      copyFileSync(blobPath, file);
+    }
+  }
+
+  private consistentTargetFile(path: string, sha: string): string {
+    const slash = path.lastIndexOf('/');
+    return join(this.paths.targets, path.slice(0, slash), `${sha}.${path.slice(slash + 1)}`);
+  }
+
+  /**
+   * Signs and writes new versions of the given bins (and top-level targets), then a new snapshot
+   * (unless only the timestamp is due) and a new timestamp, whose rename is the commit point.
+   */
+  private commit(bins: Map<string, Targets>, targets: Targets | null, now: Date, timestampOnly = false): CommitReport {
+    const files: CommitReport['files'] = [];
+    const write = (name: string, md: Metadata<any>) => {
+      const bytes = serialize(md);
+      writeFileAtomic(join(this.paths.metadata, name), bytes);
+      files.push({ name, bytes: bytes.length });
+      return bytes;
+    };
+    const online = this.settings.targetsExpirySeconds;
+    const newBins = new Map<string, Metadata<Targets>>();
+    for (const [name, t] of bins) {
+      const md = signMetadata(new Metadata(new Targets({
+        version: (this.bins.get(name)?.signed.version ?? 0) + 1, specVersion: SPEC_VERSION,
+        expires: expiresIn(online, now), targets: t.targets,
+      })), [this.keys.bins]);
+      write(`${md.signed.version}.${name}.json`, md);
+      newBins.set(name, md);
+    }
+    let newTargets = this.targets;
+    if (targets) {
+      newTargets = Metadata.fromJSON(MetadataKind.Targets, {
+        signed: { ...targets.toJSON(), version: targets.version + 1, expires: expiresIn(online, now) }, signatures: [],
+      } as JSONObject);
+      signMetadata(newTargets, [this.keys.targets]);
+      write(`${newTargets.signed.version}.targets.json`, newTargets);
+    }
+    let snapshot = this.snapshot;
+    if (!timestampOnly) {
+      const meta: Record<string, MetaFile> = { ...snapshot.signed.meta, 'targets.json': new MetaFile({ version: newTargets.signed.version }) };
+      for (const [name, md] of newBins) meta[`${name}.json`] = new MetaFile({ version: md.signed.version });
+      snapshot = signMetadata(new Metadata(new Snapshot({
+        version: snapshot.signed.version + 1, specVersion: SPEC_VERSION,
+        expires: expiresIn(this.settings.snapshotExpirySeconds, now), meta,
+      })), [this.keys.snapshot]);
+    }
+    const snapshotBytes = timestampOnly ? null : write(`${snapshot.signed.version}.snapshot.json`, snapshot);
+    const prevMeta = this.timestamp.signed.snapshotMeta;
+    const timestamp = signMetadata(new Metadata(new Timestamp({
+      version: this.timestamp.signed.version + 1, specVersion: SPEC_VERSION,
+      expires: expiresIn(this.settings.timestampExpirySeconds, now),
+      snapshotMeta: snapshotBytes
+        ? new MetaFile({ version: snapshot.signed.version, length: snapshotBytes.length, hashes: { sha256: sha256(snapshotBytes) } })
+        : prevMeta,
+    })), [this.keys.timestamp]);
+    const timestampBytes = write('timestamp.json', timestamp);
+    // Committed: only now does the in-memory view move on.
+    for (const [name, md] of newBins) this.bins.set(name, md);
+    this.targets = newTargets;
+    this.snapshot = snapshot;
+    this.timestamp = timestamp;
+    this.timestampBytes = timestampBytes;
+    return {
+      files, metadataBytes: files.reduce((n, f) => n + f.bytes, 0),
+      snapshotVersion: snapshot.signed.version, timestampVersion: timestamp.signed.version,
+    };
+  }
+
+  /** Names of the metadata files on disk (for tests). */
+  listMetadataFiles(): string[] {
+    return readdirSync(this.paths.metadata).filter((f) => f.endsWith('.json')).sort();
+  }
+}

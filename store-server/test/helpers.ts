@@ -1,0 +1,83 @@
+// Shared fixtures for the store's route tests: a real store in a temporary folder, real bundles.
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync, readdirSync, readFileSync, statSync, chmodSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { packBundle, generateKeyPair, publicKeyHex, keyIdOf, signBytes, type KeyPair } from '@skiff/bundle';
+import { buildApp, initStore, openStore, uploadSignaturePayload, type StoreContext, type StoreSettings } from '../src/index';
+import { accountService } from '../src/services/accounts';
+
+export interface TestStore {
+  dir: string;
+  ctx: StoreContext;
+  app: FastifyInstance;
+  /** Tokens of the accounts `alice` and `bob`. */
+  tokens: { alice: string; bob: string };
+  close(): Promise<void>;
+}
+
+/** A fresh store (16 bins: quick to create) with the accounts alice and bob, behind a ready app. */
+export async function openTestStore(settings: Partial<StoreSettings> = {}): Promise<TestStore> {
+  const dir = mkdtempSync(join(tmpdir(), 'skiff-store-test-'));
+  const merged = { binBitLength: 4, ...settings };
+  initStore(dir, merged);
+  const ctx = openStore(dir, merged, { recover: true });
+  const accounts = accountService(ctx);
+  const tokens = { alice: accounts.create('alice').token, bob: accounts.create('bob').token };
+  const app = await buildApp(ctx);
+  return {
+    dir, ctx, app, tokens,
+    async close() {
+      await app.close();
+      ctx.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const auth = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/** Packs a small real bundle; `padBytes` of random data make it bigger (and unique). */
+export async function makeBundle(workDir: string, opts: { name: string; version?: string; summary?: string; padBytes?: number }): Promise<{ path: string; bytes: Buffer; sha256: string }> {
+  const src = join(workDir, `src-${opts.name}-${randomBytes(4).toString('hex')}`);
+  mkdirSync(join(src, 'meta'), { recursive: true });
+  mkdirSync(join(src, 'bin'), { recursive: true });
+  writeFileSync(join(src, 'meta', 'app.yaml'), [
+    `name: ${opts.name}`, `version: '${opts.version ?? '1.0'}'`, `summary: ${opts.summary ?? `The ${opts.name} test app`}`,
+    'apps:', `  ${opts.name}:`, `    command: bin/${opts.name}`, '',
+  ].join('\n'));
+  writeFileSync(join(src, 'bin', opts.name), '#!/bin/sh\necho hello\n');
+  chmodSync(join(src, 'bin', opts.name), 0o755);
+  writeFileSync(join(src, 'pad'), randomBytes(opts.padBytes ?? 64));
+  const out = join(workDir, `out-${randomBytes(4).toString('hex')}`);
+  const r = await packBundle(src, out);
+  const bytes = readFileSync(r.path);
+  return { path: r.path, bytes, sha256: r.sha256 };
+}
+
+export interface Publisher { kp: KeyPair; keyId: string }
+
+export async function registerKey(app: FastifyInstance, token: string, name = 'default'): Promise<Publisher> {
+  const kp = generateKeyPair();
+  const res = await app.inject({ method: 'POST', url: '/v1/account/keys', headers: auth(token), payload: { name, publicKey: publicKeyHex(kp) } });
+  if (res.statusCode !== 201) throw new Error(`key registration failed: ${res.body}`);
+  return { kp, keyId: keyIdOf(publicKeyHex(kp)) };
+}
+
+export function uploadHeaders(token: string, pub: Publisher, name: string, bytes: Buffer): Record<string, string> {
+  const sha = createHash('sha256').update(bytes).digest('hex');
+  return {
+    ...auth(token), 'content-type': 'application/octet-stream',
+    'skiff-key-id': pub.keyId, 'skiff-signature': signBytes(pub.kp.secretKey, uploadSignaturePayload(name, sha, bytes.length)),
+  };
+}
+
+/** Everything a refusal must leave untouched: metadata and target files, blobs, temp files, rows. */
+export function storeState(store: TestStore): string {
+  const list = (d: string): string[] => readdirSync(d, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? list(join(d, e.name)).map((f) => `${e.name}/${f}`) : [`${e.name}:${statSync(join(d, e.name)).size}:${createHash('sha256').update(readFileSync(join(d, e.name))).digest('hex').slice(0, 12)}`]);
+  const rows = ['accounts', 'publisher_keys', 'apps', 'revisions', 'channels'].map((t) =>
+    `${t}=${JSON.stringify(store.ctx.db.prepare(`SELECT * FROM ${t}`).all())}`);
+  return JSON.stringify({ repo: list(join(store.dir, 'repo')), blobs: list(join(store.dir, 'blobs')), tmp: list(join(store.dir, 'tmp')), rows });
+}
