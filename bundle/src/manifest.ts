@@ -1,4 +1,4 @@
-import { LineCounter, parseDocument, isNode, type Document } from 'yaml';
+import { LineCounter, parseDocument, isMap, isNode, isScalar, isSeq, type Document } from 'yaml';
 import { Value, ValueErrorType } from '@sinclair/typebox/value';
 import { ManifestError } from './errors';
 import { ManifestSchema, SIZE_PATTERN } from './manifest-schema';
@@ -79,21 +79,24 @@ function normalize(m: Manifest): Manifest {
   return m;
 }
 
-// The line of the deepest node on the path that exists (a missing field points at its parent).
+// The line of the deepest key (or list item) on the path that exists: a missing field points at its parent.
 function lineOf(doc: Document, segments: string[], lines: LineCounter): number | undefined {
-  for (let n = segments.length; n >= 0; n--) {
-    const node = n === 0 ? doc.contents : doc.getIn(segments.slice(0, n), true);
-    if (isNode(node) && node.range) return lines.linePos(node.range[0]).line;
-    // A field that is present but unknown: point at its key.
-    if (n > 0) {
-      const parent = n === 1 ? doc.contents : doc.getIn(segments.slice(0, n - 1), true);
-      const pair = isNode(parent) && 'items' in parent
-        ? (parent.items as Array<{ key?: unknown }>).find((p) => isNode(p.key) && String((p.key as { value?: unknown }).value) === segments[n - 1])
-        : undefined;
-      if (pair && isNode(pair.key) && pair.key.range) return lines.linePos(pair.key.range[0]).line;
-    }
+  let node: unknown = doc.contents;
+  let line = isNode(node) && node.range ? lines.linePos(node.range[0]).line : undefined;
+  for (const segment of segments) {
+    if (isMap(node)) {
+      const pair = node.items.find((p) => isScalar(p.key) && String(p.key.value) === segment);
+      if (!pair) break;
+      if (isNode(pair.key) && pair.key.range) line = lines.linePos(pair.key.range[0]).line;
+      node = pair.value;
+    } else if (isSeq(node)) {
+      const item = node.items[Number(segment)];
+      if (!isNode(item) || !item.range) break;
+      line = lines.linePos(item.range[0]).line;
+      node = item;
+    } else break;
   }
-  return undefined;
+  return line;
 }
 
 function firstLine(s: string): string {
