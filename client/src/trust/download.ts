@@ -40,10 +40,11 @@ export async function downloadBundle(d: BundleDownload): Promise<void> {
   if (await alreadyVerified(dest, target)) return; // a task re-run after a crash that happened past the rename
   await mkdir(dirname(dest), { recursive: true });
   const partialPath = `${dest}.partial`;
+  const kept = (await stat(partialPath).catch(() => undefined))?.size ?? 0;
+  await checkFreeSpace(dirname(dest), target.length - Math.min(kept, target.length), d.settings, target.path);
   const partial = await openPartial(partialPath, target.length);
   let progress = noProgress;
   try {
-    await checkFreeSpace(dirname(dest), target.length - partial.size, d.settings, target.path);
     progress = d.progress ? progressBar(basename(target.path), target.length, partial.size) : noProgress;
     await fetchWithResume(d, partial, progress);
     // TUF client workflow 5.7.3: the length and hash must match the signed target before anything uses it.
@@ -56,8 +57,8 @@ export async function downloadBundle(d: BundleDownload): Promise<void> {
     await fsyncDir(dirname(dest));
   } catch (err) {
     await partial.handle.close().catch(() => undefined);
-    // A refusal keeps nothing; a network failure keeps the partial so the next attempt resumes.
-    if (err instanceof TrustRefusedError) await rm(partialPath, { force: true });
+    // A refusal keeps nothing; a network failure keeps the partial (if any byte came) so the next attempt resumes.
+    if (err instanceof TrustRefusedError || partial.size === 0) await rm(partialPath, { force: true });
     throw err;
   } finally {
     progress.stop();
