@@ -20,6 +20,12 @@ export interface StoreAppOptions {
   context: StoreContext;
 }
 
+/** Codes for client errors raised by fastify or its plugins rather than by the store. */
+const CODE_OF_STATUS: Record<number, string> = {
+  401: 'unauthorized', 403: 'forbidden', 404: 'not-found', 405: 'method-not-allowed', 406: 'not-acceptable',
+  413: 'too-large', 415: 'unsupported-media-type', 416: 'range-not-satisfiable', 429: 'too-many-requests',
+};
+
 const VERSION: string = require('../../package.json').version;
 
 /** Builds the domain services over one open store. */
@@ -60,7 +66,7 @@ export const storeApp: FastifyPluginAsync<StoreAppOptions> = async (app, opts) =
     if (err.validation) return reply.code(400).send({ error: { code: 'bad-request', message: err.message } });
     const status = err.statusCode ?? 500;
     if (status >= 400 && status < 500) {
-      return reply.code(status).send({ error: { code: (err.code ?? 'bad-request').toLowerCase(), message: err.message } });
+      return reply.code(status).send({ error: { code: CODE_OF_STATUS[status] ?? 'bad-request', message: err.message } });
     }
     req.log.error({ err }, 'request failed');
     return reply.code(500).send({ error: { code: 'internal-error', message: 'internal server error' } });

@@ -27,6 +27,8 @@ export const uploadRoutes: FastifyPluginAsyncTypebox = async (app) => {
       response: { 201: UploadReply, ...errors(400, 401, 403, 409, 413, 415) },
     },
   }, async (req, reply) => {
+    const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+    if (type !== 'application/octet-stream') throw new UnsupportedMediaTypeError('uploads must be sent as application/octet-stream');
     if (req.body === undefined) throw new BadRequestError('the upload is empty', 'bundle-invalid');
     const declared = req.headers['content-length'];
     const result = await app.store.uploads.upload({

@@ -70,7 +70,8 @@ export function uploadService(ctx: StoreContext, apps: AppService) {
         try {
           manifest = (await validateBundle(tmp)).manifest;
         } catch (err) {
-          if (err instanceof SkiffError) throw new BadRequestError(`the bundle is refused: ${err.message}`, 'bundle-invalid');
+          // The message names the problem; the server's temporary path means nothing to the publisher.
+          if (err instanceof SkiffError) throw new BadRequestError(`the bundle is refused: ${err.message.split(tmp).join('upload')}`, 'bundle-invalid');
           throw err;
         }
         const app = ownedForUpload(apps, req.account, manifest.name);
