@@ -1,6 +1,172 @@
 import type { Command } from 'commander';
+import { SkiffError } from '@skiff/bundle';
+import { rootOf, output } from '../options';
+import { openDevice, type Device } from '../device';
+import { DeviceOps } from '../device/ops';
+import { listApps, formatList, appInfo, formatInfo, changeList, formatChanges, taskList, formatTasks } from '../device/views';
 
-/** Registers the device verbs on the program (filled in by its issue). */
+/** Opens the device under --root and runs fn with its verbs; closes the database whatever happens. */
+async function withOps<T>(cmd: Command, opts: { wait?: boolean }, fn: (ops: DeviceOps, device: Device) => Promise<T>): Promise<T> {
+  const device = openDevice(rootOf(cmd));
+  try {
+    const ops = new DeviceOps(device, { wait: opts.wait ?? true, crashAt: process.env.SKIFF_TEST_CRASH_AT });
+    return await fn(ops, device);
+  } finally { device.close(); }
+}
+
+function intArg(v: string, what: string): number {
+  if (!/^\d+$/.test(v)) throw new SkiffError('usage', `${what} must be a positive integer, not "${v}"`);
+  return Number(v);
+}
+
+/** Registers the device verbs: setup, install, refresh, revert, remove, list, info, changes, tasks, abort, boot, config. */
 export function registerDeviceCommands(program: Command): void {
-  void program;
+  program.command('setup')
+    .description('set up the device: the store URL and the root metadata to trust')
+    .requiredOption('--store <url>', 'store base URL')
+    .requiredOption('--trust <root.json>', 'TUF root metadata shipped with the device')
+    .action(async (o: { store: string; trust: string }, cmd: Command) => withOps(cmd, {}, async (ops) => {
+      await ops.setup(o.store, o.trust);
+      process.stdout.write(`device under ${ops.device.root} set up for ${o.store}\n`);
+    }));
+
+  program.command('install')
+    .description('install an app from the store, or a local bundle with --dangerous')
+    .argument('<name-or-file>')
+    .option('--channel <channel>', 'channel to track (default latest/stable)')
+    .option('--revision <n>', 'install this revision')
+    .option('--dangerous', 'install a local, unsigned bundle file (development only)')
+    .option('--devmode', 'with --dangerous: log denied syscalls instead of blocking them')
+    .option('--no-wait', 'fail at once if another change is in progress')
+    .option('--json', 'print the result as JSON')
+    .action(async (what: string, o: { channel?: string; revision?: string; dangerous?: boolean; devmode?: boolean; wait: boolean; json?: boolean }, cmd: Command) =>
+      withOps(cmd, o, async (ops) => {
+        if (o.dangerous) {
+          const r = await ops.installDangerous(what, { devmode: o.devmode ?? false });
+          output(!!o.json, { name: r.name, revision: r.revision, version: r.version, dangerous: true, change: r.change.id },
+            () => `${r.name} ${r.version} (local revision ${r.revision}) installed; dangerous: not verified by the store`);
+          return;
+        }
+        const r = await ops.install(what, { ...(o.channel ? { channel: o.channel } : {}), ...(o.revision ? { revision: intArg(o.revision, '--revision') } : {}) });
+        output(!!o.json, { name: what, revision: r.revision, version: r.version, channel: r.channel, change: r.change.id },
+          () => `${what} ${r.version} (revision ${r.revision}) installed from ${r.channel}`);
+      }));
+
+  program.command('refresh')
+    .description('update apps to the revision of their channel (all tracked apps when none named)')
+    .argument('[names...]')
+    .option('--list', 'show what would be refreshed; do nothing')
+    .option('--channel <channel>', 'switch the named app to this channel')
+    .option('--no-wait', 'fail at once if another change is in progress')
+    .option('--json', 'print the result as JSON')
+    .action(async (names: string[], o: { list?: boolean; channel?: string; wait: boolean; json?: boolean }, cmd: Command) =>
+      withOps(cmd, o, async (ops) => {
+        if (o.list) {
+          const ups = await ops.refreshList(names);
+          output(!!o.json, ups, () => ups.length === 0 ? 'All apps are up to date.'
+            : ups.map((u) => `${u.name}: revision ${u.from} → ${u.to} (${u.version}, ${u.channel})`).join('\n'));
+          return;
+        }
+        if (o.channel && names.length !== 1) throw new SkiffError('usage', 'refresh --channel takes exactly one app name');
+        const outcomes = await ops.refresh(names, o.channel ? { channel: o.channel } : {});
+        output(!!o.json, outcomes, () => outcomes.length ? outcomes.map((x) => x.message).join('\n') : 'All apps are up to date.');
+        const failed = outcomes.find((x) => x.status === 'failed');
+        if (failed) process.exitCode = 1;
+      }));
+
+  program.command('revert')
+    .description('go back to a retained revision and its own data; the current one is blocked from refresh')
+    .argument('<name>')
+    .option('--revision <n>', 'the retained revision to revert to')
+    .option('--no-wait', 'fail at once if another change is in progress')
+    .option('--json', 'print the result as JSON')
+    .action(async (name: string, o: { revision?: string; wait: boolean; json?: boolean }, cmd: Command) =>
+      withOps(cmd, o, async (ops) => {
+        const r = await ops.revert(name, o.revision ? intArg(o.revision, '--revision') : undefined);
+        output(!!o.json, { name, from: r.from, revision: r.to, change: r.change.id }, () => `${name} reverted from revision ${r.from} to ${r.to}`);
+      }));
+
+  program.command('remove')
+    .description('remove an app; its data is kept for a later install unless --purge')
+    .argument('<name>')
+    .option('--purge', 'delete the data too')
+    .option('--no-wait', 'fail at once if another change is in progress')
+    .option('--json', 'print the result as JSON')
+    .action(async (name: string, o: { purge?: boolean; wait: boolean; json?: boolean }, cmd: Command) =>
+      withOps(cmd, o, async (ops) => {
+        const r = await ops.remove(name, { purge: o.purge ?? false });
+        output(!!o.json, { name, revision: r.revision, purged: !!o.purge, change: r.change.id },
+          () => `${name} removed${o.purge ? ' (data purged)' : ' (data kept for a later install)'}`);
+      }));
+
+  program.command('list')
+    .description('installed apps')
+    .option('--all', 'every retained revision, not only the current ones')
+    .option('--json', 'print as JSON')
+    .action(async (o: { all?: boolean; json?: boolean }, cmd: Command) => withOps(cmd, {}, async (ops, device) => {
+      await ops.recoverIfIdle();
+      const rows = listApps(device, !!o.all);
+      output(!!o.json, rows, () => formatList(rows));
+    }));
+
+  program.command('info')
+    .description('one installed app with its retained revisions')
+    .argument('<name>')
+    .option('--json', 'print as JSON')
+    .action(async (name: string, o: { json?: boolean }, cmd: Command) => withOps(cmd, {}, async (ops, device) => {
+      await ops.recoverIfIdle();
+      const i = appInfo(device, name);
+      output(!!o.json, i, () => formatInfo(i));
+    }));
+
+  program.command('changes')
+    .description('changes made on this device')
+    .option('--json', 'print as JSON')
+    .action(async (o: { json?: boolean }, cmd: Command) => withOps(cmd, {}, async (ops) => {
+      await ops.recoverIfIdle();
+      const rows = changeList(ops.runner);
+      output(!!o.json, rows, () => formatChanges(rows));
+    }));
+
+  program.command('tasks')
+    .description('the tasks of one change')
+    .argument('<id>')
+    .option('--json', 'print as JSON')
+    .action(async (id: string, o: { json?: boolean }, cmd: Command) => withOps(cmd, {}, async (ops) => {
+      await ops.recoverIfIdle();
+      const v = taskList(ops.runner, intArg(id, 'change id'));
+      output(!!o.json, v, () => formatTasks(v));
+    }));
+
+  program.command('abort')
+    .description('stop a change in progress and undo it (before its commit point)')
+    .argument('<id>')
+    .option('--json', 'print as JSON')
+    .action(async (id: string, o: { json?: boolean }, cmd: Command) => withOps(cmd, {}, async (ops) => {
+      const c = await ops.abort(intArg(id, 'change id'));
+      output(!!o.json, { id: c.id, status: c.status }, () => `change ${c.id}: abort requested (now ${c.status})`);
+    }));
+
+  program.command('boot')
+    .description('at start-up: mount retained revisions again, then recover interrupted changes')
+    .option('--json', 'print as JSON')
+    .action(async (o: { json?: boolean }, cmd: Command) => withOps(cmd, {}, async (ops) => {
+      const r = await ops.boot();
+      for (const w of r.warnings) process.stderr.write(`skiff boot: ${w}\n`);
+      output(!!o.json, { warnings: r.warnings, recovered: r.recovered.map((c) => ({ id: c.id, status: c.status })) },
+        () => `mounted ${ops.device.state.allRevisions().length} revisions; recovered ${r.recovered.length} changes`
+          + r.recovered.map((c) => `\n  change ${c.id}: ${c.status}`).join(''));
+    }));
+
+  const config = program.command('config').description('device settings (refresh.retain)');
+  config.command('get').argument('<key>').option('--json', 'print as JSON')
+    .action(async (key: string, o: { json?: boolean }, cmd: Command) => withOps(cmd, {}, async (_ops, device) => {
+      const value = device.state.configGet(key);
+      if (value === undefined) throw new SkiffError('config-invalid', `config key "${key}" is not set`);
+      output(!!o.json, { key, value }, () => value);
+    }));
+  config.command('set').argument('<key>').argument('<value>')
+    .action(async (key: string, value: string, _o: unknown, cmd: Command) => withOps(cmd, {}, async (_ops, device) => {
+      device.state.tx(() => device.state.configSet(key, value));
+    }));
 }

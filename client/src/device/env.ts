@@ -1,0 +1,64 @@
+import { inspectBundle, parseManifest, type HookName, type Manifest } from '@skiff/bundle';
+import * as native from '@skiff/native';
+import * as confinement from '@skiff/confinement';
+import type { AppContext } from '@skiff/confinement';
+import type { ExitStatus } from '@skiff/native';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DeviceTrust } from '../trust';
+import type { Device } from './device';
+import { NotSetUpError } from './errors';
+
+/** Milliseconds a hook may run before it is killed (and counts as failed). */
+export const HOOK_TIMEOUT_MS = 120_000;
+
+/** The mechanisms tasks use; the real ones by default (unit tests of the runner swap in a recorder). */
+export interface Backend {
+  mountBundle(file: string, target: string): void;
+  unmount(target: string): void;
+  isMounted(target: string): boolean;
+  runHook(ctx: AppContext, hook: HookName): Promise<ExitStatus | null>;
+  writeWrappers(ctx: AppContext): void;
+  removeWrappers(root: string, name: string): void;
+  /** The manifest of a bundle file, read without mounting it. */
+  inspectManifest(file: string): Promise<Manifest>;
+  /** The manifest of a mounted revision. */
+  mountedManifest(dir: string): Manifest;
+}
+
+export const realBackend: Backend = {
+  mountBundle: (file, target) => native.mountBundle(file, target),
+  unmount: (target) => native.unmount(target),
+  isMounted: (target) => native.isMounted(target),
+  runHook: (ctx, hook) => confinement.runHook(ctx, hook, { timeoutMs: HOOK_TIMEOUT_MS }),
+  writeWrappers: (ctx) => { confinement.writeWrappers(ctx); },
+  removeWrappers: (root, name) => confinement.removeWrappers(root, name),
+  inspectManifest: async (file) => (await inspectBundle(file)).manifest,
+  mountedManifest: (dir) => {
+    const file = join(dir, 'meta/app.yaml');
+    return parseManifest(readFileSync(file, 'utf8'), file);
+  },
+};
+
+/** What every task handler gets: the device, its mechanisms, and (lazily) its view of the store. */
+export interface DeviceEnv {
+  device: Device;
+  backend: Backend;
+  trust(): DeviceTrust;
+  /** Show download progress; default: when stderr is a TTY. */
+  progress?: boolean;
+}
+
+export function makeEnv(device: Device, backend: Backend = realBackend, progress?: boolean): DeviceEnv {
+  let trust: DeviceTrust | undefined;
+  const env: DeviceEnv = {
+    device, backend,
+    trust: () => {
+      const storeUrl = device.state.configGet('store.url');
+      if (!storeUrl) throw new NotSetUpError(device.root);
+      return (trust ??= new DeviceTrust({ trustDir: device.paths.trustDir, storeUrl }));
+    },
+  };
+  if (progress !== undefined) env.progress = progress;
+  return env;
+}

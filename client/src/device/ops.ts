@@ -1,0 +1,228 @@
+import { createHash } from 'node:crypto';
+import { createReadStream, statSync, mkdirSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { ChangeRunner } from './changes';
+import { DeviceLock } from './lock';
+import { deviceTaskKinds } from './tasks';
+import { makeEnv, type Backend, type DeviceEnv } from './env';
+import type { Device } from './device';
+import type { ChangeRow, TaskSpec } from './task';
+import { switchInPlan, revertPlan, removePlan } from './plans';
+import { normalizeChannel, resolveChannel } from './channels';
+import { recoverChanges, remountAll } from './recovery';
+import { DeviceTrust } from '../trust';
+import { SkiffError } from '@skiff/bundle';
+import {
+  AlreadyInstalledError, ChangeFailedError, ChannelError, NotInstalledError, NotRootError,
+} from './errors';
+
+export interface OpsOptions {
+  /** Wait for a change in progress (default) or fail at once naming it (--no-wait). */
+  wait?: boolean;
+  progress?: boolean;
+  backend?: Backend;
+  /** Test-only crash point (SKIFF_TEST_CRASH_AT). */
+  crashAt?: string;
+}
+
+export interface Update { name: string; from: number; to: number; version: string; channel: string }
+export interface RefreshOutcome { name: string; status: 'refreshed' | 'up-to-date' | 'blocked' | 'local' | 'failed'; message: string; change?: number }
+
+async function sha256Of(file: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+function requireRoot(what: string): void {
+  if (process.getuid?.() !== 0) throw new NotRootError(what);
+}
+
+/** The device verbs as a library: each takes the lock, recovers first, then builds and runs one change. */
+export class DeviceOps {
+  readonly env: DeviceEnv;
+  readonly runner: ChangeRunner<DeviceEnv>;
+
+  constructor(readonly device: Device, private readonly opts: OpsOptions = {}) {
+    this.env = makeEnv(device, opts.backend, opts.progress);
+    this.runner = new ChangeRunner(device.state, deviceTaskKinds(), this.env, { crashAt: opts.crashAt });
+  }
+
+  /** Holds the device lock around fn, after finishing whatever a crash left behind. */
+  async locked<T>(fn: (lock: DeviceLock) => Promise<T>): Promise<T> {
+    const lock = await DeviceLock.acquire(this.device.state, { wait: this.opts.wait ?? true });
+    try {
+      for (const c of this.runner.unfinished()) lock.setChange(c.id);
+      await recoverChanges(this.runner);
+      lock.setChange(null);
+      return await fn(lock);
+    } finally { lock.release(); }
+  }
+
+  /** For read-only verbs: recovers when nobody holds the lock, else reads the state as it is. */
+  async recoverIfIdle(): Promise<void> {
+    if (DeviceLock.holder(this.device.state) || this.runner.unfinished().length === 0) return;
+    try { await this.locked(async () => undefined); } catch { /* a change started meanwhile: read as is */ }
+  }
+
+  private async runChange(lock: DeviceLock, kind: string, summary: string, specs: TaskSpec[]): Promise<ChangeRow> {
+    const id = this.runner.create(kind, summary, specs);
+    lock.setChange(id);
+    const done = await this.runner.run(id);
+    lock.setChange(null);
+    if (done.status !== 'done') throw new ChangeFailedError(id, `${summary} failed and was undone: ${done.error ?? 'unknown error'}`);
+    return done;
+  }
+
+  async install(name: string, o: { channel?: string; revision?: number } = {}): Promise<{ change: ChangeRow; revision: number; version: string; channel: string }> {
+    requireRoot('install');
+    return this.locked(async (lock) => {
+      const app = this.device.state.app(name);
+      if (app) throw new AlreadyInstalledError(name, app.current);
+      const channel = normalizeChannel(o.channel ?? 'stable');
+      const trust = this.env.trust();
+      await trust.refresh();
+      let revision = o.revision;
+      if (revision === undefined) {
+        const resolved = resolveChannel(await trust.channelMap(name), channel);
+        if (!resolved) throw new ChannelError(`${name} has no revision in ${channel} (nor a more stable risk)`);
+        revision = resolved.revision;
+      }
+      const target = await trust.bundleTarget(name, revision);
+      const version = target.custom.version;
+      const specs = switchInPlan(this.env, name, revision, { kind: 'store', target, channel }, undefined);
+      const change = await this.runChange(lock, 'install', `Install ${name} ${version} (revision ${revision}) from ${channel}`, specs);
+      return { change, revision, version, channel };
+    });
+  }
+
+  /** Installs (or refreshes to) a local, unsigned bundle: development only, marked dangerous. */
+  async installDangerous(file: string, o: { devmode?: boolean } = {}): Promise<{ change: ChangeRow; name: string; revision: number; version: string }> {
+    requireRoot('install');
+    const path = resolve(file);
+    const manifest = await this.env.backend.inspectManifest(path);
+    const size = statSync(path).size;
+    const sha256 = await sha256Of(path);
+    return this.locked(async (lock) => {
+      const name = manifest.name;
+      const app = this.device.state.app(name);
+      const revision = this.device.state.nextDangerousRevision(name);
+      const specs = switchInPlan(this.env, name, revision,
+        { kind: 'local', file: path, sha256, size, version: manifest.version, devmode: o.devmode ?? false }, app);
+      const verb = app ? 'Refresh' : 'Install';
+      const change = await this.runChange(lock, app ? 'refresh' : 'install', `${verb} ${name} ${manifest.version} (local revision ${revision}, dangerous)`, specs);
+      return { change, name, revision, version: manifest.version };
+    });
+  }
+
+  /** What refresh would do, nothing done: updates for tracked apps, skipping blocked revisions. */
+  async refreshList(names: string[] = []): Promise<Update[]> {
+    return this.locked(async () => (await this.findUpdates(names)).filter((u): u is Update & { blocked: false } => !u.blocked && u.to !== u.from));
+  }
+
+  private async findUpdates(names: string[], channelOverride?: string): Promise<(Update & { blocked: boolean })[]> {
+    const { state } = this.device;
+    const apps = names.length ? names.map((n) => state.app(n) ?? (() => { throw new NotInstalledError(n); })()) : state.apps();
+    const tracked = apps.filter((a) => a.channel !== '' || channelOverride !== undefined);
+    if (tracked.length === 0) return [];
+    const trust = this.env.trust();
+    await trust.refresh();
+    const out: (Update & { blocked: boolean })[] = [];
+    for (const a of tracked) {
+      const channel = normalizeChannel(channelOverride ?? a.channel);
+      const resolved = resolveChannel(await trust.channelMap(a.name), channel);
+      if (!resolved) throw new ChannelError(`${a.name} has no revision in ${channel} (nor a more stable risk)`);
+      out.push({ name: a.name, from: a.current, to: resolved.revision, version: resolved.version, channel,
+        blocked: channelOverride === undefined && state.isBlocked(a.name, resolved.revision) });
+    }
+    return out;
+  }
+
+  /** Refreshes the named apps (all tracked apps when none), one change each. */
+  async refresh(names: string[] = [], o: { channel?: string } = {}): Promise<RefreshOutcome[]> {
+    requireRoot('refresh');
+    return this.locked(async (lock) => {
+      const { state } = this.device;
+      const outcomes: RefreshOutcome[] = [];
+      for (const n of names) if (state.app(n)?.channel === '' && o.channel === undefined) {
+        outcomes.push({ name: n, status: 'local', message: `${n} was installed from a local file; it tracks no channel` });
+      }
+      const wanted = names.filter((n) => !outcomes.some((x) => x.name === n));
+      if (names.length && !wanted.length) return outcomes;
+      for (const u of await this.findUpdates(wanted, o.channel)) {
+        const app = state.app(u.name)!;
+        if (u.to === u.from) {
+          if (app.channel !== u.channel) state.tx(() => state.putApp(u.name, u.channel, app.current));
+          outcomes.push({ name: u.name, status: 'up-to-date', message: `${u.name} ${u.version} (revision ${u.to}) is up to date in ${u.channel}` });
+          continue;
+        }
+        if (u.blocked) {
+          outcomes.push({ name: u.name, status: 'blocked', message: `${u.name}: revision ${u.to} is blocked (${state.blocked(u.name).find((b) => b.rev === u.to)?.reason ?? 'blocked'}); staying on revision ${u.from}` });
+          continue;
+        }
+        const target = await this.env.trust().bundleTarget(u.name, u.to);
+        const specs = switchInPlan(this.env, u.name, u.to, { kind: 'store', target, channel: u.channel }, app);
+        try {
+          const change = await this.runChange(lock, 'refresh', `Refresh ${u.name} from revision ${u.from} to ${u.to} (${u.version}, ${u.channel})`, specs);
+          outcomes.push({ name: u.name, status: 'refreshed', message: `${u.name} ${u.version} (revision ${u.to}) refreshed from ${u.channel}`, change: change.id });
+        } catch (err) {
+          if (!(err instanceof ChangeFailedError)) throw err;
+          const blocked = state.isBlocked(u.name, u.to) ? `; revision ${u.to} is blocked from automatic refresh` : '';
+          outcomes.push({ name: u.name, status: 'failed', message: `${err.message}; back on revision ${state.app(u.name)?.current}${blocked}`, change: err.changeId });
+        }
+      }
+      return outcomes;
+    });
+  }
+
+  async revert(name: string, revision?: number): Promise<{ change: ChangeRow; from: number; to: number }> {
+    requireRoot('revert');
+    return this.locked(async (lock) => {
+      const app = this.device.state.app(name);
+      if (!app) throw new NotInstalledError(name);
+      const { to, specs } = revertPlan(this.env, app, revision);
+      const change = await this.runChange(lock, 'revert', `Revert ${name} from revision ${app.current} to ${to}`, specs);
+      return { change, from: app.current, to };
+    });
+  }
+
+  async remove(name: string, o: { purge?: boolean } = {}): Promise<{ change: ChangeRow; revision: number }> {
+    requireRoot('remove');
+    return this.locked(async (lock) => {
+      const app = this.device.state.app(name);
+      if (!app) throw new NotInstalledError(name);
+      const specs = removePlan(this.env, app, o.purge ?? false);
+      const change = await this.runChange(lock, 'remove', `Remove ${name}${o.purge ? ' and purge its data' : ''}`, specs);
+      return { change, revision: app.current };
+    });
+  }
+
+  /** Start-up: mount retained revisions again, then recover interrupted changes. */
+  async boot(): Promise<{ warnings: string[]; recovered: ChangeRow[] }> {
+    requireRoot('boot');
+    const lock = await DeviceLock.acquire(this.device.state, { wait: this.opts.wait ?? true });
+    try {
+      const warnings = remountAll(this.env);
+      const recovered = await recoverChanges(this.runner);
+      return { warnings, recovered };
+    } finally { lock.release(); }
+  }
+
+  /** Asks a change to stop; when no live process runs it, it is undone here and now. */
+  async abort(id: number): Promise<ChangeRow> {
+    this.runner.requestAbort(id);
+    if (DeviceLock.holder(this.device.state)) return this.runner.change(id);
+    await this.locked(async () => undefined);
+    return this.runner.change(id);
+  }
+
+  /** Writes the store URL and the trusted root under the device root. */
+  async setup(storeUrl: string, rootJsonFile: string): Promise<void> {
+    const url = new URL(storeUrl);
+    if (!['http:', 'https:'].includes(url.protocol)) throw new SkiffError('usage', `the store URL must be http(s), not ${url.protocol}`);
+    const p = this.device.paths;
+    for (const d of [p.stateDir, p.trustDir, p.bundlesDir, p.appsDir, p.dataDir]) mkdirSync(d, { recursive: true, mode: 0o755 });
+    await DeviceTrust.installRoot(p.trustDir, readFileSync(rootJsonFile));
+    this.device.state.tx(() => this.device.state.configPut('store.url', storeUrl.replace(/\/+$/, '')));
+  }
+}

@@ -1,0 +1,82 @@
+// The task lists of install, refresh, revert and remove. Building a plan reads state but changes nothing.
+import type { TaskSpec } from './task';
+import type { DeviceEnv } from './env';
+import type { BundleTarget } from '../trust';
+import type { AppRow } from './state';
+import { RevertError } from './errors';
+
+/** Where the new revision's bundle comes from: a verified store target, or a local file (dangerous). */
+export type Source =
+  | { kind: 'store'; target: BundleTarget; channel: string }
+  | { kind: 'local'; file: string; sha256: string; size: number; version: string; devmode: boolean };
+
+/** Tasks that bring revision `rev` of `name` in and make it current; `app` is the installed app, if any. */
+export function switchInPlan(env: DeviceEnv, name: string, rev: number, source: Source, app: AppRow | undefined): TaskSpec[] {
+  const { state } = env.device;
+  const from = app?.current ?? null;
+  const channel = source.kind === 'store' ? source.channel : (app?.channel ?? '');
+  const uid = state.uidOf(name);
+  const specs: TaskSpec[] = [];
+  const have = state.revision(name, rev) !== undefined;
+  if (!have && source.kind === 'store') {
+    const t = source.target;
+    specs.push({ kind: 'download', summary: `Download ${name} revision ${rev} (${t.length} bytes)`, params: { name, rev, target: t } });
+    specs.push({ kind: 'verify', summary: `Check that the bundle is ${name} ${t.custom.version}`, params: { name, rev, version: t.custom.version } });
+  } else if (!have && source.kind === 'local') {
+    specs.push({ kind: 'copy-local', summary: `Copy ${source.file} into the device`, params: { name, rev, file: source.file, size: source.size } });
+  }
+  if (!have) {
+    const [sha256, size] = source.kind === 'store' ? [source.target.sha256, source.target.length] : [source.sha256, source.size];
+    specs.push({ kind: 'mount', summary: `Mount ${name} revision ${rev} read-only`, params: {
+      name, rev, sha256, size, channel: source.kind === 'store' ? source.channel : null,
+      dangerous: source.kind === 'local', devmode: source.kind === 'local' && source.devmode,
+    } });
+  }
+  if (from !== null) specs.push(hook(name, from, 'pre-refresh', false));
+  if (!have) specs.push({ kind: 'copy-data', summary: from === null ? `Prepare data of ${name}` : `Copy data of revision ${from} to ${rev}`, params: { name, from, to: rev, uid } });
+  specs.push({ kind: 'switch', summary: `Make revision ${rev} of ${name} current`, commitPoint: true,
+    params: { name, to: rev, from, channel, fromChannel: app?.channel ?? null } });
+  specs.push({ kind: 'wrappers', summary: `Write the wrappers of ${name}`, params: { name, rev, from } });
+  // On trial: a failing hook after the switch rolls back and, on refresh, blocks the revision.
+  specs.push(hook(name, rev, from === null ? 'install' : 'post-refresh', from !== null));
+  specs.push(hook(name, rev, 'check-health', from !== null));
+  if (from !== null) specs.push({ kind: 'prune', summary: `Drop revisions of ${name} beyond refresh.retain`, params: { name } });
+  return specs;
+}
+
+function hook(name: string, rev: number, h: string, blockOnFailure: boolean): TaskSpec {
+  return { kind: 'run-hook', summary: `Run the ${h} hook of ${name} revision ${rev}`, params: { name, rev, hook: h, blockOnFailure } };
+}
+
+/** Revert: back to a retained revision with its own data, untouched; the one left is blocked. */
+export function revertPlan(env: DeviceEnv, app: AppRow, revision?: number): { to: number; specs: TaskSpec[] } {
+  const revs = env.device.state.revisions(app.name).map((r) => r.rev).filter((r) => r !== app.current);
+  let to: number | undefined;
+  if (revision !== undefined) {
+    if (revision === app.current) throw new RevertError(`${app.name} is already at revision ${revision}`);
+    if (!revs.includes(revision)) throw new RevertError(`revision ${revision} of ${app.name} is not retained (retained: ${revs.join(', ') || 'none'})`);
+    to = revision;
+  } else {
+    to = revs.filter((r) => r < app.current).sort((a, b) => b - a)[0];
+    if (to === undefined) throw new RevertError(`${app.name} has no earlier revision to revert to`);
+  }
+  return { to, specs: [
+    { kind: 'switch', summary: `Make revision ${to} of ${app.name} current`, commitPoint: true,
+      params: { name: app.name, to, from: app.current, channel: app.channel, fromChannel: app.channel } },
+    { kind: 'wrappers', summary: `Write the wrappers of ${app.name}`, params: { name: app.name, rev: to, from: app.current } },
+    { kind: 'block', summary: `Keep revision ${app.current} from automatic refresh`, params: { name: app.name, rev: app.current, reason: 'reverted' } },
+  ] };
+}
+
+/** Remove: remove hook, wrappers, `current` (the commit point), every revision, then the data kept or purged. */
+export function removePlan(env: DeviceEnv, app: AppRow, purge: boolean): TaskSpec[] {
+  const revs = env.device.state.revisions(app.name).map((r) => r.rev);
+  return [
+    hook(app.name, app.current, 'remove', false),
+    { kind: 'unwrap', summary: `Remove the wrappers of ${app.name}`, params: { name: app.name, rev: app.current, from: null } },
+    { kind: 'unlink', summary: `Remove ${app.name} from the device`, commitPoint: true, params: { name: app.name, rev: app.current, channel: app.channel } },
+    ...revs.map((rev): TaskSpec => ({ kind: 'discard', summary: `Unmount and delete revision ${rev} of ${app.name}`, params: { name: app.name, rev } })),
+    { kind: 'keep-data', summary: purge ? `Delete the data of ${app.name}` : `Keep a snapshot of the data of ${app.name}`,
+      params: { name: app.name, rev: app.current, purge } },
+  ];
+}

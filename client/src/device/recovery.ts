@@ -1,0 +1,30 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import type { ChangeRunner } from './changes';
+import type { DeviceEnv } from './env';
+import type { ChangeRow } from './task';
+
+/**
+ * Recovery, run before any command and at boot: a change interrupted before its commit point is
+ * undone, one past it is finished. The runner knows which is which from the task statuses.
+ */
+export async function recoverChanges(runner: ChangeRunner<DeviceEnv>): Promise<ChangeRow[]> {
+  return runner.recover();
+}
+
+/** Boot: mounts every retained revision again (mounts do not survive a reboot). Returns warnings. */
+export function remountAll(env: DeviceEnv): string[] {
+  const { paths, state } = env.device;
+  const warnings: string[] = [];
+  for (const r of state.allRevisions()) {
+    const dir = paths.mountDir(r.name, r.rev);
+    const file = paths.bundleFile(r.name, r.rev);
+    if (!existsSync(file)) { warnings.push(`${r.name} revision ${r.rev}: bundle ${file} is missing`); continue; }
+    mkdirSync(dir, { recursive: true, mode: 0o755 });
+    try {
+      if (!env.backend.isMounted(dir)) env.backend.mountBundle(file, dir);
+    } catch (err) {
+      warnings.push(`${r.name} revision ${r.rev}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  return warnings;
+}

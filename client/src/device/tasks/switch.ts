@@ -1,0 +1,81 @@
+import { readlinkSync, renameSync, symlinkSync, unlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import type { TaskHandler } from '../changes';
+import type { DeviceEnv } from '../env';
+import type { DevicePaths } from '../paths';
+import { fsyncDir, lexists, rmrf } from '../fsutil';
+
+export interface SwitchParams { name: string; to: number; from: number | null; channel: string; fromChannel: string | null }
+
+function linkTarget(path: string): string | null {
+  try { return readlinkSync(path); } catch { return null; }
+}
+
+/** Points skiff/<name>/current at rev: a new symlink under a temporary name, rename(2), fsync of the folder. */
+export function switchCurrent(paths: DevicePaths, name: string, rev: number): void {
+  const link = paths.currentLink(name);
+  if (linkTarget(link) === String(rev)) return;
+  const tmp = join(paths.appDir(name), '.current.new');
+  rmrf(tmp);
+  symlinkSync(String(rev), tmp);
+  renameSync(tmp, link); // the commit point: atomic replacement of the link
+  fsyncDir(paths.appDir(name));
+}
+
+function removeCurrent(paths: DevicePaths, name: string): void {
+  rmrf(join(paths.appDir(name), '.current.new'));
+  if (lexists(paths.currentLink(name))) unlinkSync(paths.currentLink(name));
+  fsyncDir(paths.appDir(name));
+}
+
+/** The commit point of install, refresh and revert: `current` moves to the new revision. */
+export const switchTask: TaskHandler<DeviceEnv> = {
+  async do(env, task) {
+    const p = task.params as unknown as SwitchParams;
+    switchCurrent(env.device.paths, p.name, p.to);
+    env.device.state.tx(() => env.device.state.putApp(p.name, p.channel, p.to));
+  },
+  async undo(env, task) {
+    const p = task.params as unknown as SwitchParams;
+    const { paths, state } = env.device;
+    if (p.from === null) {
+      removeCurrent(paths, p.name);
+      state.tx(() => { state.deleteApp(p.name); state.deleteGrants(p.name); });
+    } else {
+      switchCurrent(paths, p.name, p.from);
+      state.tx(() => state.putApp(p.name, p.fromChannel ?? p.channel, p.from!));
+    }
+  },
+  committed(env, task) {
+    const p = task.params as unknown as SwitchParams;
+    return linkTarget(env.device.paths.currentLink(p.name)) === String(p.to);
+  },
+};
+
+export interface UnlinkParams { name: string; rev: number; channel: string }
+
+/** The commit point of remove: `current` goes, and the app leaves the state. */
+export const unlinkTask: TaskHandler<DeviceEnv> = {
+  async do(env, task) {
+    const p = task.params as unknown as UnlinkParams;
+    const { paths, state } = env.device;
+    // Keep the grant decisions in the task, so an undo before the commit point restores them.
+    task.decide('grants', () => [...state.grantRows(p.name)]);
+    removeCurrent(paths, p.name);
+    state.tx(() => { state.deleteApp(p.name); state.deleteGrants(p.name); });
+  },
+  async undo(env, task) {
+    const p = task.params as unknown as UnlinkParams;
+    const { paths, state } = env.device;
+    switchCurrent(paths, p.name, p.rev);
+    const grants = (task.data.grants ?? []) as [string, boolean][];
+    state.tx(() => {
+      state.putApp(p.name, p.channel, p.rev);
+      for (const [plug, granted] of grants) state.putGrant(p.name, plug, granted);
+    });
+  },
+  committed(env, task) {
+    const p = task.params as unknown as UnlinkParams;
+    return !lexists(env.device.paths.currentLink(p.name));
+  },
+};

@@ -1,0 +1,88 @@
+// What list, info, changes and tasks show: plain objects for --json, and lines for people.
+import type { Device } from './device';
+import type { ChangeRunner } from './changes';
+import type { DeviceEnv } from './env';
+import { NotInstalledError } from './errors';
+
+export interface AppListing {
+  name: string; revision: number; version: string; channel: string;
+  current: boolean; dangerous: boolean; devmode: boolean; blocked: boolean; summary: string;
+}
+
+export function listApps(device: Device, all: boolean): AppListing[] {
+  const { state } = device;
+  return state.apps().flatMap((a) => state.revisions(a.name)
+    .filter((r) => all || r.rev === a.current)
+    .sort((x, y) => x.rev - y.rev)
+    .map((r) => ({
+      name: a.name, revision: r.rev, version: r.version, channel: a.channel,
+      current: r.rev === a.current, dangerous: r.dangerous, devmode: r.devmode,
+      blocked: state.isBlocked(a.name, r.rev), summary: r.manifest.summary,
+    })));
+}
+
+export function formatList(rows: AppListing[]): string {
+  if (rows.length === 0) return 'No apps installed.';
+  const table = [['Name', 'Version', 'Rev', 'Tracking', 'Notes'], ...rows.map((r) => [
+    r.name, r.version, String(r.revision), r.channel || '-',
+    [r.dangerous && 'dangerous', r.devmode && 'devmode', !r.current && 'disabled', r.blocked && 'blocked'].filter(Boolean).join(',') || '-',
+  ])];
+  const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
+  return table.map((row) => row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+}
+
+export function appInfo(device: Device, name: string) {
+  const { state } = device;
+  const app = state.app(name);
+  if (!app) throw new NotInstalledError(name);
+  const cur = state.revision(name, app.current)!;
+  return {
+    name, revision: app.current, version: cur.version, channel: app.channel,
+    dangerous: cur.dangerous, devmode: cur.devmode, summary: cur.manifest.summary,
+    description: cur.manifest.description ?? '', apps: Object.keys(cur.manifest.apps ?? {}),
+    installedAt: app.installed_at,
+    revisions: state.revisions(name).map((r) => ({
+      revision: r.rev, version: r.version, current: r.rev === app.current, dangerous: r.dangerous,
+      sha256: r.sha256, size: r.size, installedAt: r.installed_at,
+    })),
+    blocked: state.blocked(name).map((b) => ({ revision: b.rev, reason: b.reason, at: b.at })),
+    grants: device.listGrants(name).map((g) => ({ plug: g.plug, granted: g.granted, auto: g.auto })),
+  };
+}
+
+export function formatInfo(i: ReturnType<typeof appInfo>): string {
+  return [
+    `name:      ${i.name}`, `summary:   ${i.summary}`,
+    `tracking:  ${i.channel || '- (installed from a local file)'}`,
+    `installed: ${i.version} (revision ${i.revision})${i.dangerous ? ' dangerous' : ''}${i.devmode ? ' devmode' : ''}`,
+    `apps:      ${i.apps.join(', ')}`,
+    'revisions:', ...i.revisions.map((r) => `  ${r.current ? '*' : ' '} ${r.revision}  ${r.version}  ${r.size} bytes  ${r.installedAt}`),
+    ...(i.blocked.length ? ['blocked:', ...i.blocked.map((b) => `    ${b.revision}  ${b.reason}`)] : []),
+    ...(i.grants.length ? ['plugs:', ...i.grants.map((g) => `    ${g.plug}  ${g.granted ? 'connected' : 'disconnected'}${g.auto ? ' (auto)' : ''}`)] : []),
+  ].join('\n');
+}
+
+export function changeList(runner: ChangeRunner<DeviceEnv>) {
+  return runner.changes().map((c) => ({ id: c.id, kind: c.kind, summary: c.summary, status: c.status, error: c.error, spawnTime: c.spawn_time, readyTime: c.ready_time }));
+}
+
+export function formatChanges(rows: ReturnType<typeof changeList>): string {
+  if (rows.length === 0) return 'No changes.';
+  return ['ID  Status   Spawn                     Summary', ...rows.map((c) =>
+    `${String(c.id).padEnd(3)} ${c.status.padEnd(8)} ${c.spawnTime.padEnd(25)} ${c.summary}${c.error ? `  (${c.error})` : ''}`)].join('\n');
+}
+
+export function taskList(runner: ChangeRunner<DeviceEnv>, id: number) {
+  const c = runner.change(id);
+  return {
+    id: c.id, kind: c.kind, summary: c.summary, status: c.status, error: c.error,
+    tasks: runner.tasks(id).map((t) => ({ id: t.id, seq: t.seq, kind: t.kind, summary: t.summary, status: t.status,
+      commitPoint: t.commit_point === 1, error: t.error, log: t.log ? t.log.trimEnd().split('\n') : [] })),
+  };
+}
+
+export function formatTasks(v: ReturnType<typeof taskList>): string {
+  return [`change ${v.id} (${v.status}): ${v.summary}`, ...v.tasks.map((t) =>
+    `  ${t.status.padEnd(10)} ${t.summary}${t.commitPoint ? '  [commit point]' : ''}${t.error ? `  error: ${t.error}` : ''}`
+    + t.log.map((l) => `\n             ${l}`).join(''))].join('\n');
+}

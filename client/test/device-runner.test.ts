@@ -1,0 +1,133 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { DeviceState } from '../src/device/state';
+import { ChangeRunner, TaskKinds } from '../src/device/changes';
+import type { TaskSpec } from '../src/device/task';
+
+/** A backend that records every do and undo in a file, and fails the do of one chosen task. */
+interface Recorder { log: string; failAt: string | null }
+
+function recorderKinds(): TaskKinds<Recorder> {
+  const kinds = new TaskKinds<Recorder>();
+  for (const k of ['fetch', 'mount', 'switch', 'hook', 'prune']) {
+    kinds.register(k, {
+      async do(env, task) {
+        const label = (task.params as { label: string }).label;
+        appendFileSync(env.log, `do:${label}\n`);
+        if (env.failAt === label) throw new Error(`${label} failed`);
+      },
+      async undo(env, task) { appendFileSync(env.log, `undo:${(task.params as { label: string }).label}\n`); },
+      ...(k === 'switch' ? { committed: (env: Recorder) => readFileSync(env.log, 'utf8').includes('do:switch') } : {}),
+    });
+  }
+  return kinds;
+}
+
+const SPECS: TaskSpec[] = ['fetch', 'mount', 'switch', 'hook', 'prune'].map((k) => ({ kind: k, summary: k, params: { label: k }, commitPoint: k === 'switch' }));
+
+function fixture(failAt: string | null = null) {
+  const dir = mkdtempSync(join(tmpdir(), 'skiff-runner-'));
+  const state = new DeviceState(join(dir, 'state.db'));
+  const env: Recorder = { log: join(dir, 'ops.log'), failAt };
+  appendFileSync(env.log, '');
+  const runner = new ChangeRunner(state, recorderKinds(), env);
+  const ops = (): string[] => readFileSync(env.log, 'utf8').split('\n').filter(Boolean);
+  const statuses = (id: number): string[] => runner.tasks(id).map((t) => t.status);
+  const done = (): void => { state.close(); rmSync(dir, { recursive: true, force: true }); };
+  return { dir, state, env, runner, ops, statuses, done };
+}
+
+test('runner: every task done in order', async () => {
+  const f = fixture();
+  try {
+    const id = f.runner.create('install', 'Install x', SPECS);
+    const c = await f.runner.run(id);
+    assert.equal(c.status, 'done');
+    assert.deepEqual(f.ops(), ['do:fetch', 'do:mount', 'do:switch', 'do:hook', 'do:prune']);
+    assert.deepEqual(f.statuses(id), ['done', 'done', 'done', 'done', 'done']);
+  } finally { f.done(); }
+});
+
+for (const failAt of ['fetch', 'mount', 'switch', 'hook', 'prune']) {
+  test(`runner: a failure at ${failAt} undoes what was done, in reverse, the failed task included`, async () => {
+    const f = fixture(failAt);
+    try {
+      const id = f.runner.create('refresh', 'Refresh x', SPECS);
+      const c = await f.runner.run(id);
+      assert.equal(c.status, 'undone');
+      assert.equal(c.error, `${failAt} failed`);
+      const names = ['fetch', 'mount', 'switch', 'hook', 'prune'];
+      const upTo = names.slice(0, names.indexOf(failAt) + 1);
+      assert.deepEqual(f.ops(), [...upTo.map((n) => `do:${n}`), ...[...upTo].reverse().map((n) => `undo:${n}`)]);
+      assert.deepEqual(f.statuses(id), names.map((n) => n === failAt ? 'failed' : upTo.includes(n) ? 'undone' : 'hold'));
+    } finally { f.done(); }
+  });
+}
+
+test('runner: an abort before the commit point undoes; after it, abort is refused', async () => {
+  const f = fixture();
+  try {
+    const id = f.runner.create('install', 'Install x', SPECS);
+    f.runner.requestAbort(id);
+    assert.equal((await f.runner.run(id)).status, 'undone');
+    assert.deepEqual(f.ops(), []);
+    const id2 = f.runner.create('install', 'Install x', SPECS);
+    await f.runner.run(id2);
+    assert.throws(() => f.runner.requestAbort(id2), { code: 'cannot-abort' });
+  } finally { f.done(); }
+});
+
+const CHILD = (dir: string, crashAt: string): string => `
+  const { appendFileSync, readFileSync } = require('node:fs');
+  const { DeviceState } = require(${JSON.stringify(join(__dirname, '..', 'src', 'device', 'state'))});
+  const { ChangeRunner, TaskKinds } = require(${JSON.stringify(join(__dirname, '..', 'src', 'device', 'changes'))});
+  const env = { log: ${JSON.stringify(join(dir, 'ops.log'))}, failAt: ${JSON.stringify(crashAt.startsWith('switch:undo') ? 'hook' : null)} };
+  const kinds = new TaskKinds();
+  for (const k of ['fetch', 'mount', 'switch', 'hook', 'prune']) kinds.register(k, {
+    async do(e, t) { appendFileSync(e.log, 'do:' + t.params.label + '\\n'); if (e.failAt === t.params.label) throw new Error('x'); },
+    async undo(e, t) { appendFileSync(e.log, 'undo:' + t.params.label + '\\n'); },
+  });
+  const state = new DeviceState(${JSON.stringify(join(dir, 'state.db'))});
+  const runner = new ChangeRunner(state, kinds, env, { crashAt: ${JSON.stringify(crashAt)} });
+  const id = runner.create('refresh', 'Refresh x', ${JSON.stringify(SPECS)});
+  runner.run(id);`;
+
+// Crash (SIGKILL) at each boundary, then recover in a new process: before the commit point the
+// change is undone, after it the change is finished; the interrupted task is rerun either way.
+const CASES: [string, string[], 'done' | 'undone'][] = [
+  ['fetch:do:before', ['undo:fetch'], 'undone'],
+  ['mount:do:after', ['do:fetch', 'do:mount', 'undo:mount', 'undo:fetch'], 'undone'],
+  ['switch:do:before', ['do:fetch', 'do:mount', 'undo:switch', 'undo:mount', 'undo:fetch'], 'undone'],
+  ['switch:do:after', ['do:fetch', 'do:mount', 'do:switch', 'do:switch', 'do:hook', 'do:prune'], 'done'],
+  ['#4:do:before', ['do:fetch', 'do:mount', 'do:switch', 'do:hook', 'do:prune'], 'done'],
+  ['switch:undo:after', ['do:fetch', 'do:mount', 'do:switch', 'do:hook', 'undo:hook', 'undo:switch', 'undo:switch', 'undo:mount', 'undo:fetch'], 'undone'],
+];
+
+for (const [crashAt, expected, status] of CASES) {
+  test(`runner: SIGKILL at ${crashAt}, then recovery ${status === 'done' ? 'finishes' : 'undoes'} the change`, async () => {
+    const f = fixture();
+    try {
+      const r = spawnSync(process.execPath, ['-e', CHILD(f.dir, crashAt)], { encoding: 'utf8' });
+      assert.equal(r.signal, 'SIGKILL', r.stderr);
+      // The recovering process's switch knows the commit point from the log, like the real one reads the link.
+      const [c] = await f.runner.recover();
+      assert.equal(c?.status, status);
+      assert.deepEqual(f.ops(), expected);
+      assert.equal(f.state.integrityCheck(), 'ok');
+      assert.equal(f.runner.unfinished().length, 0);
+    } finally { f.done(); }
+  });
+}
+
+test('runner: creating a change with an unknown task kind stores nothing', () => {
+  const f = fixture();
+  try {
+    assert.throws(() => f.runner.create('x', 'x', [{ kind: 'nope', summary: '', params: {} }]));
+    assert.equal(f.runner.changes().length, 0);
+    assert.ok(existsSync(f.env.log));
+  } finally { f.done(); }
+});
