@@ -22,6 +22,8 @@ export class DeviceTrust {
   private readonly metadata: MetadataStore;
   private readonly fetcher: StoreFetcher;
   private readonly repo: VerifiedRepository;
+  /** The channel maps verified so far: a missing target a map names is a refusal, not a mere not-found. */
+  private readonly maps = new Map<string, ChannelMap>();
 
   constructor(readonly opts: DeviceTrustOptions) {
     this.settings = trustSettings(opts.settings);
@@ -45,29 +47,30 @@ export class DeviceTrust {
     checkAppName(name);
     const target = await this.repo.targetInfo(channelMapPath(name));
     if (!target) throw new NotFoundError(`the store has no app named ${name}`);
-    return parseChannelMap(await this.repo.fetchSmallTarget(target, this.settings.channelMapMaxBytes), name);
+    const map = parseChannelMap(await this.repo.fetchSmallTarget(target, this.settings.channelMapMaxBytes), name);
+    this.maps.set(name, map);
+    return map;
   }
 
-  /** The verified target of one revision; throws code 'not-found' when the store has no such target. */
+  /** The verified target of one revision; throws code 'not-found' when the store has no such target
+   *  ('trust-refused' when a channel map verified earlier names it). */
   async bundleTarget(name: string, revision: number): Promise<BundleTarget> {
     checkAppName(name);
     checkRevision(revision);
     const target = await this.repo.targetInfo(bundlePath(name, revision));
-    if (!target) throw new NotFoundError(`the store has no revision ${revision} of ${name}`);
+    if (!target) {
+      const channel = Object.entries(this.maps.get(name)?.channels ?? {}).find(([, e]) => e.revision === revision)?.[0];
+      if (channel) throw new TrustRefusedError(`the channel map of ${name} names revision ${revision} in ${channel}, which the store has not signed; refused`);
+      throw new NotFoundError(`the store has no revision ${revision} of ${name}`);
+    }
     return toBundleTarget(target, name, revision);
   }
 
   /** The bundle a channel points at; a channel naming a revision the store has not signed is refused. */
   async channelTarget(name: string, channel: string): Promise<BundleTarget> {
-    const map = await this.channelMap(name);
-    const entry = map.channels[channel];
+    const entry = (await this.channelMap(name)).channels[channel];
     if (!entry) throw new NotFoundError(`${name} has nothing released in ${channel}`);
-    try {
-      return await this.bundleTarget(name, entry.revision);
-    } catch (err) {
-      if (!(err instanceof NotFoundError)) throw err;
-      throw new TrustRefusedError(`the channel map of ${name} names revision ${entry.revision} in ${channel}, which the store has not signed; refused`);
-    }
+    return this.bundleTarget(name, entry.revision);
   }
 
   /** Downloads, hashes and writes in one streaming pass, resuming dest + '.partial' with Range; renames into dest only when verified. */
