@@ -1,15 +1,27 @@
 // The Node binding: uniform argument checks, then calls into the mechanism. The TypeScript wrapper
-// (src/) validates options first; these checks only keep a wrong call from reaching a syscall.
+// (src/) validates options first and turns failures into LaunchError/MountError; C++ only executes.
 #include <napi.h>
+#include <errno.h>
 #include <string.h>
+#include <sys/wait.h>
 
+#include <map>
+#include <mutex>
 #include <string>
 
+#include "cgroup.h"
+#include "launch.h"
 #include "mount.h"
+#include "plan.h"
+#include "seccomp.h"
 
 namespace {
 
-// Throws a JS Error carrying {step, errno, description} so the wrapper can make it a MountError or LaunchError.
+// The cgroup of each launched pid, removed once wait() has reaped it.
+std::mutex g_cgroups_mutex;
+std::map<pid_t, skiff::CgroupDirs> g_cgroups;
+
+// Throws a JS Error carrying {step, errno, description, row} for the wrapper to rethrow as its own class.
 void ThrowFailure(Napi::Env env, const skiff::Failure& f) {
   char buf[128];
   const char* description = strerror_r(f.err, buf, sizeof buf);
@@ -17,6 +29,7 @@ void ThrowFailure(Napi::Env env, const skiff::Failure& f) {
   error.Set("step", Napi::String::New(env, f.step));
   error.Set("errno", Napi::Number::New(env, f.err));
   error.Set("description", Napi::String::New(env, description));
+  error.Set("row", Napi::Number::New(env, f.row));
   error.ThrowAsJavaScriptException();
 }
 
@@ -42,6 +55,30 @@ bool ArgBool(const Napi::CallbackInfo& info, size_t i, const char* name, bool* o
   return true;
 }
 
+bool ArgInt(const Napi::CallbackInfo& info, size_t i, const char* name, int min, int* out) {
+  if (info.Length() <= i || !info[i].IsNumber()) {
+    Napi::TypeError::New(info.Env(), std::string(name) + " must be a number").ThrowAsJavaScriptException();
+    return false;
+  }
+  double d = info[i].As<Napi::Number>().DoubleValue();
+  if (d != static_cast<double>(static_cast<int>(d)) || d < min) {
+    Napi::TypeError::New(info.Env(), std::string(name) + " must be an integer >= " + std::to_string(min)).ThrowAsJavaScriptException();
+    return false;
+  }
+  *out = static_cast<int>(d);
+  return true;
+}
+
+bool ArgPlan(const Napi::CallbackInfo& info, size_t i, skiff::Plan* plan) {
+  std::string text, error;
+  if (!ArgString(info, i, "plan", &text)) return false;
+  if (!skiff::parse_plan(text, plan, &error)) {
+    Napi::TypeError::New(info.Env(), "plan: " + error).ThrowAsJavaScriptException();
+    return false;
+  }
+  return true;
+}
+
 Napi::Value MountBundle(const Napi::CallbackInfo& info) {
   std::string file, target;
   if (!ArgString(info, 0, "file", &file) || !ArgString(info, 1, "target", &target)) return info.Env().Undefined();
@@ -59,9 +96,116 @@ Napi::Value Unmount(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+// spawn(planJson, stdin, stdout, stderr) -> pid; returns once the child has exec'd.
+Napi::Value Spawn(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  skiff::Plan plan;
+  int stdio[3];
+  if (!ArgPlan(info, 0, &plan) || !ArgInt(info, 1, "stdin", 0, &stdio[0]) ||
+      !ArgInt(info, 2, "stdout", 0, &stdio[1]) || !ArgInt(info, 3, "stderr", 0, &stdio[2])) {
+    return env.Undefined();
+  }
+  skiff::Prepared prepared;
+  skiff::Failure f;
+  if (skiff::prepare(std::move(plan), &prepared, &f) < 0) {
+    ThrowFailure(env, f);
+    return env.Undefined();
+  }
+  skiff::Launched launched;
+  if (skiff::launch(&prepared, stdio, &launched, &f) < 0) {
+    ThrowFailure(env, f);
+    return env.Undefined();
+  }
+  {
+    std::lock_guard<std::mutex> lock(g_cgroups_mutex);
+    g_cgroups[launched.pid] = std::move(launched.cgroup);
+  }
+  return Napi::Number::New(env, launched.pid);
+}
+
+// Waits for one pid on the libuv thread pool, then removes its cgroup there too.
+class WaitWorker : public Napi::AsyncWorker {
+ public:
+  WaitWorker(Napi::Env env, pid_t pid) : Napi::AsyncWorker(env), pid_(pid), deferred_(Napi::Promise::Deferred::New(env)) {}
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+  void Execute() override {
+    pid_t r;
+    do { r = waitpid(pid_, &status_, __WALL); } while (r < 0 && errno == EINTR);
+    if (r < 0) {
+      err_ = errno;
+      return;
+    }
+    skiff::CgroupDirs cgroup;
+    {
+      std::lock_guard<std::mutex> lock(g_cgroups_mutex);
+      auto it = g_cgroups.find(pid_);
+      if (it != g_cgroups.end()) {
+        cgroup = std::move(it->second);
+        g_cgroups.erase(it);
+      }
+    }
+    skiff::cgroup_remove(cgroup);
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    if (err_ != 0) {
+      char buf[128];
+      Napi::Error error = Napi::Error::New(env, std::string("waitpid: ") + strerror_r(err_, buf, sizeof buf));
+      error.Set("step", Napi::String::New(env, "waitpid"));
+      error.Set("errno", Napi::Number::New(env, err_));
+      deferred_.Reject(error.Value());
+      return;
+    }
+    Napi::Object result = Napi::Object::New(env);
+    result.Set("code", WIFEXITED(status_) ? Napi::Number::New(env, WEXITSTATUS(status_)) : env.Null());
+    result.Set("signal", WIFSIGNALED(status_) ? Napi::Number::New(env, WTERMSIG(status_)) : env.Null());
+    deferred_.Resolve(result);
+  }
+
+ private:
+  pid_t pid_;
+  int status_ = 0;
+  int err_ = 0;
+  Napi::Promise::Deferred deferred_;
+};
+
+Napi::Value Wait(const Napi::CallbackInfo& info) {
+  int pid = 0;
+  if (!ArgInt(info, 0, "pid", 1, &pid)) return info.Env().Undefined();
+  WaitWorker* worker = new WaitWorker(info.Env(), pid);
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
+// compileSeccomp(planJson) -> [Buffer, ...]: the BPF programs spawn would load, in order.
+Napi::Value CompileSeccomp(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  skiff::Plan plan;
+  if (!ArgPlan(info, 0, &plan)) return env.Undefined();
+  Napi::Array result = Napi::Array::New(env);
+  if (!plan.has_seccomp) return result;
+  std::vector<skiff::BpfProgram> programs;
+  skiff::Failure f;
+  if (skiff::compile_seccomp(plan.seccomp, &programs, &f) < 0) {
+    ThrowFailure(env, f);
+    return env.Undefined();
+  }
+  for (size_t i = 0; i < programs.size(); i++) {
+    const auto& code = programs[i].code;
+    result.Set(i, Napi::Buffer<char>::Copy(env, reinterpret_cast<const char*>(code.data()), code.size() * sizeof(code[0])));
+  }
+  return result;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("mountBundle", Napi::Function::New(env, MountBundle));
   exports.Set("unmount", Napi::Function::New(env, Unmount));
+  exports.Set("spawn", Napi::Function::New(env, Spawn));
+  exports.Set("wait", Napi::Function::New(env, Wait));
+  exports.Set("compileSeccomp", Napi::Function::New(env, CompileSeccomp));
   return exports;
 }
 

@@ -7,6 +7,7 @@ namespace skiff {
 struct Failure {
   const char* step = nullptr;  // static string naming the step, e.g. "pivot_root"; nullptr means success
   int err = 0;                 // errno of the failed call
+  int row = -1;                // index of the mount row being executed, or -1
 };
 
 // Records the step and errno; returns -1 so callers can `return fail(f, "x", errno);`.
