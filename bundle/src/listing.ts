@@ -17,6 +17,7 @@ const TYPES: Record<string, BundleEntry['type']> = {
  */
 export function parseListing(stdout: Buffer): BundleEntry[] {
   const entries: BundleEntry[] = [];
+  let seenRoot = false;
   const lines = stdout.toString('latin1').split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
   for (const line of lines) {
@@ -33,7 +34,8 @@ export function parseListing(stdout: Buffer): BundleEntry[] {
       name = rest.slice(0, arrow);
       linkTarget = utf8(rest.slice(arrow + 4));
     }
-    if (name === LISTING_ROOT) continue;
+    // The root comes first and only once; a later one would be a forged line.
+    if (name === LISTING_ROOT && entries.length === 0 && !seenRoot) { seenRoot = true; continue; }
     if (!name.startsWith(`${LISTING_ROOT}/`)) throw new Error(`unexpected path in listing: ${JSON.stringify(utf8(name))}`);
     const entry: BundleEntry = { path: utf8(name.slice(LISTING_ROOT.length + 1)), type, mode: parseMode(perms), size };
     if (linkTarget !== undefined) entry.linkTarget = linkTarget;
