@@ -1,0 +1,163 @@
+// End-to-end helpers for device tests: bundles built on the fly, the real CLI, and checks of the
+// device as the kernel and the disk see it (mount table, files, state.db).
+import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { packBundle } from '@skiff/bundle';
+import * as native from '@skiff/native';
+
+export const SKIFF = join(__dirname, '..', '..', '..', 'client', 'bin', 'skiff');
+
+/** Why root-only tests skip, or false when they can run. */
+export function rootSkipReason(): string | false {
+  return process.getuid?.() === 0 ? false : 'needs root: real loop mounts and namespaces';
+}
+
+export interface CliResult { status: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }
+
+/** Runs the real `skiff` CLI against a device root. */
+export function skiff(root: string, args: string[], env: Record<string, string> = {}, timeoutMs = 120_000): CliResult {
+  const r: SpawnSyncReturns<string> = spawnSync(process.execPath, [SKIFF, '--root', root, ...args], {
+    encoding: 'utf8', env: { ...process.env, SKIFF_ROOT: root, ...env }, timeout: timeoutMs,
+  });
+  return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Runs skiff and parses its JSON output; throws with stderr when it fails. */
+export function skiffJson<T>(root: string, args: string[], env: Record<string, string> = {}): T {
+  const r = skiff(root, [...args, '--json'], env);
+  if (r.status !== 0) throw new Error(`skiff ${args.join(' ')} failed (${r.status ?? r.signal}): ${r.stderr}${r.stdout}`);
+  return JSON.parse(r.stdout) as T;
+}
+
+export interface BundleSpec {
+  name: string; version: string;
+  /** Exit status of meta/hooks/check-health (absent: no hook). */
+  checkHealth?: number;
+  /** Bytes of random (incompressible) data in data/blob.bin. */
+  randomBytes?: number;
+}
+
+/** Packs a small app: `bin/hello` prints "hello <version>"; optional check-health hook and random payload. */
+export async function makeBundle(work: string, spec: BundleSpec): Promise<string> {
+  const dir = join(work, `${spec.name}-${spec.version}-src`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(join(dir, 'bin'), { recursive: true });
+  mkdirSync(join(dir, 'meta', 'hooks'), { recursive: true });
+  const hooks = spec.checkHealth === undefined ? '' : 'hooks:\n  check-health: {}\n';
+  writeFileSync(join(dir, 'meta', 'app.yaml'), `name: ${spec.name}\nversion: '${spec.version}'\nsummary: Test app ${spec.name}\n` +
+    `apps:\n  ${spec.name}:\n    command: bin/hello\n    plugs: [network]\n${hooks}`);
+  writeFileSync(join(dir, 'bin', 'hello'), `#!/bin/sh\necho "hello ${spec.version}"\n`);
+  chmodSync(join(dir, 'bin', 'hello'), 0o755);
+  if (spec.checkHealth !== undefined) {
+    writeFileSync(join(dir, 'meta', 'hooks', 'check-health'), `#!/bin/sh\nexit ${spec.checkHealth}\n`);
+    chmodSync(join(dir, 'meta', 'hooks', 'check-health'), 0o755);
+  }
+  if (spec.randomBytes) {
+    mkdirSync(join(dir, 'data'));
+    const fd = openSync(join(dir, 'data', 'blob.bin'), 'w');
+    for (let left = spec.randomBytes; left > 0; left -= 1 << 20) writeSync(fd, randomBytes(Math.min(left, 1 << 20)));
+    closeSync(fd);
+  }
+  const out = join(work, `${spec.name}-${spec.version}-out`);
+  mkdirSync(out, { recursive: true });
+  return (await packBundle(dir, out)).path;
+}
+
+/** Mount points at or under root, deepest first, from /proc/self/mountinfo. */
+export function mountsUnder(root: string): string[] {
+  return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter(Boolean)
+    .map((l) => l.split(' ')[4]!.replace(/\\(\d{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))))
+    .filter((m) => m === root || m.startsWith(root + '/'))
+    .sort((a, b) => b.length - a.length);
+}
+
+/** Unmounts everything under root and deletes it; for after() hooks, even when a test failed. */
+export function cleanupRoot(root: string): void {
+  for (const m of mountsUnder(root)) {
+    try { native.unmount(m); } catch { try { native.unmount(m, { lazy: true }); } catch { /* already gone */ } }
+  }
+  rmSync(root, { recursive: true, force: true });
+}
+
+const ls = (dir: string): string[] => existsSync(dir) ? readdirSync(dir).sort() : [];
+
+/** What the device looks like for one app, read from the kernel and the disk (not from skiff). */
+export interface DeviceView {
+  current: number | null;
+  mounted: number[];
+  bundles: string[];
+  appDir: string[];
+  dataDir: string[];
+  strays: string[];
+}
+
+export function viewDevice(root: string, name: string): DeviceView {
+  const appDir = join(root, 'skiff', name);
+  let current: number | null = null;
+  try { current = Number(readlinkSync(join(appDir, 'current'))); } catch { /* no current */ }
+  const mounted = mountsUnder(root).filter((m) => m.startsWith(appDir + '/')).map((m) => Number(m.slice(appDir.length + 1))).sort((a, b) => a - b);
+  const bundlesDir = join(root, 'var/lib/skiff/bundles');
+  const bundles = ls(bundlesDir).filter((f) => f.startsWith(`${name}_`));
+  const dataDir = ls(join(root, 'var/skiff', name));
+  const strays = [
+    ...ls(bundlesDir).filter((f) => !f.endsWith('.skiff')).map((f) => join(bundlesDir, f)),
+    ...ls(appDir).filter((f) => f !== 'current' && !/^\d+$/.test(f)).map((f) => join(appDir, f)),
+    ...dataDir.filter((f) => f !== 'common' && !/^\d+$/.test(f)).map((f) => join(root, 'var/skiff', name, f)),
+    ...ls(join(root, 'var/lib/skiff/snapshots')).filter((f) => f.endsWith('.new')),
+  ];
+  return { current, mounted, bundles, appDir: ls(appDir), dataDir, strays };
+}
+
+/** The view a device must show when `current` is current and exactly `retained` revisions are kept. */
+export function expectedView(name: string, current: number | null, retained: number[]): DeviceView {
+  const revs = [...retained].sort((a, b) => a - b);
+  if (current === null) return { current: null, mounted: [], bundles: [], appDir: [], dataDir: [], strays: [] };
+  return {
+    current, mounted: revs,
+    bundles: revs.map((r) => `${name}_${r}.skiff`).sort(),
+    appDir: [...revs.map(String), 'current'].sort(),
+    dataDir: ['common', ...revs.map(String)].sort(),
+    strays: [],
+  };
+}
+
+/** PRAGMA integrity_check of the device's state.db, and the number of unfinished changes. */
+export function checkStateDb(root: string): { integrity: string; unfinished: number } {
+  const db = new Database(join(root, 'var/lib/skiff/state.db'), { readonly: true });
+  try {
+    return {
+      integrity: db.pragma('integrity_check', { simple: true }) as string,
+      unfinished: (db.prepare("SELECT COUNT(*) AS n FROM changes WHERE status IN ('doing', 'undoing')").get() as { n: number }).n,
+    };
+  } finally { db.close(); }
+}
+
+export interface ListedApp { name: string; revision: number; version: string; channel: string; dangerous: boolean; devmode: boolean; current: boolean }
+
+export interface AppState { current: number | null; retained: number[] }
+
+/**
+ * The checks after a crash: the device is exactly one of `states` (mount table, files, link),
+ * state.db is intact with no unfinished change, `list` agrees, and the current revision runs.
+ * Runs `list` first, which is the "next command" that recovers.
+ */
+export function checkOldOrNew(root: string, name: string, label: string, states: AppState[], versions: Map<number, string>): AppState {
+  const listed = skiffJson<{ revision: number }[]>(root, ['list']).map((a) => a.revision);
+  const view = viewDevice(root, name);
+  const match = states.find((s) => JSON.stringify(expectedView(name, s.current, s.retained)) === JSON.stringify(view));
+  if (!match) throw new Error(`${label}: device is neither the old nor the new state: ${JSON.stringify(view)}`);
+  const db = checkStateDb(root);
+  if (db.integrity !== 'ok' || db.unfinished !== 0) throw new Error(`${label}: state.db ${JSON.stringify(db)}`);
+  if (JSON.stringify(listed) !== JSON.stringify(match.current === null ? [] : [match.current])) {
+    throw new Error(`${label}: list shows ${JSON.stringify(listed)}, the disk ${JSON.stringify(match)}`);
+  }
+  if (match.current !== null) {
+    const run = skiff(root, ['run', name]);
+    const want = `hello ${versions.get(match.current)}`;
+    if (run.status !== 0 || !run.stdout.includes(want)) throw new Error(`${label}: run ${run.status}: ${run.stdout}${run.stderr} (want "${want}")`);
+  }
+  return match;
+}

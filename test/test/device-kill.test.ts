@@ -1,0 +1,76 @@
+// SIGKILL at random moments of a refresh of a 20 MB bundle (random, incompressible payload): after
+// each kill the next command finds the device exactly at the old or the new revision.
+import { describe, test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startStore, publishBundle, type RunningStore } from '../src/store';
+import { SKIFF, skiff, makeBundle, cleanupRoot, checkOldOrNew, rootSkipReason, mountsUnder, type AppState } from '../src/device-fixture';
+
+/** Kills at random moments; the issue asks for at least 50. */
+const KILLS = Number(process.env.SKIFF_TEST_KILLS ?? 50);
+/** Size of the random payload of each bundle, in bytes. */
+const PAYLOAD_BYTES = 20 * 1024 * 1024;
+
+describe('device: random kills during a refresh of a 20 MB bundle', { skip: rootSkipReason() }, () => {
+  let store: RunningStore | undefined;
+  let work = '';
+  let root = '';
+
+  before(async () => {
+    work = mkdtempSync(join(tmpdir(), 'skiff-kill-'));
+    root = join(work, 'root');
+    store = await startStore();
+  });
+  after(async () => {
+    if (root) cleanupRoot(root);
+    await store?.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  const ok = (args: string[]): void => {
+    const r = skiff(root, args);
+    assert.equal(r.status, 0, `skiff ${args.join(' ')}: ${r.stderr}`);
+  };
+
+  /** Starts `skiff refresh hello` and SIGKILLs it after delayMs (if still running); resolves with how it ended. */
+  function refreshKilledAfter(delayMs: number): Promise<string> {
+    return new Promise((resolve) => {
+      const child = spawn(process.execPath, [SKIFF, '--root', root, 'refresh', 'hello'], { stdio: 'ignore' });
+      const timer = setTimeout(() => child.kill('SIGKILL'), delayMs);
+      child.once('exit', (code, signal) => { clearTimeout(timer); resolve(signal ?? `exit ${code}`); });
+    });
+  }
+
+  test(`${KILLS} kills at random moments`, { timeout: 8 * 60_000 }, async (t) => {
+    const r1 = (await publishBundle(store!, await makeBundle(work, { name: 'hello', version: '1.0', checkHealth: 0, randomBytes: PAYLOAD_BYTES }), { channel: 'stable' })).revision;
+    const r2 = (await publishBundle(store!, await makeBundle(work, { name: 'hello', version: '1.1', checkHealth: 0, randomBytes: PAYLOAD_BYTES }), { channel: 'stable' })).revision;
+    const versions = new Map([[r1, '1.0'], [r2, '1.1']]);
+    const oldState: AppState = { current: r1, retained: [r1] };
+    const newState: AppState = { current: r2, retained: [r1, r2] };
+    ok(['setup', '--store', store!.url, '--trust', store!.rootJsonPath]);
+    const reset = (): void => { ok(['remove', 'hello', '--purge']); ok(['install', 'hello', '--revision', String(r1)]); };
+    ok(['install', 'hello', '--revision', String(r1)]);
+
+    // One refresh without a kill gives the window to aim at.
+    const t0 = Date.now();
+    ok(['refresh', 'hello']);
+    const windowMs = Date.now() - t0;
+    reset();
+
+    const tally = { old: 0, new: 0, killed: 0 };
+    for (let i = 0; i < KILLS; i++) {
+      const delay = Math.floor(Math.random() * windowMs * 1.1);
+      const how = await refreshKilledAfter(delay);
+      if (how === 'SIGKILL') tally.killed++;
+      const state = checkOldOrNew(root, 'hello', `kill ${i} after ${delay} ms (${how})`, [oldState, newState], versions);
+      if (state.current === r2) { tally.new++; reset(); } else tally.old++;
+    }
+    t.diagnostic(`refresh window ${windowMs} ms; ${tally.killed} killed mid-way; ended old ${tally.old}, new ${tally.new}`);
+    assert.ok(tally.killed >= KILLS * 0.7, `most runs were killed mid-way (${tally.killed}/${KILLS})`);
+    ok(['remove', 'hello', '--purge']);
+    assert.deepEqual(mountsUnder(root), []);
+  });
+});
