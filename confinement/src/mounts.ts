@@ -51,10 +51,9 @@ const DEV_LINKS: ReadonlyArray<[string, string]> = [
  * Pure over its inputs: the host layout is passed in so tests can describe any host.
  */
 export function mountTable(paths: AppPaths, host: HostLayout, tmpBytes: number, extra: MountRow[] = []): MountRow[] {
-  const rows: MountRow[] = [
-    { kind: 'tmpfs', source: 'tmpfs', target: '/', flags: ['nosuid', 'nodev'], data: 'mode=0755,size=1m',
-      reason: 'an empty root: nothing of the host is visible unless a row below adds it' },
-  ];
+  // No row for '/': the launcher always builds the new root on an empty tmpfs of its own (and makes
+  // it read-only at the end), so nothing of the host is visible unless a row below adds it.
+  const rows: MountRow[] = [];
   for (const sys of HOST_SYSTEM) {
     const entry = host(sys.path);
     if (entry.kind === 'symlink') {

@@ -6,7 +6,8 @@ import { existsSync, statSync, writeFileSync, rmSync, readFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:net';
-import { runConfined } from '../src';
+import * as native from '@skiff/native';
+import { buildLaunchPlan, runConfined } from '../src';
 import { Fixture, skipReason, PROBE_UID } from './fixture';
 
 const skip = skipReason();
@@ -75,6 +76,24 @@ describe('a confined app', { skip: skip ?? false }, () => {
       assert.equal(r[name], 'EPERM', `${name}: ${r[name]}`);
     }
     assert.equal(r.getpid, 'OK');
+  });
+
+  test('those EPERMs come from the filter: without it, or in devmode, the same probe gets other answers', async () => {
+    const ctx = fx.ctx('probe');
+    const plan = buildLaunchPlan(ctx, { app: 'probe' }, ['syscalls']);
+    const io = fx.stdio();
+    try {
+      await native.wait(native.spawn({ ...plan, seccomp: null }, { stdio: io.stdio }));
+      const bare = lines(readFileSync(io.out, 'utf8'));
+      for (const name of ['setns', 'ptrace', 'keyctl', 'add_key', 'ioctl_tiocsti', 'ioctl_tiocsti_high']) {
+        assert.notEqual(bare[name], 'EPERM', `${name} without seccomp: ${bare[name]}`);
+      }
+    } finally { io.close(); }
+    // devmode logs instead of denying, but the terminal-injection ioctls stay denied.
+    const dev = lines((await probe(['syscalls'], { devmode: true })).out);
+    assert.equal(dev.keyctl, 'OK');
+    assert.equal(dev.ioctl_tiocsti, 'EPERM');
+    assert.equal(dev.ioctl_tiocsti_high, 'EPERM');
   });
 
   test('a process allocating past its memory limit is killed; other apps are unaffected', async () => {

@@ -6,7 +6,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as native from '@skiff/native';
 import type { LaunchPlan } from '@skiff/native';
-import { buildLaunchPlan, runHook, writeWrappers, removeWrappers, planPath } from '../src';
+import { buildLaunchPlan, runHook, writeWrappers, removeWrappers, planPath, PolicyError } from '../src';
 import { Fixture, skipReason } from './fixture';
 
 const skip = skipReason();
@@ -99,6 +99,12 @@ describe('launching', { skip: skip ?? false }, () => {
       const { error } = failing((p) => { p.cgroup!.root = '/nonexistent/cgroup'; });
       assert.ok(error instanceof Error, String(error));
       assert.match(`${(error as native.LaunchError).step} ${error.message}`, /cgroup/);
+    });
+
+    test('bad user: uid 0 is refused by policy, an impossible uid by the launcher, before anything starts', () => {
+      assert.throws(() => buildLaunchPlan(fx.ctx('probe', { uid: 0 }), { app: 'sh' }), (e) => e instanceof PolicyError && e.field === 'uid');
+      const { error } = failing((p) => { p.uid = 4294967295; });
+      assert.ok(error instanceof TypeError && /plan\.uid/.test(error.message), String(error));
     });
 
     test('bad program', () => {

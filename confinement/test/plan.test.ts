@@ -27,9 +27,10 @@ const plan = (c = ctx(), target: Parameters<typeof buildLaunchPlan>[1] = { app: 
   buildLaunchPlan(c, target, args, { host: merged, cgroups: v1, unique: 't' });
 const row = (rows: MountRow[], target: string) => rows.find((r) => r.target === target);
 
-test('every mount row says why, and the root is an empty tmpfs built first', () => {
+test('every mount row says why; the launcher builds the root, system folders come first', () => {
   const rows = plan().mounts;
-  assert.deepEqual([rows[0]!.kind, rows[0]!.target], ['tmpfs', '/']);
+  assert.ok(!rows.some((r) => r.target === '/'));
+  assert.deepEqual([rows[0]!.kind, rows[0]!.target], ['bind', '/usr']);
   for (const r of rows) assert.ok(r.reason.length > 10, `row ${r.target} has no reason`);
 });
 
