@@ -2,7 +2,7 @@
 // read path a fleet would use, without the store's app server.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { createServer } from 'node:net';
 
@@ -26,7 +26,10 @@ export async function startNginx(repoDir: string, opts: { workerProcesses?: numb
   if (!existsSync(NGINX_BIN)) throw new Error(`${NGINX_BIN} is not installed`);
   const dir = mkdtempSync(join(tmpdir(), 'skiff-nginx-'));
   const port = await freePort();
+  // Run as root, nginx would switch its workers to `nobody`, who cannot enter a 0700 temporary folder.
+  const user = process.getuid?.() === 0 ? `user ${userInfo().username};` : '';
   const conf = `
+${user}
 daemon off;
 worker_processes ${opts.workerProcesses ?? 1};
 pid ${dir}/nginx.pid;

@@ -6,7 +6,16 @@ import { randomBytes } from 'node:crypto';
  * Writes a file so that readers see either the old or the new content, even after a power cut:
  * a temporary file in the same folder, fsync, rename over the target, fsync of the folder.
  */
-export function writeFileAtomic(path: string, data: Uint8Array | string, mode = 0o644): void {
+export interface AtomicWriteOptions {
+  mode?: number;
+  /** fsync the file before the rename (default true); false only where the caller syncs the filesystem itself. */
+  fsyncFile?: boolean;
+  /** fsync the folder after the rename (default true); a caller writing many files may sync the folder once. */
+  fsyncFolder?: boolean;
+}
+
+export function writeFileAtomic(path: string, data: Uint8Array | string, opts: AtomicWriteOptions | number = {}): void {
+  const { mode = 0o644, fsyncFile = true, fsyncFolder = true } = typeof opts === 'number' ? { mode: opts } : opts;
   const dir = dirname(path);
   mkdirSync(dir, { recursive: true });
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
@@ -15,7 +24,7 @@ export function writeFileAtomic(path: string, data: Uint8Array | string, mode = 
     const buf = typeof data === 'string' ? Buffer.from(data) : data;
     let off = 0;
     while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
-    fsyncSync(fd);
+    if (fsyncFile) fsyncSync(fd);
   } catch (err) {
     closeSync(fd);
     unlinkSync(tmp);
@@ -23,7 +32,7 @@ export function writeFileAtomic(path: string, data: Uint8Array | string, mode = 
   }
   closeSync(fd);
   renameSync(tmp, path);
-  fsyncDir(dir);
+  if (fsyncFolder) fsyncDir(dir);
 }
 
 export function fsyncDir(dir: string): void {

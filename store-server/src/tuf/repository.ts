@@ -15,7 +15,8 @@ import { dirname, join } from 'node:path';
 import { Metadata, MetaFile, MetadataKind, Root, Snapshot, TargetFile, Targets, Timestamp } from '@tufjs/models';
 import type { StorePaths, StoreSettings } from '../settings';
 import { RepositoryError } from '../errors';
-import { writeFileAtomic } from './atomic';
+import { fsyncDir, writeFileAtomic } from './atomic';
+import { spawnSync } from 'node:child_process';
 import { signMetadata, type RoleKeys } from './keys';
 
 export const SPEC_VERSION = '1.0.31';
@@ -74,6 +75,9 @@ function readMetadata(path: string, kind: MetadataKind): Metadata<any> {
 }
 
 export class TufRepository {
+  /** false only while `create` writes version 1, which syncs the whole filesystem once at the end. */
+  private durable = true;
+
   private constructor(
     private readonly paths: StorePaths,
     private readonly settings: StoreSettings,
@@ -120,7 +124,12 @@ export class TufRepository {
     for (const bin of repo.succinct().getRoles()) {
       bins.set(bin, new Targets({ version: 1, specVersion: SPEC_VERSION, expires: expiresIn(settings.targetsExpirySeconds, now) }));
     }
+    repo.durable = false;
     repo.commit(bins, null, now);
+    repo.durable = true;
+    // One syncfs instead of two fsyncs for each of the (many) bins.
+    const sync = spawnSync('sync', ['-f', paths.metadata]);
+    if (sync.status !== 0) throw new RepositoryError(`sync -f ${paths.metadata} failed: ${sync.stderr}`);
     return repo;
   }
 
@@ -252,19 +261,27 @@ export class TufRepository {
    */
   private commit(bins: Map<string, Targets>, targets: Targets | null, now: Date, timestampOnly = false): CommitReport {
     const files: CommitReport['files'] = [];
+    // Every file but the timestamp is new (versioned): fsync each, then the folder once, then
+    // the timestamp, so the timestamp can never point at a file a power cut lost.
     const write = (name: string, md: Metadata<any>) => {
       const bytes = serialize(md);
-      writeFileAtomic(join(this.paths.metadata, name), bytes);
+      writeFileAtomic(join(this.paths.metadata, name), bytes, { fsyncFile: this.durable, fsyncFolder: false });
       files.push({ name, bytes: bytes.length });
       return bytes;
     };
     const online = this.settings.targetsExpirySeconds;
     const newBins = new Map<string, Metadata<Targets>>();
+    // A bin's signed part does not name the bin: identical bins (all the empty ones at init) share one signature.
+    const signatures = new Map<string, Metadata<Targets>['signatures']>();
     for (const [name, t] of bins) {
-      const md = signMetadata(new Metadata(new Targets({
+      const md = new Metadata(new Targets({
         version: (this.bins.get(name)?.signed.version ?? 0) + 1, specVersion: SPEC_VERSION,
         expires: expiresIn(online, now), targets: t.targets,
-      })), [this.keys.bins]);
+      }));
+      const key = JSON.stringify(md.signed.toJSON());
+      const known = signatures.get(key);
+      if (known) md.signatures = { ...known };
+      else signatures.set(key, signMetadata(md, [this.keys.bins]).signatures);
       write(`${md.signed.version}.${name}.json`, md);
       newBins.set(name, md);
     }
@@ -294,7 +311,9 @@ export class TufRepository {
         ? new MetaFile({ version: snapshot.signed.version, length: snapshotBytes.length, hashes: { sha256: sha256(snapshotBytes) } })
         : prevMeta,
     })), [this.keys.timestamp]);
+    if (this.durable) fsyncDir(this.paths.metadata);
     const timestampBytes = write('timestamp.json', timestamp);
+    if (this.durable) fsyncDir(this.paths.metadata);
     // Committed: only now does the in-memory view move on.
     for (const [name, md] of newBins) this.bins.set(name, md);
     this.targets = newTargets;
