@@ -1,24 +1,32 @@
 {
   "target_defaults": {
-    "cflags": ["-fvisibility=hidden", "-Wall", "-Wextra", "-fstack-protector-strong", "-D_FORTIFY_SOURCE=2", "-D_GNU_SOURCE"],
+    "cflags": ["-fvisibility=hidden", "-Wall", "-Wextra", "-fstack-protector-strong", "-D_FORTIFY_SOURCE=2", "-D_GNU_SOURCE", "-fPIC"],
     "cflags_cc": ["-std=c++17", "-fno-exceptions", "-fno-rtti"],
     "cflags_cc!": ["-std=gnu++17", "-fexceptions", "-frtti"],
-    "ldflags": ["-Wl,-z,relro", "-Wl,-z,now"],
-    "libraries": ["-lseccomp"]
+    "ldflags": ["-Wl,-z,relro", "-Wl,-z,now"]
   },
   "targets": [
     {
+      # The launch code, compiled once and linked into both the addon and skiff-launch.
+      "target_name": "skiff_launch_core",
+      "type": "static_library",
+      "sources": ["cpp/plan_json.cc", "cpp/seccomp.cc", "cpp/cgroup.cc", "cpp/launch.cc", "cpp/child.cc"]
+    },
+    {
       "target_name": "skiff_native",
-      "sources": ["cpp/addon.cc", "cpp/mount.cc", "cpp/plan_json.cc", "cpp/seccomp.cc", "cpp/cgroup.cc", "cpp/launch.cc", "cpp/child.cc"],
+      "sources": ["cpp/addon.cc", "cpp/mount.cc"],
+      "dependencies": ["skiff_launch_core"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
-      "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_CPP_EXCEPTIONS"]
+      "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_CPP_EXCEPTIONS"],
+      "libraries": ["-lseccomp"]
     },
     {
       "target_name": "skiff-launch",
       "type": "executable",
-      "sources": ["cpp/launcher_main.cc", "cpp/plan_json.cc", "cpp/seccomp.cc", "cpp/cgroup.cc", "cpp/launch.cc", "cpp/child.cc"],
-      "cflags": ["-fPIE"],
-      "ldflags": ["-pie"]
+      "sources": ["cpp/launcher_main.cc"],
+      "dependencies": ["skiff_launch_core"],
+      "ldflags": ["-pie"],
+      "libraries": ["-lseccomp"]
     }
   ]
 }

@@ -1,9 +1,12 @@
 // Errors of the native mechanism: a small tree under SkiffError, so callers branch on instanceof or code.
 import { SkiffError } from '@skiff/bundle';
 
-/** A launch failed before exec: `step` names the step (e.g. 'pivot_root'), `errno` the cause. */
+/**
+ * A launch failed before exec: `step` names the step (e.g. 'pivot_root', 'bind', 'cgroup_create'),
+ * `errno` the cause, and `row` the index of the mount row being executed, when there was one.
+ */
 export class LaunchError extends SkiffError {
-  constructor(message: string, readonly step: string, readonly errno: number) { super('launch-failed', message); }
+  constructor(message: string, readonly step: string, readonly errno: number, readonly row?: number) { super('launch-failed', message); }
 }
 
 /** A mount or unmount failed, or the caller is not root. `errno` is 0 when no syscall failed. */

@@ -12,7 +12,7 @@ export interface NativeBinding {
   unmount(target: string, lazy: boolean): void;
   spawn(planJson: string, stdin: number, stdout: number, stderr: number): number;
   wait(pid: number): Promise<{ code: number | null; signal: number | null }>;
-  compileSeccomp(planJson: string): Buffer;
+  compileSeccomp(planJson: string): Buffer[];
 }
 
 /** Folder of the build outputs: $SKIFF_NATIVE_BUILD_DIR, else native/build/Release. */

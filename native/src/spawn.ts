@@ -1,0 +1,82 @@
+// Confined launches: spawn/wait over cpp/launch.cc, and the path of the standalone launcher.
+import { constants } from 'node:os';
+import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { SkiffError } from '@skiff/bundle';
+import type { LaunchPlan, ExitStatus } from './plan';
+import { LaunchError, isNativeFailure } from './errors';
+import { native, buildDir } from './loader';
+import { validatePlan } from './validate';
+
+const EPERM = constants.errno.EPERM;
+const signalNames = new Map<number, string>(Object.entries(constants.signals).map(([name, n]) => [n, name]));
+
+export interface SpawnOptions {
+  /** Descriptors that become the child's 0, 1 and 2 (default: this process's own). */
+  stdio?: [number, number, number];
+}
+
+function checkStdio(stdio: unknown): [number, number, number] {
+  if (stdio === undefined) return [0, 1, 2];
+  if (!Array.isArray(stdio) || stdio.length !== 3) throw new TypeError('opts.stdio must be an array of 3 file descriptors');
+  for (const [i, fd] of stdio.entries()) {
+    if (!Number.isInteger(fd) || fd < 0) throw new TypeError(`opts.stdio[${i}] must be a file descriptor (an integer >= 0)`);
+  }
+  return stdio as [number, number, number];
+}
+
+function launchError(e: unknown, plan: LaunchPlan): never {
+  if (!isNativeFailure(e)) throw e;
+  const row = (e as { row?: number }).row ?? -1;
+  const where = row >= 0 && row < plan.mounts.length ? ` (mounts[${row}] ${plan.mounts[row].target}: ${plan.mounts[row].reason})` : '';
+  throw new LaunchError(`launch failed at ${e.step}: ${e.description}${where}`, e.step, e.errno, row >= 0 ? row : undefined);
+}
+
+/**
+ * Starts one confined process and returns its pid once it has exec'd; throws LaunchError naming
+ * the failed step (the child is then reaped and its cgroup removed). Call wait(pid) to reap it.
+ */
+export function spawn(plan: LaunchPlan, opts: SpawnOptions = {}): number {
+  validatePlan(plan);
+  if (typeof opts !== 'object' || opts === null) throw new TypeError('opts must be an object');
+  const stdio = checkStdio(opts.stdio);
+  if (process.getuid?.() !== 0) throw new LaunchError('launch failed at privileges: confined launches need root for now', 'privileges', EPERM);
+  try {
+    return native().spawn(JSON.stringify(plan), stdio[0], stdio[1], stdio[2]);
+  } catch (e) {
+    return launchError(e, plan);
+  }
+}
+
+/** Resolves when pid exits (without blocking the event loop), then removes its cgroup. */
+export async function wait(pid: number): Promise<ExitStatus> {
+  if (!Number.isInteger(pid) || pid <= 0) throw new TypeError('pid must be a positive integer');
+  let status: { code: number | null; signal: number | null };
+  try {
+    status = await native().wait(pid);
+  } catch (e) {
+    if (isNativeFailure(e)) throw new SkiffError('wait-failed', `waiting for pid ${pid} failed: ${e.message}`);
+    throw e;
+  }
+  return { code: status.code, signal: status.signal === null ? null : signalNames.get(status.signal) ?? `SIG${status.signal}` };
+}
+
+/** Path of the standalone `skiff-launch` executable: `skiff-launch PLAN.json [ARGS...]`. */
+export function launcherPath(): string {
+  const path = join(buildDir(), 'skiff-launch');
+  if (!existsSync(path)) throw new SkiffError('native-missing', `skiff-launch is not built: ${path} is missing (run \`npm run build --workspace native\`)`);
+  return path;
+}
+
+/**
+ * The seccomp programs (classic BPF, struct sock_filter[]) that spawn would load for this plan, in
+ * load order: the ioctl guard, then the allowlist. For inspection and for other sandboxes (bwrap --add-seccomp-fd).
+ */
+export function compileSeccomp(plan: LaunchPlan): Buffer[] {
+  validatePlan(plan);
+  try {
+    return native().compileSeccomp(JSON.stringify(plan));
+  } catch (e) {
+    return launchError(e, plan);
+  }
+}

@@ -1,0 +1,273 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { readFileSync, mkdirSync, symlinkSync, openSync, closeSync } from 'node:fs';
+import { constants } from 'node:os';
+import { spawn, wait, LaunchError, compileSeccomp, type LaunchPlan } from '../src';
+import { needsRoot, tempDir, removeDir } from './helpers';
+import {
+  basePlan, buildProbe, runPlan, childPids, cgroupPlan, cgroupDirsLeft, removeTestCgroups, seccompPlan,
+  DENIED_SYSCALLS, CGROUP_ROOT, CGROUP_PARENT, APP_ID,
+} from './sandbox';
+
+const skip = needsRoot('namespaces, mounts and cgroups');
+const { errno: E } = constants;
+let dir = '';
+let probeDir = '';
+let outCount = 0;
+const out = (): string => join(dir, `out-${outCount++}.txt`);
+
+before(() => {
+  if (skip) return;
+  dir = tempDir('launch');
+  probeDir = buildProbe(dir);
+});
+
+after(async () => {
+  for (const pid of childPids()) {
+    try { process.kill(pid, 'SIGKILL'); await wait(pid); } catch { /* already gone */ }
+  }
+  removeTestCgroups();
+  if (dir) removeDir(dir);
+});
+
+const mountCount = (): number => readFileSync('/proc/self/mountinfo', 'utf8').split('\n').length;
+
+test('a confined process is pid 1 as the app user, without capabilities, with no_new_privs and seccomp, on a read-only root', { skip }, async () => {
+  const script = [
+    'echo pid=$$', 'echo host=$(hostname)', 'echo uid=$(id -u) gid=$(id -g) groups=$(id -G)',
+    "grep -E '^(CapEff|CapPrm|CapBnd|CapAmb|NoNewPrivs|Seccomp):' /proc/self/status",
+    'echo procs=$(ls /proc | grep -c "^[0-9]")',
+    'touch /usr/x || echo usr=ro', 'touch /probe/x || echo probe=ro', 'mkdir /new || echo root=ro',
+    'echo data > /tmp/f && echo tmp=$(cat /tmp/f)', 'echo cwd=$(pwd)', 'echo top=$(ls /)',
+  ].join('; ');
+  const plan = basePlan(script, { probeDir, seccomp: seccompPlan(), cwd: '/tmp' });
+  const r = await runPlan(plan, out());
+  assert.deepEqual({ code: r.code, signal: r.signal }, { code: 0, signal: null }, r.output);
+  const o = r.output;
+  assert.match(o, /^pid=1$/m);
+  assert.match(o, /^host=skiff-test$/m);
+  assert.match(o, new RegExp(`^uid=${APP_ID} gid=${APP_ID} groups=${APP_ID}$`, 'm'));
+  for (const set of ['CapEff', 'CapPrm', 'CapBnd', 'CapAmb']) assert.match(o, new RegExp(`^${set}:\\s+0000000000000000$`, 'm'));
+  assert.match(o, /^NoNewPrivs:\s+1$/m);
+  assert.match(o, /^Seccomp:\s+2$/m);
+  // sh, the procs subshell and ls: nothing of the host.
+  assert.ok(Number(/^procs=(\d+)$/m.exec(o)?.[1]) <= 4, o);
+  // Descriptors: checked exactly by the probe in the next test (a shell opens its own).
+  assert.match(o, /Read-only file system/);
+  assert.match(o, /^usr=ro$/m);
+  assert.match(o, /^probe=ro$/m);
+  assert.match(o, /^root=ro$/m);
+  assert.match(o, /^tmp=data$/m);
+  assert.match(o, /^cwd=\/tmp$/m);
+  assert.match(o, /^top=bin etc lib (lib64 )?probe proc tmp usr$/m);
+});
+
+test('the probe sees only descriptors 0-2 even when the parent has many open', { skip }, async () => {
+  const extra = Array.from({ length: 20 }, () => openSync('/dev/null', 'r'));
+  try {
+    const r = await runPlan({ ...basePlan('', { probeDir }), argv: ['/probe/probe', 'fds'] }, out());
+    assert.equal(r.code, 0, r.output);
+    assert.equal(r.output, 'fd 0\nfd 1\nfd 2\n');
+  } finally {
+    for (const fd of extra) closeSync(fd);
+  }
+});
+
+test('denied syscalls fail with the plan errno; ioctl TIOCSTI/TIOCLINUX are denied whatever the high bits', { skip }, async () => {
+  const marker = 133;  // EHWPOISON: an errno nothing else returns here, so seccomp answered
+  const plan = { ...basePlan('', { probeDir, seccomp: seccompPlan(marker) }), argv: ['/probe/probe', 'syscalls'] };
+  const r = await runPlan(plan, out());
+  assert.equal(r.code, 0, r.output);
+  for (const name of DENIED_SYSCALLS) assert.match(r.output, new RegExp(`^${name}=${marker}$`, 'm'), `${name} in\n${r.output}`);
+  assert.match(r.output, /^getpid=0$/m);
+
+  const io = await runPlan({ ...plan, argv: ['/probe/probe', 'ioctl'] }, out());
+  assert.equal(io.code, 0, io.output);
+  for (const name of ['TIOCSTI', 'TIOCSTI_high', 'TIOCSTI_allhigh', 'TIOCLINUX', 'TIOCLINUX_high']) {
+    assert.match(io.output, new RegExp(`^${name}=${marker}$`, 'm'), `${name} in\n${io.output}`);
+  }
+  // Other ioctls still reach the kernel: stdin is /dev/null, so a terminal request says ENOTTY.
+  assert.match(io.output, new RegExp(`^TCGETS=${E.ENOTTY}$`, 'm'));
+});
+
+test('a plan-listed ioctl is denied on its low 32 bits', { skip }, async () => {
+  const FIONREAD = 0x541b;
+  const plan: LaunchPlan = { ...basePlan('', { probeDir, seccomp: { ...seccompPlan(), denyIoctls: [FIONREAD] } }), argv: ['/probe/probe', 'ioctl'] };
+  const r = await runPlan(plan, out());
+  assert.match(r.output, new RegExp(`^FIONREAD=${E.EPERM}$`, 'm'), r.output);
+});
+
+test('unshare(1) inside the sandbox gets EPERM from the default action', { skip }, async () => {
+  const plan = basePlan('/usr/bin/unshare --mount /bin/true; echo rc=$?', { seccomp: seccompPlan() });
+  const r = await runPlan(plan, out());
+  assert.match(r.output, /Operation not permitted/);
+  assert.match(r.output, /^rc=1$/m);
+});
+
+test('devmode logs instead of failing: a syscall off the allowlist goes through', { skip }, async () => {
+  const plan = { ...basePlan('', { probeDir, seccomp: { ...seccompPlan(), defaultAction: 'log' as const, allow: [] } }), argv: ['/probe/probe', 'ioctl'] };
+  const r = await runPlan(plan, out());
+  assert.equal(r.code, 0, r.output);
+  assert.match(r.output, new RegExp(`^TCGETS=${E.ENOTTY}$`, 'm'));
+  assert.match(r.output, new RegExp(`^TIOCSTI=${E.EPERM}$`, 'm'), 'TIOCSTI stays denied in devmode');
+});
+
+test('without the host network the sandbox has only lo, and it is up', { skip }, async () => {
+  const plan = { ...basePlan('', { probeDir }), argv: ['/probe/probe', 'connect', '1'] };
+  const r = await runPlan(plan, out());
+  // lo up and nobody listening: refused (a down lo would say ENETUNREACH).
+  assert.match(r.output, new RegExp(`^connect=${E.ECONNREFUSED}$`, 'm'));
+  const dev = await runPlan(basePlan('cat /proc/net/dev'), out());
+  assert.deepEqual(dev.output.split('\n').slice(2).filter(Boolean).map((l) => l.trim().split(':')[0]), ['lo']);
+});
+
+test('the memory limit (cgroup v1) kills an allocator that passes it', { skip }, async () => {
+  const cgroup = cgroupPlan('memory', { memoryBytes: 32 * 1024 * 1024 });
+  const plan = { ...basePlan('', { probeDir, cgroup }), argv: ['/probe/probe', 'alloc', '256'] };
+  const r = await runPlan(plan, out());
+  assert.equal(r.signal, 'SIGKILL', r.output);
+  assert.doesNotMatch(r.output, /allocated all/);
+  assert.deepEqual(cgroupDirsLeft(cgroup), []);
+});
+
+test('the pids limit stops a fork bomb, and every process of the sandbox dies with it', { skip }, async () => {
+  const pidsMax = 16;
+  const cgroup = cgroupPlan('pids', { pidsMax });
+  const plan = { ...basePlan('', { probeDir, cgroup }), argv: ['/probe/probe', 'forkbomb'] };
+  const r = await runPlan(plan, out());
+  assert.equal(r.code, 0, r.output);
+  const m = /^fork failed errno=(\d+) after (\d+)$/m.exec(r.output);
+  assert.ok(m, r.output);
+  assert.equal(Number(m[1]), E.EAGAIN);
+  assert.equal(Number(m[2]), pidsMax - 1);
+  assert.deepEqual(cgroupDirsLeft(cgroup), [], 'cgroup removed once its tasks drained');
+  assert.deepEqual(childPids(), []);
+});
+
+test('limits are written to the v1 cgroup before the app runs, and the app sees its own cgroup as /', { skip }, async () => {
+  const cgroup = cgroupPlan('limits', { memoryBytes: 64 * 1024 * 1024, pidsMax: 32, cpuQuotaUs: 50000, cpuPeriodUs: 100000 });
+  const dirs = ['memory', 'pids', 'cpu'].map((c) => join(CGROUP_ROOT, c, cgroup.path));
+  const plan = basePlan('cat /proc/self/cgroup; sleep 0.3', { cgroup });
+  const outFile = out();
+  const fd = openSync(outFile, 'w');
+  const pid = spawn(plan, { stdio: [0, fd, fd] });
+  closeSync(fd);
+  try {
+    assert.equal(readFileSync(join(dirs[0], 'memory.limit_in_bytes'), 'utf8').trim(), String(64 * 1024 * 1024));
+    assert.equal(readFileSync(join(dirs[1], 'pids.max'), 'utf8').trim(), '32');
+    assert.equal(readFileSync(join(dirs[2], 'cpu.cfs_quota_us'), 'utf8').trim(), '50000');
+    for (const d of dirs) assert.ok(readFileSync(join(d, 'cgroup.procs'), 'utf8').split('\n').includes(String(pid)), d);
+  } finally {
+    assert.deepEqual(await wait(pid), { code: 0, signal: null });
+  }
+  for (const line of readFileSync(outFile, 'utf8').trim().split('\n')) {
+    if (/:(memory|pids|cpu):/.test(line)) assert.match(line, /:\/$/, `cgroup namespace rooted at the app's cgroup: ${line}`);
+  }
+  assert.deepEqual(cgroupDirsLeft(cgroup), []);
+});
+
+test('cgroup v2: a unified hierarchy cgroup is made, joined and removed', { skip }, async () => {
+  const cgroup = { version: 2 as const, root: join(CGROUP_ROOT, 'unified'), path: `${CGROUP_PARENT}/v2-${process.pid}` };
+  const r = await runPlan(basePlan('cat /proc/self/cgroup', { cgroup }), out());
+  assert.equal(r.code, 0, r.output);
+  assert.match(r.output, /^0::\/$/m);
+});
+
+test('wait() does not block the event loop', { skip }, async () => {
+  const pid = spawn(basePlan('sleep 0.3'), { stdio: [0, 1, 2] });
+  let ticks = 0;
+  const timer = setInterval(() => ticks++, 10);
+  const status = await wait(pid);
+  clearInterval(timer);
+  assert.deepEqual(status, { code: 0, signal: null });
+  assert.ok(ticks >= 10, `event loop ran ${ticks} times while waiting`);
+});
+
+test('exit codes and signals come back from wait()', { skip }, async () => {
+  assert.deepEqual(await runPlan(basePlan('exit 3'), out()).then((r) => [r.code, r.signal]), [3, null]);
+  // pid 1 ignores signals it has no handler for, except SIGKILL from outside.
+  const pid = spawn(basePlan('sleep 5'), { stdio: [0, 1, 2] });
+  process.kill(pid, 'SIGKILL');
+  assert.deepEqual(await wait(pid), { code: null, signal: 'SIGKILL' });
+});
+
+/** Runs a plan expected to fail and checks the step, errno, and that nothing is left behind. */
+async function expectFailure(plan: LaunchPlan, step: string, errno: number, row?: number): Promise<LaunchError> {
+  const mountsBefore = mountCount();
+  let caught: unknown;
+  try {
+    const pid = spawn(plan, { stdio: [0, 1, 2] });
+    await wait(pid);
+  } catch (e) {
+    caught = e;
+  }
+  assert.ok(caught instanceof LaunchError, `expected a LaunchError at ${step}, got ${String(caught)}`);
+  assert.equal(caught.step, step, caught.message);
+  assert.equal(caught.errno, errno, caught.message);
+  assert.equal(caught.code, 'launch-failed');
+  assert.match(caught.message, new RegExp(`^launch failed at ${step}: `));
+  if (row !== undefined) assert.equal(caught.row, row);
+  assert.deepEqual(childPids(), [], 'no process left');
+  assert.equal(mountCount(), mountsBefore, 'no mount left on the host');
+  if (plan.cgroup) assert.deepEqual(cgroupDirsLeft(plan.cgroup), [], 'no cgroup left');
+  return caught;
+}
+
+test('each failing step is named, and leaves no process, mount or cgroup', { skip }, async () => {
+  const cgroup = cgroupPlan('fail', { pidsMax: 8 });
+  const base = basePlan('true', { cgroup });
+  const badSource = { ...base, mounts: [...base.mounts, { kind: 'bind' as const, source: '/nonexistent/data', target: '/data', flags: [], reason: 'app data' }] };
+  const e = await expectFailure(badSource, 'bind', E.ENOENT, base.mounts.length);
+  assert.match(e.message, /\(mounts\[\d+\] \/data: app data\)$/);
+  await expectFailure({ ...base, cwd: '/does/not/exist' }, 'chdir', E.ENOENT);
+  await expectFailure({ ...base, argv: ['/usr/bin/no-such-program'] }, 'execve', E.ENOENT);
+  await expectFailure({ ...base, cgroup: { ...cgroup, root: join(dir, 'no-cgroup-here') } }, 'cgroup_create', E.ENOENT);
+  // pids.max above PID_MAX_LIMIT: the kernel refuses the write.
+  await expectFailure({ ...base, cgroup: { ...cgroup, pidsMax: Number.MAX_SAFE_INTEGER } }, 'cgroup_limit', E.EINVAL);
+  await expectFailure({ ...base, mounts: [...base.mounts, { kind: 'tmpfs', source: '', target: '/tmp/x', flags: [], data: 'size=nonsense', reason: 'bad options' }] }, 'tmpfs', E.EINVAL);
+});
+
+test('a symlink in the new root cannot redirect a mount target (CVE-2021-30465)', { skip }, async () => {
+  // /tmp/link -> /etc inside the sandbox; a later mount onto /tmp/link/x must not land in /etc.
+  const host = join(dir, 'host-dir');
+  mkdirSync(host, { recursive: true });
+  symlinkSync('/etc', join(host, 'link'));
+  const base = basePlan('true');
+  const plan: LaunchPlan = {
+    ...base,
+    mounts: [...base.mounts,
+      { kind: 'bind', source: host, target: '/tmp/h', flags: [], reason: 'a folder holding a symlink' },
+      { kind: 'tmpfs', source: '', target: '/tmp/h/link/evil', flags: [], reason: 'would go through the symlink' }],
+  };
+  await expectFailure(plan, 'tmpfs', E.ELOOP, plan.mounts.length - 1);
+  const viaSymlinkRow: LaunchPlan = {
+    ...base,
+    mounts: [...base.mounts,
+      { kind: 'symlink', source: '/usr', target: '/tmp/u', flags: [], reason: 'a symlink row' },
+      { kind: 'bind', source: '/etc', target: '/tmp/u/etc', flags: [], reason: 'would go through the symlink row' }],
+  };
+  await expectFailure(viaSymlinkRow, 'bind', E.ELOOP, viaSymlinkRow.mounts.length - 1);
+});
+
+test('mkdir and symlink rows, optional binds of missing sources', { skip }, async () => {
+  const base = basePlan('stat -c "%a %F" /tmp/shared; readlink /tmp/ln; ls /tmp');
+  const plan: LaunchPlan = {
+    ...base,
+    mounts: [...base.mounts,
+      { kind: 'mkdir', source: '', target: '/tmp/shared', flags: [], data: '1777', reason: 'a sticky folder' },
+      { kind: 'symlink', source: '/usr/bin', target: '/tmp/ln', flags: [], reason: 'a symlink' },
+      { kind: 'bind', source: '/nonexistent', target: '/tmp/missing', flags: ['ro'], optional: true, reason: 'optional' }],
+  };
+  const r = await runPlan(plan, out());
+  assert.equal(r.code, 0, r.output);
+  assert.equal(r.output, '1777 directory\n/usr/bin\nln\nshared\n');
+});
+
+test('compileSeccomp returns the two programs spawn loads', () => {
+  if (skip) return;
+  const programs = compileSeccomp(basePlan('true', { seccomp: seccompPlan() }));
+  assert.equal(programs.length, 2);
+  for (const p of programs) assert.equal(p.length % 8, 0, 'struct sock_filter is 8 bytes');
+  assert.deepEqual(compileSeccomp(basePlan('true')), []);
+});

@@ -1,0 +1,113 @@
+/* A tiny probe run inside the sandbox by the tests (compiled static, bind-mounted at /probe).
+ * Usage: probe syscalls | ioctl | alloc MB | forkbomb | connect PORT | fds
+ * Prints one "name=errno" (or a result line) per probe so the tests can assert exact outcomes. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <sched.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void report(const char *name, long rc) {
+  printf("%s=%d\n", name, rc < 0 ? errno : 0);
+}
+
+/* Each call has harmless arguments: if seccomp let it through it would fail some other way. */
+static void syscalls(void) {
+  errno = 0; report("mount", syscall(SYS_mount, "none", "/nonexistent", "tmpfs", 0, NULL));
+  errno = 0; report("umount2", syscall(SYS_umount2, "/nonexistent", 0));
+  errno = 0; report("unshare", syscall(SYS_unshare, CLONE_NEWNS));
+  errno = 0; report("setns", syscall(SYS_setns, -1, 0));
+  errno = 0; report("pivot_root", syscall(SYS_pivot_root, "/nonexistent", "/nonexistent"));
+  errno = 0; report("ptrace", syscall(SYS_ptrace, 0x4206 /* PTRACE_SEIZE */, 1, 0, 0));
+  errno = 0; report("kexec_load", syscall(SYS_kexec_load, 0, 0, NULL, 0));
+  errno = 0; report("init_module", syscall(SYS_init_module, NULL, 0, ""));
+  errno = 0; report("bpf", syscall(SYS_bpf, 0, NULL, 0));
+  errno = 0; report("perf_event_open", syscall(SYS_perf_event_open, NULL, 0, -1, -1, 0));
+  errno = 0; report("keyctl", syscall(SYS_keyctl, 0, 0, 0, 0, 0));
+  errno = 0; report("add_key", syscall(SYS_add_key, "user", "x", "", 0, 0));
+  errno = 0; report("open_by_handle_at", syscall(SYS_open_by_handle_at, -1, NULL, 0));
+  errno = 0; report("reboot", syscall(SYS_reboot, 0, 0, 0, NULL));
+  errno = 0; report("swapon", syscall(SYS_swapon, "/nonexistent", 0));
+  errno = 0; report("getpid", syscall(SYS_getpid));
+}
+
+/* TIOCSTI on a non-terminal fails with ENOTTY when allowed; the guard makes it the plan's errno. */
+static void ioctls(void) {
+  char c = 'x';
+  errno = 0; report("TIOCSTI", syscall(SYS_ioctl, 0, (unsigned long)TIOCSTI, &c));
+  errno = 0; report("TIOCSTI_high", syscall(SYS_ioctl, 0, (unsigned long)TIOCSTI | 0x100000000UL, &c));
+  errno = 0; report("TIOCSTI_allhigh", syscall(SYS_ioctl, 0, (unsigned long)TIOCSTI | 0xffffffff00000000UL, &c));
+  errno = 0; report("TIOCLINUX", syscall(SYS_ioctl, 0, (unsigned long)TIOCLINUX, &c));
+  errno = 0; report("TIOCLINUX_high", syscall(SYS_ioctl, 0, (unsigned long)TIOCLINUX | 0x800000000UL, &c));
+  errno = 0; report("FIONREAD", syscall(SYS_ioctl, 0, (unsigned long)FIONREAD, &c));
+  errno = 0; report("TCGETS", syscall(SYS_ioctl, 0, (unsigned long)TCGETS, &c));
+}
+
+static int alloc(long mb) {
+  for (long i = 1; i <= mb; i++) {
+    char *p = malloc(1 << 20);
+    if (p == NULL) { printf("malloc failed at %ld MB\n", i); return 1; }
+    memset(p, 1, 1 << 20);  /* touch every page: the memory limit counts resident pages */
+    if (i % 16 == 0) { printf("allocated %ld MB\n", i); fflush(stdout); }
+  }
+  printf("allocated all %ld MB\n", mb);
+  return 0;
+}
+
+static int forkbomb(void) {
+  int made = 0;
+  for (;;) {
+    pid_t pid = fork();
+    if (pid == 0) { pause(); _exit(0); }
+    if (pid < 0) { printf("fork failed errno=%d after %d\n", errno, made); fflush(stdout); break; }
+    made++;
+    if (made > 10000) { printf("fork never failed\n"); break; }
+  }
+  return 0;  /* pid 1 exiting takes every child of the namespace with it */
+}
+
+static int connect_port(int port) {
+  int s = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in a;
+  memset(&a, 0, sizeof a);
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  errno = 0;
+  report("connect", connect(s, (struct sockaddr *)&a, sizeof a));
+  return 0;
+}
+
+static int fds(void) {
+  DIR *d = opendir("/proc/self/fd");
+  if (d == NULL) { perror("opendir"); return 1; }
+  int own = dirfd(d);
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    if (e->d_name[0] == '.' || atoi(e->d_name) == own) continue;
+    printf("fd %s\n", e->d_name);
+  }
+  closedir(d);
+  return 0;
+}
+
+int main(int argc, char **argv) {
+  setvbuf(stdout, NULL, _IOLBF, 0);
+  if (argc >= 2 && strcmp(argv[1], "syscalls") == 0) { syscalls(); return 0; }
+  if (argc >= 2 && strcmp(argv[1], "ioctl") == 0) { ioctls(); return 0; }
+  if (argc >= 3 && strcmp(argv[1], "alloc") == 0) return alloc(atol(argv[2]));
+  if (argc >= 2 && strcmp(argv[1], "forkbomb") == 0) return forkbomb();
+  if (argc >= 3 && strcmp(argv[1], "connect") == 0) return connect_port(atoi(argv[2]));
+  if (argc >= 2 && strcmp(argv[1], "fds") == 0) return fds();
+  fprintf(stderr, "usage: probe syscalls|ioctl|alloc MB|forkbomb|connect PORT|fds\n");
+  return 2;
+}
