@@ -25,8 +25,9 @@
       "type": "executable",
       "sources": ["cpp/launcher_main.cc"],
       "dependencies": ["skiff_launch_core"],
-      "ldflags": ["-pie"],
-      "libraries": ["-lseccomp"]
+      # Static C++ runtime and libseccomp: fewer shared objects to map on every app start.
+      "ldflags": ["-pie", "-static-libstdc++", "-static-libgcc"],
+      "libraries": ["-l:libseccomp.a"]
     }
   ]
 }

@@ -1,0 +1,124 @@
+#!/usr/bin/env node
+// Benchmark: confined start-up of /bin/true. skiff-launch against bwrap (Debian bubblewrap)
+// building an equivalent sandbox, each with and without a comparable seccomp filter, and /bin/true
+// bare. Runs after `npm run build`, as root. Usage: node bench/launch.mjs [--runs N] [--write]
+// --write records the figures in bench/RESULTS-launch.md. Target: skiff-launch within 1.5x of bwrap.
+import { spawnSync, execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync, openSync, closeSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir, cpus, release } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const TARGET_RATIO = 1.5;
+const DEFAULT_RUNS = 200;
+const WARMUP_RUNS = 10;
+const APP_ID = 65534;  // nobody: both sandboxes run /bin/true unprivileged
+const DENIED = ['mount', 'umount2', 'unshare', 'setns', 'pivot_root', 'ptrace', 'kexec_load', 'init_module',
+  'bpf', 'perf_event_open', 'keyctl', 'add_key', 'open_by_handle_at', 'reboot', 'swapon'];
+
+const top = join(dirname(fileURLToPath(import.meta.url)), '..');
+const require = createRequire(import.meta.url);
+const native = require(join(top, 'native', 'dist', 'src', 'index.js'));
+
+const args = process.argv.slice(2);
+const runs = args.includes('--runs') ? Number(args[args.indexOf('--runs') + 1]) : DEFAULT_RUNS;
+if (process.getuid() !== 0) { console.error('bench/launch.mjs: needs root (namespaces and mounts)'); process.exit(1); }
+if (!existsSync('/usr/bin/bwrap')) { console.error('bench/launch.mjs: bwrap is missing (apt-get install bubblewrap)'); process.exit(1); }
+
+// The same sandbox for both: host /usr and /etc read-only, merged-/usr symlinks, new /proc,
+// private /tmp, new mount/pid/ipc/uts/cgroup/net namespaces, unprivileged user, no capabilities.
+const merged = ['bin', 'lib', 'lib64', 'sbin'].filter((d) => existsSync(`/${d}`));
+const allow = [...readFileSync('/usr/include/x86_64-linux-gnu/asm/unistd_64.h', 'utf8').matchAll(/#define __NR_(\w+) \d+/g)]
+  .map((m) => m[1]).filter((n) => !DENIED.includes(n));
+const plan = {
+  argv: ['/bin/true'], env: ['PATH=/usr/bin:/bin'], cwd: '/', hostname: 'bench',
+  namespaces: ['mount', 'pid', 'ipc', 'uts', 'cgroup', 'net'],
+  mounts: [
+    { kind: 'bind', source: '/usr', target: '/usr', flags: ['ro', 'nosuid', 'nodev'], reason: 'host /usr' },
+    ...merged.map((d) => ({ kind: 'symlink', source: `usr/${d}`, target: `/${d}`, flags: [], reason: 'merged /usr' })),
+    { kind: 'bind', source: '/etc', target: '/etc', flags: ['ro', 'nosuid', 'nodev'], reason: 'host /etc' },
+    { kind: 'proc', source: '', target: '/proc', flags: [], reason: 'new /proc' },
+    { kind: 'tmpfs', source: '', target: '/tmp', flags: ['nosuid', 'nodev'], reason: 'private /tmp' },
+  ],
+  uid: APP_ID, gid: APP_ID, cgroup: null, seccomp: null,
+};
+const seccomp = { defaultAction: 'errno', errno: 1, allow, denyIoctls: [] };
+
+const dir = mkdtempSync(join(tmpdir(), 'skiff-bench-launch-'));
+const planFile = join(dir, 'plan.json');
+const seccompPlanFile = join(dir, 'plan-seccomp.json');
+writeFileSync(planFile, JSON.stringify(plan));
+writeFileSync(seccompPlanFile, JSON.stringify({ ...plan, seccomp }));
+// Our compiled BPF, handed to bwrap so both sandboxes run the very same filters.
+const programs = native.compileSeccomp({ ...plan, seccomp });
+const bpfFiles = programs.map((p, i) => { const f = join(dir, `filter-${i}.bpf`); writeFileSync(f, p); return f; });
+
+const launcher = native.launcherPath();
+const bwrapBase = ['--unshare-user', '--unshare-pid', '--unshare-ipc', '--unshare-uts', '--unshare-cgroup', '--unshare-net',
+  '--uid', String(APP_ID), '--gid', String(APP_ID), '--cap-drop', 'ALL', '--new-session', '--hostname', 'bench',
+  '--ro-bind', '/usr', '/usr', ...merged.flatMap((d) => ['--symlink', `usr/${d}`, `/${d}`]),
+  '--ro-bind', '/etc', '/etc', '--proc', '/proc', '--tmpfs', '/tmp'];
+// bwrap reads each filter from a descriptor: 3, 4, ... in the child's stdio array.
+const bwrapSeccomp = [...bwrapBase, ...bpfFiles.flatMap((_, i) => ['--add-seccomp-fd', String(3 + i)])];
+
+const cases = [
+  { name: 'bare /bin/true', cmd: '/bin/true', argv: [] },
+  { name: 'bwrap', cmd: 'bwrap', argv: [...bwrapBase, '/bin/true'] },
+  { name: 'skiff-launch', cmd: launcher, argv: [planFile] },
+  { name: 'bwrap + seccomp', cmd: 'bwrap', argv: [...bwrapSeccomp, '/bin/true'], bpf: true },
+  { name: 'skiff-launch + seccomp', cmd: launcher, argv: [seccompPlanFile] },
+];
+
+function once(c) {
+  const fds = c.bpf ? bpfFiles.map((f) => openSync(f, 'r')) : [];
+  const start = process.hrtime.bigint();
+  const r = spawnSync(c.cmd, c.argv, { stdio: ['ignore', 'ignore', 'pipe', ...fds] });
+  const ms = Number(process.hrtime.bigint() - start) / 1e6;
+  for (const fd of fds) closeSync(fd);
+  if (r.status !== 0) throw new Error(`${c.name} failed (${r.status ?? r.signal}): ${r.stderr}`);
+  return ms;
+}
+
+const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
+
+try {
+  for (const c of cases) for (let i = 0; i < WARMUP_RUNS; i++) once(c);
+  const times = new Map(cases.map((c) => [c.name, []]));
+  // Interleaved rounds: load from other work on the machine falls on every case alike.
+  for (let i = 0; i < runs; i++) for (const c of cases) times.get(c.name).push(once(c));
+  const med = new Map([...times].map(([k, v]) => [k, median(v)]));
+  const ratio = med.get('skiff-launch') / med.get('bwrap');
+  const ratioSeccomp = med.get('skiff-launch + seccomp') / med.get('bwrap + seccomp');
+  const lines = [
+    `| case | median ms | vs bwrap (same filters) |`,
+    `|---|---:|---:|`,
+    ...cases.map((c) => {
+      const m = med.get(c.name);
+      const base = c.name.endsWith('seccomp') ? med.get('bwrap + seccomp') : med.get('bwrap');
+      return `| ${c.name} | ${m.toFixed(2)} | ${c.name === 'bare /bin/true' ? '' : (m / base).toFixed(2) + 'x'} |`;
+    }),
+  ];
+  const verdict = `skiff-launch/bwrap = ${ratio.toFixed(2)}x, with seccomp ${ratioSeccomp.toFixed(2)}x (target <= ${TARGET_RATIO}x): ` +
+    (Math.max(ratio, ratioSeccomp) <= TARGET_RATIO ? 'met' : 'NOT met');
+  console.log(lines.join('\n'));
+  console.log(verdict);
+  if (args.includes('--write')) {
+    const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
+    const bwrapVersion = execFileSync('bwrap', ['--version'], { encoding: 'utf8' }).trim();
+    const doc = `# Launch benchmark: skiff-launch against bwrap\n\n` +
+      `Written by \`node bench/launch.mjs --write\` (${runs} interleaved runs per case after ${WARMUP_RUNS} warm-up runs; medians, ` +
+      `timed from Node's spawnSync, so every case carries the same fork/exec overhead of the harness).\n\n` +
+      `Each sandbox runs /bin/true as uid ${APP_ID} with host /usr and /etc read-only, merged-/usr symlinks, a new /proc, ` +
+      `a private /tmp, and new mount, pid, ipc, uts, cgroup and net namespaces. "+ seccomp": the same two BPF programs in both ` +
+      `(skiff's ioctl guard and a ${allow.length}-syscall allowlist, compiled by libseccomp; bwrap gets them with --add-seccomp-fd). ` +
+      `bwrap needs a user namespace to change uid (--unshare-user), skiff-launch uses setresuid as root. No cgroup in either.\n\n` +
+      `Machine: ${cpus().length} CPUs, Linux ${release()}, ${bwrapVersion}, load average ${load} at the end of the run ` +
+      `(a shared box: absolute figures move with the load, ratios much less).\n\n` +
+      `${lines.join('\n')}\n\n**${verdict}**\n`;
+    writeFileSync(join(top, 'bench', 'RESULTS-launch.md'), doc);
+    console.log('written to bench/RESULTS-launch.md');
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
