@@ -4,11 +4,10 @@ import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, rename, rm, stat, statfs, type FileHandle } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import { Writable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import type { IncomingMessage } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fsyncDir } from './atomic';
-import { DownloadFailedError, NoSpaceError, TrustRefusedError } from './errors';
+import { DownloadAbortedError, DownloadFailedError, NoSpaceError, TrustRefusedError } from './errors';
 import { asDownloadError, isTransient, StoreHTTPError, type StoreFetcher } from './fetcher';
 import { noProgress, progressBar, type Progress } from './progress';
 import type { TrustSettings } from './settings';
@@ -29,11 +28,11 @@ interface Partial {
   handle: FileHandle;
   size: number;
   hash: Hash;
-  /** The write in flight, awaited before another attempt reads `size`. */
-  writing: Promise<void>;
 }
 
 const MiB = 1024 * 1024;
+/** Bytes received but not yet written before we stop reading the socket. */
+const WRITE_AHEAD_BYTES = 4 * MiB;
 
 export async function downloadBundle(d: BundleDownload): Promise<void> {
   const { target, dest } = d;
@@ -88,7 +87,7 @@ async function openPartial(path: string, length: number): Promise<Partial> {
   if (size > 0) {
     for await (const chunk of handle.createReadStream({ start: 0, end: size - 1, autoClose: false })) hash.update(chunk as Buffer);
   }
-  return { handle, size, hash, writing: Promise.resolve() };
+  return { handle, size, hash };
 }
 
 async function checkFreeSpace(dir: string, remaining: number, settings: TrustSettings, what: string): Promise<void> {
@@ -108,8 +107,8 @@ async function fetchWithResume(d: BundleDownload, partial: Partial, progress: Pr
       await fetchRest(d, partial, progress);
       return;
     } catch (err) {
-      await partial.writing.catch(() => undefined);
-      if (!isTransient(err) || d.signal?.aborted) throw err;
+      if (d.signal?.aborted) throw new DownloadAbortedError(`download of ${d.target.path} was cancelled; ${partial.size} bytes kept to resume`);
+      if (!isTransient(err)) throw err;
       if (partial.size > before) failures = 0; // progress was made: a flaky link is not a dead one
       if (++failures > d.settings.retries) throw err;
       await sleep(Math.min(d.settings.retryBaseDelayMs * 2 ** (failures - 1), d.settings.retryMaxDelayMs));
@@ -143,7 +142,7 @@ async function fetchRest(d: BundleDownload, partial: Partial, progress: Progress
     throw new StoreHTTPError(url, status);
   }
   try {
-    await pipeline(res, partialWriter(partial, target, progress), { signal: d.signal });
+    await writeBody(res, partial, target, progress);
   } catch (err) {
     throw asDownloadError(err, url);
   }
@@ -159,25 +158,58 @@ async function restart(partial: Partial): Promise<void> {
 }
 
 /** Writes chunks at their offset, then hashes them: the hash always covers exactly the bytes on disk. */
-function partialWriter(partial: Partial, target: BundleTarget, progress: Progress): Writable {
-  const write = async (chunks: Buffer[]) => {
-    const bytes = chunks.reduce((n, c) => n + c.length, 0);
-    if (partial.size + bytes > target.length) {
-      throw new TrustRefusedError(`store sent more than the ${target.length} bytes signed for ${target.path}; refused`);
-    }
-    const { bytesWritten } = await partial.handle.writev(chunks, partial.size);
-    if (bytesWritten !== bytes) throw new Error(`short write to ${target.path}.partial (${bytesWritten} of ${bytes} bytes)`);
-    for (const chunk of chunks) partial.hash.update(chunk);
-    partial.size += bytes;
-    progress.update(partial.size);
-  };
-  const run = (chunks: Buffer[], done: (err?: Error | null) => void) => {
-    partial.writing = write(chunks);
-    partial.writing.then(() => done(), done);
-  };
-  return new Writable({
-    highWaterMark: 4 * MiB, // lets the network run ahead of the disk by a few MiB
-    write: (chunk: Buffer, _enc, done) => run([chunk], done),
-    writev: (items, done) => run(items.map((i) => i.chunk as Buffer), done),
+async function writeChunks(partial: Partial, chunks: Buffer[], target: BundleTarget, progress: Progress): Promise<void> {
+  const bytes = chunks.reduce((n, c) => n + c.length, 0);
+  if (partial.size + bytes > target.length) {
+    throw new TrustRefusedError(`store sent more than the ${target.length} bytes signed for ${target.path}; refused`);
+  }
+  const { bytesWritten } = await partial.handle.writev(chunks, partial.size);
+  if (bytesWritten !== bytes) throw new Error(`short write to ${target.path}.partial (${bytesWritten} of ${bytes} bytes)`);
+  for (const chunk of chunks) partial.hash.update(chunk);
+  partial.size += bytes;
+  progress.update(partial.size);
+}
+
+/**
+ * Streams a response body into the partial file, batching what arrives while a write is in flight.
+ * Unlike pipeline(), a cut connection still has every byte it delivered written before this settles,
+ * so the next attempt resumes from all of it.
+ */
+function writeBody(res: IncomingMessage, partial: Partial, target: BundleTarget, progress: Progress): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const pending: Buffer[] = [];
+    let pendingBytes = 0;
+    let writing = false;
+    let failure: Error | undefined;
+    let ended: { err?: Error } | undefined;
+    const settle = () => {
+      if (writing || (pending.length > 0 && !failure) || !ended) return;
+      if (failure ?? ended.err) reject(failure ?? ended.err);
+      else resolve();
+    };
+    const pump = async () => {
+      if (writing || failure || pending.length === 0) return settle();
+      writing = true;
+      const batch = pending.splice(0);
+      pendingBytes = 0;
+      if (res.isPaused() && !ended) res.resume();
+      try {
+        await writeChunks(partial, batch, target, progress);
+      } catch (err) {
+        failure = err as Error;
+        res.destroy();
+      }
+      writing = false;
+      void pump();
+    };
+    res.on('data', (chunk: Buffer) => {
+      pending.push(chunk);
+      pendingBytes += chunk.length;
+      if (pendingBytes >= WRITE_AHEAD_BYTES) res.pause(); // the disk is behind: let TCP push back
+      void pump();
+    });
+    res.once('end', () => { ended ??= {}; void pump(); });
+    res.once('error', (err) => { ended ??= { err }; void pump(); });
+    res.once('close', () => { ended ??= res.complete ? {} : { err: new Error('connection closed early') }; void pump(); });
   });
 }
