@@ -2,7 +2,8 @@
 // The Skiff demo: runs the real `skiff` command, step by step, in a temporary folder.
 // `npm run demo` builds first. Set SKIFF_DEMO_KEEP=1 to keep the folder afterwards.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +13,10 @@ const skiffBin = join(top, 'client', 'bin', 'skiff');
 const work = mkdtempSync(join(tmpdir(), 'skiff-demo-'));
 // Keys and config of the demo stay in its own folder, never in the user's home.
 const env = { ...process.env, XDG_CONFIG_HOME: join(work, 'config') };
+// The device part: a temporary store and a device root inside the demo folder.
+const device = join(work, 'device');
+let store = null;
+let publishBundle = null;
 
 let stepNo = 0;
 /** Prints a numbered step title. */
@@ -27,6 +32,16 @@ function skiff(...args) {
   if (r.stderr.trim()) process.stderr.write(indent(r.stderr));
   if (r.status !== 0) throw new Error(`skiff ${args[0]} failed (exit ${r.status})`);
   return r.stdout;
+}
+
+/** Runs `skiff ARGS` where failing is the point of the step; echoes it and returns the exit status. */
+function skiffMayFail(...args) {
+  console.log(`$ skiff ${args.join(' ')}`);
+  const r = spawnSync(process.execPath, [skiffBin, ...args], { encoding: 'utf8', env, cwd: work });
+  if (r.stdout.trim()) process.stdout.write(indent(r.stdout));
+  if (r.stderr.trim()) process.stdout.write(indent(r.stderr));
+  console.log(`  (exit status ${r.status})`);
+  return r.status;
 }
 
 const indent = (text) => text.trimEnd().replace(/^/gm, '  ') + '\n';
@@ -51,11 +66,98 @@ try {
   skiff('key', 'create', 'demo');
   skiff('key', 'list');
 
+  await deviceDemo();
+
   console.log('\nDemo finished.');
 } catch (err) {
   console.error(`\ndemo: ${err instanceof Error ? err.message : String(err)}`);
   process.exitCode = 1;
 } finally {
+  await stopDevice();
   if (process.env.SKIFF_DEMO_KEEP) console.log(`(kept ${work})`);
   else rmSync(work, { recursive: true, force: true });
+}
+
+// ---- The device: a temporary store and device root; install, run, a broken refresh rolled back, refresh, revert.
+
+
+/** A copy of examples/hello at `version`, optionally with a check-health hook that fails; returns the packed bundle. */
+function helloAt(version, healthy) {
+  const src = join(work, `hello-${version}`);
+  cpSync(join(top, 'examples', 'hello'), src, { recursive: true });
+  const manifest = join(src, 'meta', 'app.yaml');
+  writeFileSync(manifest, readFileSync(manifest, 'utf8').replace(/^version: .*$/m, `version: '${version}'`));
+  if (!healthy) writeFileSync(join(src, 'meta', 'hooks', 'check-health'), '#!/bin/sh\necho "hello 1.1: health check failed on purpose" >&2\nexit 1\n');
+  return lastLine(skiff('pack', src, '-o', join(work, `dist-${version}`)));
+}
+
+async function publish(bundle) {
+  // The store's publisher API (upload signed with a registered key, then release to stable), as the e2e tests use it.
+  const { revision } = await publishBundle(store, bundle, { channel: 'stable' });
+  console.log(`  published ${bundle.split('/').pop()} as revision ${revision} in latest/stable`);
+  return revision;
+}
+
+async function deviceDemo() {
+  if (process.getuid?.() !== 0) {
+    console.log('\n(the device part of the demo mounts bundles and runs confined apps: run it as root)');
+    return;
+  }
+  const testHelpers = createRequire(join(top, 'test', 'package.json'))('./dist/src/store.js');
+  publishBundle = testHelpers.publishBundle;
+
+  step('Start a temporary store on 127.0.0.1');
+  store = await testHelpers.startStore();
+  console.log(`  store at ${store.url}; the device will trust ${store.rootJsonPath}`);
+
+  step('Set up a device under a temporary root');
+  env.SKIFF_ROOT = device; // every device verb below works under it, never on the host
+  console.log(`  SKIFF_ROOT=${device}`);
+  skiff('setup', '--store', store.url, '--trust', store.rootJsonPath);
+
+  step('Publish hello 1.0');
+  await publish(helloAt('1.0', true));
+
+  step('Install it: download verified through TUF, mount read-only, switch `current`, check health');
+  skiff('install', 'hello');
+  skiff('list');
+
+  step('Run it, confined');
+  skiff('run', 'hello');
+
+  step('Publish hello 1.1, whose check-health hook fails');
+  const bad = await publish(helloAt('1.1', false));
+
+  step('Refresh: 1.1 is switched in, fails its health check, and is rolled back automatically');
+  skiffMayFail('refresh', 'hello');
+  skiff('list');
+  const changes = JSON.parse(skiff('changes', '--json'));
+  skiff('tasks', String(changes.at(-1).id));
+
+  step(`Refresh again: revision ${bad} is blocked, so nothing is offered`);
+  skiff('refresh', '--list');
+  skiff('refresh');
+
+  step('Publish hello 1.2 and refresh to it');
+  await publish(helloAt('1.2', true));
+  skiff('refresh');
+  skiff('list', '--all');
+  skiff('run', 'hello');
+
+  step('Revert to 1.0 with its own data, untouched; 1.2 is blocked from automatic refresh');
+  skiff('revert', 'hello');
+  skiff('info', 'hello');
+  skiff('run', 'hello');
+  skiff('changes');
+}
+
+/** Removes the demo app (unmounting its revisions) and stops the store, whatever happened. */
+async function stopDevice() {
+  if (!store) return;
+  spawnSync(process.execPath, [skiffBin, '--root', device, 'remove', 'hello', '--purge'], { env, stdio: 'ignore' });
+  // Anything still mounted under the device root (a step that failed half-way) is unmounted too.
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4])
+    .filter((m) => m && m.startsWith(device + '/')).sort((a, b) => b.length - a.length);
+  for (const m of mounts) spawnSync('umount', ['-l', m]);
+  await store.stop();
 }

@@ -7,6 +7,9 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { packBundle } from '@skiff/bundle';
 import * as native from '@skiff/native';
+import { runConfined } from '@skiff/confinement';
+import { openDevice } from '@skiff/client/dist/src/device';
+import { DeviceOps } from '@skiff/client/dist/src/device/ops';
 
 export const SKIFF = join(__dirname, '..', '..', '..', 'client', 'bin', 'skiff');
 
@@ -139,12 +142,36 @@ export interface ListedApp { name: string; revision: number; version: string; ch
 
 export interface AppState { current: number | null; retained: number[] }
 
+/** Runs fn with the device verbs as a library, in this process (no CLI start-up cost). */
+export async function withDevice<T>(root: string, fn: (ops: DeviceOps) => Promise<T>): Promise<T> {
+  const device = openDevice(root);
+  try { return await fn(new DeviceOps(device, { progress: false })); } finally { device.close(); }
+}
+
+/** `skiff setup` through the library. */
+export async function setupDevice(root: string, store: { url: string; rootJsonPath: string }): Promise<void> {
+  await withDevice(root, (ops) => ops.setup(store.url, store.rootJsonPath));
+}
+
+/** Runs the current revision of an app confined, as `skiff run` does, and returns what it printed. */
+export async function runApp(root: string, name: string): Promise<{ code: number | null; stdout: string }> {
+  const out = join(root, '..', `run-${process.pid}.out`);
+  const fd = openSync(out, 'w');
+  try {
+    const device = openDevice(root);
+    let ctx;
+    try { ctx = device.appContext(name); } finally { device.close(); }
+    const status = await runConfined(ctx, { app: name }, { stdio: [0, fd, 2], timeoutMs: 30_000 });
+    return { code: status.code, stdout: readFileSync(out, 'utf8') };
+  } finally { closeSync(fd); rmSync(out, { force: true }); }
+}
+
 /**
  * The checks after a crash: the device is exactly one of `states` (mount table, files, link),
  * state.db is intact with no unfinished change, `list` agrees, and the current revision runs.
- * Runs `list` first, which is the "next command" that recovers.
+ * Runs `skiff list` first: the next command, which recovers.
  */
-export function checkOldOrNew(root: string, name: string, label: string, states: AppState[], versions: Map<number, string>): AppState {
+export async function checkOldOrNew(root: string, name: string, label: string, states: AppState[], versions: Map<number, string>): Promise<AppState> {
   const listed = skiffJson<{ revision: number }[]>(root, ['list']).map((a) => a.revision);
   const view = viewDevice(root, name);
   const match = states.find((s) => JSON.stringify(expectedView(name, s.current, s.retained)) === JSON.stringify(view));
@@ -155,9 +182,9 @@ export function checkOldOrNew(root: string, name: string, label: string, states:
     throw new Error(`${label}: list shows ${JSON.stringify(listed)}, the disk ${JSON.stringify(match)}`);
   }
   if (match.current !== null) {
-    const run = skiff(root, ['run', name]);
+    const run = await runApp(root, name);
     const want = `hello ${versions.get(match.current)}`;
-    if (run.status !== 0 || !run.stdout.includes(want)) throw new Error(`${label}: run ${run.status}: ${run.stdout}${run.stderr} (want "${want}")`);
+    if (run.code !== 0 || !run.stdout.includes(want)) throw new Error(`${label}: run ${run.code}: ${run.stdout} (want "${want}")`);
   }
   return match;
 }

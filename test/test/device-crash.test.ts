@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startStore, publishBundle, type RunningStore } from '../src/store';
-import { skiff, skiffJson, makeBundle, cleanupRoot, checkOldOrNew, rootSkipReason, mountsUnder, type AppState } from '../src/device-fixture';
+import { skiff, makeBundle, cleanupRoot, checkOldOrNew, rootSkipReason, mountsUnder, setupDevice, withDevice, type AppState } from '../src/device-fixture';
 
 type State = AppState;
 
@@ -34,36 +34,35 @@ describe('device: a crash at every task boundary leaves the old or the new state
   });
 
   let n = 0;
-  function freshDevice(): string {
+  async function freshDevice(): Promise<string> {
     const root = join(work, `root-${++n}`);
     roots.push(root);
-    const r = skiff(root, ['setup', '--store', store!.url, '--trust', store!.rootJsonPath]);
-    assert.equal(r.status, 0, r.stderr);
+    await setupDevice(root, store!);
     return root;
   }
   const ok = (root: string, args: string[]): void => {
     const r = skiff(root, args);
     assert.equal(r.status, 0, `skiff ${args.join(' ')}: ${r.stderr}`);
   };
-  const lastChangeTasks = (root: string): number => {
-    const changes = skiffJson<{ id: number }[]>(root, ['changes']);
-    return skiffJson<{ tasks: unknown[] }>(root, ['tasks', String(changes.at(-1)!.id)]).tasks.length;
-  };
+  const lastChangeTasks = (root: string): Promise<number> => withDevice(root, async (ops) => ops.runner.tasks(ops.runner.changes().at(-1)!.id).length);
+  // Preparing through the library saves a CLI start-up per step; the crash and the next command use the CLI.
+  const install1 = (root: string): Promise<unknown> => withDevice(root, (ops) => ops.install('hello', { revision: r1 }));
+  const refresh = (root: string, channel?: string): Promise<unknown> => withDevice(root, (ops) => ops.refresh(['hello'], channel ? { channel } : {}));
 
-  const check = (root: string, label: string, states: State[]): State => checkOldOrNew(root, 'hello', label, states, versions);
+  const check = (root: string, label: string, states: State[]): Promise<State> => checkOldOrNew(root, 'hello', label, states, versions);
 
-  interface Scenario { name: string; prepare(root: string): void; command: string[]; old: State; new: State; undo?: boolean }
+  interface Scenario { name: string; prepare(root: string): Promise<unknown>; command: string[]; old: State; new: State; undo?: boolean }
   const scenarios = (): Scenario[] => [
-    { name: 'install', prepare: () => undefined, command: ['install', 'hello', '--revision', String(r1)],
+    { name: 'install', prepare: async () => undefined, command: ['install', 'hello', '--revision', String(r1)],
       old: { current: null, retained: [] }, new: { current: r1, retained: [r1] } },
-    { name: 'refresh', prepare: (root) => ok(root, ['install', 'hello', '--revision', String(r1)]), command: ['refresh', 'hello'],
+    { name: 'refresh', prepare: install1, command: ['refresh', 'hello'],
       old: { current: r1, retained: [r1] }, new: { current: r2, retained: [r1, r2] } },
-    { name: 'revert', prepare: (root) => { ok(root, ['install', 'hello', '--revision', String(r1)]); ok(root, ['refresh', 'hello']); },
+    { name: 'revert', prepare: async (root) => { await install1(root); await refresh(root); },
       command: ['revert', 'hello'], old: { current: r2, retained: [r1, r2] }, new: { current: r1, retained: [r1, r2] } },
-    { name: 'remove', prepare: (root) => ok(root, ['install', 'hello', '--revision', String(r1)]), command: ['remove', 'hello'],
+    { name: 'remove', prepare: install1, command: ['remove', 'hello'],
       old: { current: r1, retained: [r1] }, new: { current: null, retained: [] } },
     // check-health fails: the rollback itself is crashed at each of its undo steps.
-    { name: 'refresh rolled back', prepare: (root) => ok(root, ['install', 'hello', '--revision', String(r1)]),
+    { name: 'refresh rolled back', prepare: install1,
       command: ['refresh', 'hello', '--channel', 'beta'], old: { current: r1, retained: [r1] }, new: { current: r1, retained: [r1] }, undo: true },
   ];
 
@@ -71,10 +70,10 @@ describe('device: a crash at every task boundary leaves the old or the new state
     test(`crash at each task boundary of scenario ${index}`, async (t) => {
       const s = scenarios()[index]!;
       // A clean run first, to count the tasks of this change.
-      const probe = freshDevice();
-      s.prepare(probe);
+      const probe = await freshDevice();
+      await s.prepare(probe);
       skiff(probe, s.command);
-      const tasks = lastChangeTasks(probe);
+      const tasks = await lastChangeTasks(probe);
       cleanupRoot(probe);
       const points: string[] = [];
       for (let seq = 1; seq <= tasks; seq++) {
@@ -82,13 +81,13 @@ describe('device: a crash at every task boundary leaves the old or the new state
       }
       let crashed = 0;
       for (const point of points) {
-        const root = freshDevice();
-        s.prepare(root);
+        const root = await freshDevice();
+        await s.prepare(root);
         const r = skiff(root, s.command, { SKIFF_TEST_CRASH_AT: point });
         if (r.signal === 'SIGKILL') crashed++;
         else if (s.undo) continue; // tasks after the failing hook never run, so have no undo boundary
         else assert.fail(`${s.name} ${point}: expected a crash, got ${r.status}: ${r.stderr}`);
-        check(root, `${s.name} ${point}`, [s.old, s.new]);
+        await check(root, `${s.name} ${point}`, [s.old, s.new]);
         // The device goes on working: the same command now completes (or is refused cleanly).
         cleanupRoot(root);
         assert.deepEqual(mountsUnder(root), [], `${s.name} ${point}: leaked mounts`);
@@ -99,11 +98,11 @@ describe('device: a crash at every task boundary leaves the old or the new state
   }
 
   test('after a crash, the interrupted command can be run again', async () => {
-    const root = freshDevice();
-    ok(root, ['install', 'hello', '--revision', String(r1)]);
+    const root = await freshDevice();
+    await install1(root);
     const r = skiff(root, ['refresh', 'hello'], { SKIFF_TEST_CRASH_AT: 'download:do:after' });
     assert.equal(r.signal, 'SIGKILL');
     ok(root, ['refresh', 'hello']);
-    check(root, 'rerun', [{ current: r2, retained: [r1, r2] }]);
+    await check(root, 'rerun', [{ current: r2, retained: [r1, r2] }]);
   });
 });
