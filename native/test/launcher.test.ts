@@ -1,0 +1,112 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { spawn as spawnProcess, spawnSync } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { launcherPath, type LaunchPlan } from '../src';
+import { needsRoot, tempDir, removeDir } from './helpers';
+import { basePlan, buildProbe, cgroupPlan, cgroupDirsLeft, removeTestCgroups, CGROUP_ROOT } from './sandbox';
+
+const skip = needsRoot('skiff-launch makes namespaces, mounts and cgroups');
+const EXIT_LAUNCH_FAILED = 125;
+let dir = '';
+let probeDir = '';
+let planCount = 0;
+
+before(() => {
+  if (skip) return;
+  dir = tempDir('launcher');
+  probeDir = buildProbe(dir);
+});
+after(() => {
+  removeTestCgroups();
+  if (dir) removeDir(dir);
+});
+
+function planFile(plan: LaunchPlan | string): string {
+  const file = join(dir, `plan-${planCount++}.json`);
+  writeFileSync(file, typeof plan === 'string' ? plan : JSON.stringify(plan));
+  return file;
+}
+
+const launch = (args: string[], input = '') => spawnSync(launcherPath(), args, { input, encoding: 'utf8', timeout: 20000 });
+
+test('launcherPath names an executable that runs a plan file, appending arguments and passing stdio and the exit code', { skip }, () => {
+  assert.ok(launcherPath().startsWith('/'));
+  const cgroup = cgroupPlan('launcher');
+  const plan = basePlan('read line; echo "got:$line args:$*"; echo to-stderr >&2; exit 5', { cgroup });
+  plan.argv.push('sh');  // $0 of the script; ARGS from the command line follow
+  const r = launch([planFile(plan), 'one', 'two words'], 'hello\n');
+  assert.equal(r.status, 5, r.stderr);
+  assert.equal(r.stdout, 'got:hello args:one two words\n');
+  assert.equal(r.stderr, 'to-stderr\n');
+  assert.deepEqual(cgroupDirsLeft(cgroup), [], 'cgroup removed after the app exited');
+});
+
+test('an app killed by a signal gives 128+signal', { skip }, () => {
+  const cgroup = cgroupPlan('oom', { memoryBytes: 32 * 1024 * 1024 });
+  const plan: LaunchPlan = { ...basePlan('', { probeDir, cgroup }), argv: ['/probe/probe', 'alloc', '256'] };
+  const r = launch([planFile(plan)]);
+  assert.equal(r.status, 128 + 9, `${r.stdout}${r.stderr}`);
+  assert.deepEqual(cgroupDirsLeft(cgroup), []);
+});
+
+test('signals sent to skiff-launch are forwarded to the app', { skip }, async () => {
+  const cgroup = cgroupPlan('signals');
+  // pid 1 of a namespace gets only the signals it handles: the script traps TERM.
+  const plan = basePlan("trap 'echo got-TERM; exit 42' TERM; echo ready; while :; do sleep 0.05; done", { cgroup });
+  const child = spawnProcess(launcherPath(), [planFile(plan)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  try {
+    for (let i = 0; i < 200 && !stdout.includes('ready'); i++) await sleep(10);
+    assert.ok(stdout.includes('ready'), 'the app started');
+    child.kill('SIGTERM');
+    assert.equal(await exited, 42);
+    assert.match(stdout, /got-TERM/);
+  } finally {
+    child.kill('SIGKILL');
+  }
+  assert.deepEqual(cgroupDirsLeft(cgroup), []);
+});
+
+test('a failed launch prints one line naming the step and exits 125, leaving no cgroup', { skip }, () => {
+  const cgroup = cgroupPlan('launcher-fail');
+  const base = basePlan('true', { cgroup });
+  const plan = { ...base, mounts: [...base.mounts, { kind: 'bind' as const, source: '/nonexistent/data', target: '/data', flags: [], reason: 'app data' }] };
+  const r = launch([planFile(plan)]);
+  assert.equal(r.status, EXIT_LAUNCH_FAILED);
+  assert.equal(r.stdout, '');
+  assert.equal(r.stderr, `skiff-launch: launch failed at bind: No such file or directory (mounts[${base.mounts.length}] /data: app data)\n`);
+  assert.deepEqual(cgroupDirsLeft(cgroup), []);
+  assert.ok(!existsSync(join(CGROUP_ROOT, 'pids', cgroup.path)));
+
+  const chdir = launch([planFile({ ...base, cwd: '/nowhere' })]);
+  assert.equal(chdir.status, EXIT_LAUNCH_FAILED);
+  assert.equal(chdir.stderr, 'skiff-launch: launch failed at chdir: No such file or directory\n');
+});
+
+test('usage and plan errors are one line and exit 125', { skip }, () => {
+  const cases: Array<[string[], RegExp]> = [
+    [[], /^skiff-launch: usage: skiff-launch PLAN\.json \[ARGS\.\.\.\]\n$/],
+    [[join(dir, 'missing.json')], /^skiff-launch: cannot read plan .*missing\.json: No such file or directory\n$/],
+    [[planFile('{not json')], /^skiff-launch: plan .*: is not valid JSON\n$/],
+    [[planFile({ ...basePlan('true'), uid: -1 })], /^skiff-launch: plan .*: uid is out of range\n$/],
+    [[planFile({ ...basePlan('true'), namespaces: ['pid'] })], /^skiff-launch: plan .*: namespaces must include mount\n$/],
+    [[planFile(JSON.stringify({ ...basePlan('true'), mounts: [{ kind: 'bind', source: '/usr', target: '/usr/../etc', flags: [], reason: 'x' }] }))],
+      /^skiff-launch: plan .*: mounts\[0\]\.target must be a normalised absolute path other than \/\n$/],
+  ];
+  for (const [args, expected] of cases) {
+    const r = launch(args);
+    assert.equal(r.status, EXIT_LAUNCH_FAILED, `${args}: ${r.stderr}`);
+    assert.match(r.stderr, expected);
+  }
+});
+
+test('skiff-launch does not link the C++ runtime or libseccomp dynamically', { skip }, () => {
+  const ldd = spawnSync('ldd', [launcherPath()], { encoding: 'utf8' }).stdout;
+  assert.doesNotMatch(ldd, /libstdc\+\+|libseccomp/);
+  assert.ok(readFileSync(launcherPath()).subarray(0, 4).equals(Buffer.from([0x7f, 0x45, 0x4c, 0x46])), 'an ELF executable');
+});
