@@ -1,7 +1,6 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { SkiffError } from '@skiff/bundle';
 import { initStore, openStore } from './context';
-import { serveUntilSignalled } from './server';
 import { accountService } from './services/accounts';
 import type { StoreSettings } from './settings';
 
@@ -55,6 +54,8 @@ function buildProgram(): Command {
       if (opts.timestampExpiry !== undefined) settings.timestampExpirySeconds = opts.timestampExpiry;
       if (opts.timestampMargin !== undefined) settings.timestampResignMarginSeconds = opts.timestampMargin;
       if (opts.expiryCheckInterval !== undefined) settings.expiryCheckIntervalSeconds = opts.expiryCheckInterval;
+      // Loaded here so that init and account commands do not pay for fastify.
+      const { serveUntilSignalled } = require('./server') as typeof import('./server');
       await serveUntilSignalled({ dataDir: dataDirOf(opts), listen: opts.listen, settings, logLevel: opts.logLevel });
     });
 

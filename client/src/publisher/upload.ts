@@ -1,0 +1,37 @@
+import { validateBundle } from '@skiff/bundle';
+import { SingleBar } from 'cli-progress';
+import { defaultKeyName, loadKey } from '../keystore';
+import type { StoreClient, UploadResult, ReleaseResult } from './api';
+import { humanBytes } from './status';
+
+export interface UploadOutcome extends UploadResult { key: string; released?: ReleaseResult }
+
+/**
+ * Checks the bundle as the store will, signs {name, sha256, size} with the chosen key (--key, else the
+ * only key, else `default`), streams it with a progress bar on a terminal, and releases it if asked.
+ */
+export async function uploadBundle(client: StoreClient, file: string, opts: { key?: string; release?: string; progress?: boolean }): Promise<UploadOutcome> {
+  const keyName = opts.key ?? defaultKeyName();
+  const key = loadKey(keyName);
+  const info = await validateBundle(file);
+  let bar: SingleBar | null = null;
+  if (opts.progress) {
+    bar = new SingleBar({
+      stream: process.stderr, hideCursor: true, clearOnComplete: true,
+      format: `uploading ${info.manifest.name} {bar} {percentage}% {sent}/{total_h} {eta_formatted}`,
+    });
+    bar.start(info.size, 0, { sent: humanBytes(0), total_h: humanBytes(info.size) });
+  }
+  let result: UploadResult;
+  try {
+    result = await client.upload({
+      file, name: info.manifest.name, sha256: info.sha256, size: info.size, keyId: key.keyId, keyPair: key.keyPair,
+      onProgress: (sent) => bar?.update(sent, { sent: humanBytes(sent) }),
+    });
+  } finally {
+    bar?.stop();
+  }
+  const outcome: UploadOutcome = { ...result, key: keyName };
+  if (opts.release) outcome.released = await client.release(result.name, result.revision, opts.release);
+  return outcome;
+}
