@@ -57,7 +57,7 @@ test('an expired timestamp is refused', async () => {
   world.proxy.on('/repo/metadata/timestamp.json', { kind: 'serve', body: await world.forger.nextTimestamp({ expires: '2020-01-01T00:00:00Z' }) });
   try {
     const device = world.device();
-    await refused(device.trust.refresh(), 'trust-refused', /timestamp\.json is expired/);
+    await refused(device.trust.refresh(), 'trust-refused', /\(expired: freeze attack or a stale mirror\): Final timestamp\.json is expired/);
     await refused(device.trust.channelMap('hello'), 'trust-refused', /expired/);
     assert.deepEqual(device.bundleFiles(), []);
   } finally {
@@ -68,7 +68,7 @@ test('an expired timestamp is refused', async () => {
 test('metadata signed by a key the root does not name is refused', async () => {
   world.proxy.on('/repo/metadata/timestamp.json', { kind: 'serve', body: await world.forger.nextTimestamp({ keys: [strangerKey()] }) });
   try {
-    await refused(world.device().trust.refresh(), 'trust-refused', /timestamp was signed by 0\/1 keys/);
+    await refused(world.device().trust.refresh(), 'trust-refused', /\(not signed by the keys the root names\): timestamp was signed by 0\/1 keys/);
   } finally {
     world.proxy.clear();
   }
@@ -82,7 +82,7 @@ test('rollback: an older timestamp than the device has seen is refused', async (
   await device.trust.refresh();
   world.proxy.on('/repo/metadata/timestamp.json', { kind: 'serve', body: old });
   try {
-    await refused(device.trust.refresh(), 'trust-refused', /New timestamp version \d+ is less than current version \d+/);
+    await refused(device.trust.refresh(), 'trust-refused', /\(rollback\): New timestamp version \d+ is less than current version \d+/);
   } finally {
     world.proxy.clear();
   }
@@ -96,7 +96,7 @@ test('rollback: an older snapshot than the device has seen is refused (with a va
   await device.trust.refresh();
   world.proxy.on('/repo/metadata/timestamp.json', { kind: 'serve', body: await world.forger.nextTimestamp({ snapshotBytes: oldSnapshot.bytes }) });
   try {
-    await refused(device.trust.refresh(), 'trust-refused', /New snapshot version \d+ is less than current version \d+/);
+    await refused(device.trust.refresh(), 'trust-refused', /\(rollback\): New snapshot version \d+ is less than current version \d+/);
   } finally {
     world.proxy.clear();
   }
@@ -111,7 +111,7 @@ test('rollback: an older targets bin than the device has seen is refused (snapsh
   world.proxy.on(`/repo/metadata/${snap.version}.snapshot.json`, { kind: 'serve', body: snap.bytes });
   world.proxy.on('/repo/metadata/timestamp.json', { kind: 'serve', body: await world.forger.nextTimestamp({ snapshotBytes: snap.bytes }) });
   try {
-    await refused(device.trust.refresh(), 'trust-refused', new RegExp(`snapshot\\.json: New version ${md.signed.version - 1} of ${bin}\\.json is less than current version ${md.signed.version}`));
+    await refused(device.trust.refresh(), 'trust-refused', new RegExp(`\\(rollback\\): snapshot\\.json: New version ${md.signed.version - 1} of ${bin}\\.json is less than current version ${md.signed.version}`));
   } finally {
     world.proxy.clear();
   }
@@ -122,7 +122,7 @@ test('mix-and-match: a snapshot that does not match the timestamp is refused', a
   const older = await world.forger.snapshot(current.md.signed.version - 1);
   world.proxy.on(`/repo/metadata/${current.md.signed.version}.snapshot.json`, { kind: 'serve', body: older.bytes });
   try {
-    await refused(world.device().trust.refresh(), 'trust-refused', /snapshot\.json: .*(length|hash)/i);
+    await refused(world.device().trust.refresh(), 'trust-refused', /\(mix-and-match\): snapshot\.json: Expected (hash|length)/);
   } finally {
     world.proxy.clear();
   }
@@ -133,7 +133,7 @@ test('mix-and-match: a bin of another version than the snapshot names is refused
   const older = await world.forger.fetch(`${md.signed.version - 1}.${bin}.json`);
   world.proxy.on(`/repo/metadata/${md.signed.version}.${bin}.json`, { kind: 'serve', body: older });
   try {
-    await refused(world.device().trust.channelMap('hello'), 'trust-refused', new RegExp(`Version ${md.signed.version - 1} of ${bin} does not match snapshot version ${md.signed.version}`));
+    await refused(world.device().trust.channelMap('hello'), 'trust-refused', new RegExp(`\\(mix-and-match\\): Version ${md.signed.version - 1} of ${bin} does not match snapshot version ${md.signed.version}`));
   } finally {
     world.proxy.clear();
   }

@@ -109,5 +109,14 @@ export function explain(err: unknown, lastFailure?: Error): Error {
   if (err instanceof PersistError || (err as NodeJS.ErrnoException).code) return err;
   const inner = err.message.replace(WRAPPED, '');
   const role = WRAPPED.exec(err.message)?.[1]?.startsWith('snapshot') ? 'snapshot.json: ' : '';
-  return new TrustRefusedError(`store metadata refused: ${role}${inner}`);
+  const attack = ATTACKS.find(([pattern]) => pattern.test(inner))?.[1];
+  return new TrustRefusedError(`store metadata refused${attack ? ` (${attack})` : ''}: ${role}${inner}`);
 }
+
+/** What a tuf-js refusal means, by its message: the attacks DESIGN.md lists. */
+const ATTACKS: [RegExp, string][] = [
+  [/is expired/, 'expired: freeze attack or a stale mirror'],
+  [/signed by \d+\/\d+ keys/, 'not signed by the keys the root names'],
+  [/less than current version/, 'rollback'],
+  [/Expected (hash|length)|does not match snapshot version|doesn't match timestamp/, 'mix-and-match'],
+];
