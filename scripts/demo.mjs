@@ -131,7 +131,7 @@ async function deviceDemo() {
   step('Refresh: 1.1 is switched in, fails its health check, and is rolled back automatically');
   skiffMayFail('refresh', 'hello');
   skiff('list');
-  const changes = JSON.parse(skiff('changes', '--json'));
+  const changes = JSON.parse(spawnSync(process.execPath, [skiffBin, 'changes', '--json'], { encoding: 'utf8', env }).stdout);
   skiff('tasks', String(changes.at(-1).id));
 
   step(`Refresh again: revision ${bad} is blocked, so nothing is offered`);

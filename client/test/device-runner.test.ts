@@ -131,3 +131,31 @@ test('runner: creating a change with an unknown task kind stores nothing', () =>
     assert.ok(existsSync(f.env.log));
   } finally { f.done(); }
 });
+
+test('runner: a failing undo leaves the change undoing; recovery retries it, then gives up after UNDO_ATTEMPTS', async () => {
+  const f = fixture('hook');
+  let undoFailures = 0;
+  const kinds = recorderKinds();
+  kinds.register('mount', {
+    async do(env) { appendFileSync(env.log, 'do:mount\n'); },
+    async undo(env) { appendFileSync(env.log, 'undo:mount\n'); if (undoFailures-- > 0) throw new Error('target is busy'); },
+  });
+  const runner = new ChangeRunner(f.state, kinds, f.env);
+  try {
+    undoFailures = 1;
+    const id = runner.create('refresh', 'Refresh x', SPECS);
+    await assert.rejects(runner.run(id), { code: 'undo-pending' });
+    assert.equal(runner.change(id).status, 'undoing');
+    const [c] = await runner.recover();
+    assert.equal(c?.status, 'undone');
+    assert.deepEqual(f.ops(), ['do:fetch', 'do:mount', 'do:switch', 'do:hook', 'undo:hook', 'undo:switch', 'undo:mount', 'undo:mount', 'undo:fetch']);
+
+    undoFailures = 99;
+    const id2 = runner.create('refresh', 'Refresh x', SPECS);
+    await assert.rejects(runner.run(id2), { code: 'undo-pending' });
+    await assert.rejects(runner.recover(), { code: 'undo-pending' });
+    const [c2] = await runner.recover();
+    assert.equal(c2?.status, 'error');
+    assert.deepEqual(runner.tasks(id2).map((t) => t.status), ['undone', 'undo-error', 'undone', 'failed', 'hold']);
+  } finally { f.done(); }
+});

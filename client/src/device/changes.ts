@@ -1,6 +1,9 @@
 import type { DeviceState } from './state';
 import { Task, type ChangeRow, type ChangeStatus, type TaskRow, type TaskSpec, type TaskStatus } from './task';
-import { ChangeNotFoundError, AbortError } from './errors';
+import { ChangeNotFoundError, AbortError, UndoPendingError } from './errors';
+
+/** Times recovery retries a failing undo (one per command) before leaving the change in error. */
+export const UNDO_ATTEMPTS = 3;
 
 /** The do and undo of one task kind, registered together. Both must be idempotent. */
 export interface TaskHandler<E> {
@@ -155,8 +158,13 @@ export class ChangeRunner<E> {
     try {
       await this.kinds.get(row.kind).undo(this.env, new Task(this.state, this.fresh(row.id)));
     } catch (err) {
+      const msg = err instanceof Error ? err.message : String(err);
       const t = new Task(this.state, this.fresh(row.id));
-      t.log(`undo failed: ${err instanceof Error ? err.message : String(err)}`);
+      const attempts = Number(t.data.undoAttempts ?? 0) + 1;
+      t.setData({ undoAttempts: attempts });
+      t.log(`undo failed (attempt ${attempts} of ${UNDO_ATTEMPTS}): ${msg}`);
+      // Left 'undoing', so the next command's recovery tries again; give up only after UNDO_ATTEMPTS.
+      if (attempts < UNDO_ATTEMPTS) throw new UndoPendingError(row.change_id, msg);
       this.setTask(row.id, 'undo-error');
       return;
     }

@@ -79,3 +79,10 @@ export class NotRootError extends SkiffError {
 export class StateError extends SkiffError {
   constructor(message: string) { super('state-invalid', message); }
 }
+
+/** An undo failed (a busy mount, a missing tool); the change stays undoing and the next command retries it. */
+export class UndoPendingError extends SkiffError {
+  constructor(readonly changeId: number, message: string) {
+    super('undo-pending', `change ${changeId} could not be undone yet (${message}); the next skiff command tries again`);
+  }
+}
