@@ -3,7 +3,11 @@
 #include <napi.h>
 #include <errno.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <unistd.h>
+#include <uv.h>
 
 #include <map>
 #include <mutex>
@@ -123,11 +127,13 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, launched.pid);
 }
 
-// Waits for one pid on the libuv thread pool, then removes its cgroup there too.
-class WaitWorker : public Napi::AsyncWorker {
+// Reaps one pid and removes its cgroup on the thread pool, then settles the promise. Queued once a
+// pidfd says the pid has exited, so it holds a pool thread only briefly (a long-running app must
+// not pin one of libuv's four threads: fs and crypto calls would queue behind it).
+class ReapWorker : public Napi::AsyncWorker {
  public:
-  WaitWorker(Napi::Env env, pid_t pid) : Napi::AsyncWorker(env), pid_(pid), deferred_(Napi::Promise::Deferred::New(env)) {}
-  Napi::Promise Promise() { return deferred_.Promise(); }
+  ReapWorker(Napi::Env env, pid_t pid, Napi::Promise::Deferred deferred)
+      : Napi::AsyncWorker(env), pid_(pid), deferred_(deferred) {}
 
   void Execute() override {
     pid_t r;
@@ -155,6 +161,7 @@ class WaitWorker : public Napi::AsyncWorker {
       Napi::Error error = Napi::Error::New(env, std::string("waitpid: ") + strerror_r(err_, buf, sizeof buf));
       error.Set("step", Napi::String::New(env, "waitpid"));
       error.Set("errno", Napi::Number::New(env, err_));
+      error.Set("description", Napi::String::New(env, buf));
       deferred_.Reject(error.Value());
       return;
     }
@@ -171,13 +178,54 @@ class WaitWorker : public Napi::AsyncWorker {
   Napi::Promise::Deferred deferred_;
 };
 
+// A pidfd watched by the event loop itself: no thread waits while the app runs.
+struct PidWatch {
+  uv_poll_t handle;
+  pid_t pid;
+  int pidfd;
+  napi_env env;
+  Napi::Promise::Deferred deferred;
+};
+
+void OnPidExited(uv_poll_t* handle, int /*status*/, int /*events*/) {
+  PidWatch* watch = static_cast<PidWatch*>(handle->data);
+  uv_poll_stop(handle);
+  Napi::Env env(watch->env);
+  Napi::HandleScope scope(env);
+  (new ReapWorker(env, watch->pid, watch->deferred))->Queue();
+  uv_close(reinterpret_cast<uv_handle_t*>(handle), [](uv_handle_t* h) {
+    PidWatch* done = static_cast<PidWatch*>(h->data);
+    close(done->pidfd);
+    delete done;
+  });
+}
+
 Napi::Value Wait(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
   int pid = 0;
-  if (!ArgInt(info, 0, "pid", 1, &pid)) return info.Env().Undefined();
-  WaitWorker* worker = new WaitWorker(info.Env(), pid);
-  Napi::Promise promise = worker->Promise();
-  worker->Queue();
-  return promise;
+  if (!ArgInt(info, 0, "pid", 1, &pid)) return env.Undefined();
+  Napi::Promise::Deferred deferred = Napi::Promise::Deferred::New(env);
+  uv_loop_t* loop = nullptr;
+  // Only a child of ours can be waited for: any other pid is refused at once (ECHILD), not watched forever.
+  siginfo_t probe;
+  bool ours = waitid(P_PID, static_cast<id_t>(pid), &probe, WEXITED | WNOHANG | WNOWAIT | __WALL) == 0;
+  int pidfd = ours ? static_cast<int>(syscall(SYS_pidfd_open, pid, 0)) : -1;
+  if (pidfd >= 0) fcntl(pidfd, F_SETFD, FD_CLOEXEC);
+  if (pidfd >= 0 && napi_get_uv_event_loop(env, &loop) == napi_ok) {
+    PidWatch* watch = new PidWatch{uv_poll_t(), pid, pidfd, env, deferred};
+    watch->handle.data = watch;
+    if (uv_poll_init(loop, &watch->handle, pidfd) == 0) {
+      if (uv_poll_start(&watch->handle, UV_READABLE, OnPidExited) == 0) return deferred.Promise();
+      watch->handle.data = watch;
+      uv_close(reinterpret_cast<uv_handle_t*>(&watch->handle), [](uv_handle_t* h) { delete static_cast<PidWatch*>(h->data); });
+    } else {
+      delete watch;
+    }
+  }
+  if (pidfd >= 0) close(pidfd);
+  // Not ours, or no pidfd (kernel before 5.3): a waitpid on the pool reaps it or says why.
+  (new ReapWorker(env, pid, deferred))->Queue();
+  return deferred.Promise();
 }
 
 // compileSeccomp(planJson) -> [Buffer, ...]: the BPF programs spawn would load, in order.

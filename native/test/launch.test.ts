@@ -2,6 +2,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readFileSync, mkdirSync, symlinkSync, openSync, closeSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { spawn, wait, LaunchError, compileSeccomp, type LaunchPlan } from '../src';
 import { needsRoot, tempDir, removeDir } from './helpers';
@@ -182,6 +183,20 @@ test('wait() does not block the event loop', { skip }, async () => {
   clearInterval(timer);
   assert.deepEqual(status, { code: 0, signal: null });
   assert.ok(ticks >= 10, `event loop ran ${ticks} times while waiting`);
+});
+
+test('many waiting apps do not hold the thread pool, and a pid that is not ours is refused', { skip }, async () => {
+  const pids = Array.from({ length: 6 }, () => spawn(basePlan('sleep 1'), { stdio: [0, 1, 2] }));
+  const waits = pids.map((pid) => wait(pid));
+  try {
+    // With libuv's 4 pool threads each blocked in waitpid, this read would queue behind them.
+    const start = Date.now();
+    await readFile('/proc/self/status');
+    assert.ok(Date.now() - start < 500, `fs call took ${Date.now() - start} ms while apps ran`);
+  } finally {
+    for (const s of await Promise.all(waits)) assert.deepEqual(s, { code: 0, signal: null });
+  }
+  await assert.rejects(wait(1), /waitpid: No child processes/);
 });
 
 test('exit codes and signals come back from wait()', { skip }, async () => {
