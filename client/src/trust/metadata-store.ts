@@ -1,5 +1,6 @@
 // The device's TUF metadata: our own atomically written copies, the shipped root kept aside, and the
 // scratch folder tuf-js works in (it writes non-atomically, so it never writes our copies directly).
+import { rmSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Metadata, MetadataKind, Root } from '@tufjs/models';
@@ -45,6 +46,10 @@ function processAlive(pid: number): boolean {
   }
 }
 
+/** Working folders of this process, removed when it exits (a killed process leaves them to the next sweep). */
+const liveWorkDirs = new Set<string>();
+process.once('exit', () => { for (const dir of liveWorkDirs) rmSync(dir, { recursive: true, force: true }); });
+
 export class MetadataStore {
   constructor(readonly trustDir: string) {}
 
@@ -78,6 +83,7 @@ export class MetadataStore {
     await this.ensureShippedRoot();
     await this.sweepWorkDirs();
     const work = await mkdtemp(join(this.trustDir, `${WORK_PREFIX}${process.pid}-`));
+    liveWorkDirs.add(work);
     const { bytes } = await this.trustedRoot();
     // The working folder is scratch: plain writes are enough there.
     await writeFile(join(work, 'root.json'), bytes);
@@ -102,6 +108,7 @@ export class MetadataStore {
   }
 
   async removeWorkDir(work: string): Promise<void> {
+    liveWorkDirs.delete(work);
     await rm(work, { recursive: true, force: true });
   }
 
