@@ -14,9 +14,9 @@ function linkTarget(path: string): string | null {
 /** Points skiff/<name>/current at rev: a new symlink under a temporary name, rename(2), fsync of the folder. */
 export function switchCurrent(paths: DevicePaths, name: string, rev: number): void {
   const link = paths.currentLink(name);
-  if (linkTarget(link) === String(rev)) return;
   const tmp = join(paths.appDir(name), '.current.new');
-  rmrf(tmp);
+  rmrf(tmp); // a crash between symlink and rename leaves it behind
+  if (linkTarget(link) === String(rev)) return;
   symlinkSync(String(rev), tmp);
   renameSync(tmp, link); // the commit point: atomic replacement of the link
   fsyncDir(paths.appDir(name));
