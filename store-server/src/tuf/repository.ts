@@ -233,7 +233,10 @@ export class TufRepository {
     for (const [name, md] of this.bins) if (soon(md.signed.expires, margin)) bins.set(name, md.signed);
     const targets = soon(this.targets.signed.expires, margin) ? this.targets.signed : null;
     const snapshotDue = soon(this.snapshot.signed.expires, margin);
-    const timestampDue = soon(this.timestamp.signed.expires, this.settings.timestampResignMarginSeconds);
+    // Also when it outlives the configured lifetime: a shortened expiry then takes effect at once.
+    const timestampLeftMs = new Date(this.timestamp.signed.expires).getTime() - now.getTime();
+    const timestampDue = soon(this.timestamp.signed.expires, this.settings.timestampResignMarginSeconds)
+      || timestampLeftMs > this.settings.timestampExpirySeconds * 1000;
     if (!bins.size && !targets && !snapshotDue && !timestampDue) return null;
     return this.commit(bins, targets, now, !bins.size && !targets && !snapshotDue);
   }
