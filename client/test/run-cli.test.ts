@@ -40,6 +40,10 @@ describe('skiff run and permissions', { skip: skipReason() }, () => {
 
   after(() => {
     cli(root, ['remove', 'runcli']);
+    // Whatever remove left mounted must go before the folder can be deleted.
+    for (const m of readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4] ?? '').filter((p) => p.startsWith(root))) {
+      try { native.unmount(m, { lazy: true }); } catch { /* reported by rmSync below */ }
+    }
     try { rmSync(work, { recursive: true, force: true }); } catch (e) { console.error(`left ${work}: ${(e as Error).message}`); }
   });
 
