@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { readFileSync, mkdirSync, symlinkSync, openSync, closeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { constants } from 'node:os';
-import { spawn, wait, LaunchError, compileSeccomp, type LaunchPlan } from '../src';
+import { spawn, wait, kill, LaunchError, compileSeccomp, type LaunchPlan } from '../src';
 import { needsRoot, tempDir, removeDir } from './helpers';
 import {
   basePlan, buildProbe, runPlan, childPids, cgroupPlan, cgroupDirsLeft, removeTestCgroups, seccompPlan,
@@ -201,10 +201,27 @@ test('many waiting apps do not hold the thread pool, and a pid that is not ours 
 
 test('exit codes and signals come back from wait()', { skip }, async () => {
   assert.deepEqual(await runPlan(basePlan('exit 3'), out()).then((r) => [r.code, r.signal]), [3, null]);
-  // pid 1 ignores signals it has no handler for, except SIGKILL from outside.
   const pid = spawn(basePlan('sleep 5'), { stdio: [0, 1, 2] });
   process.kill(pid, 'SIGKILL');
   assert.deepEqual(await wait(pid), { code: null, signal: 'SIGKILL' });
+});
+
+test('kill() ends an app that has no handler (pid 1 would drop the signal) and passes a handled one', { skip }, async () => {
+  const plain = spawn(basePlan('sleep 5'), { stdio: [0, 1, 2] });
+  await new Promise((r) => setTimeout(r, 100));
+  process.kill(plain, 'SIGTERM');  // dropped by the kernel: pid 1 has no handler
+  await new Promise((r) => setTimeout(r, 100));
+  assert.equal(kill(plain, 'SIGTERM'), 'SIGKILL');
+  assert.deepEqual(await wait(plain), { code: null, signal: 'SIGKILL' });
+
+  const outFile = out();
+  const fd = openSync(outFile, 'w');
+  const handled = spawn(basePlan("trap 'echo got-TERM; exit 42' TERM; echo ready; while :; do sleep 0.05; done"), { stdio: [0, fd, fd] });
+  closeSync(fd);
+  for (let i = 0; i < 200 && !readFileSync(outFile, 'utf8').includes('ready'); i++) await new Promise((r) => setTimeout(r, 10));
+  assert.equal(kill(handled, 'SIGTERM'), 'SIGTERM');
+  assert.deepEqual(await wait(handled), { code: 42, signal: null });
+  assert.match(readFileSync(outFile, 'utf8'), /got-TERM/);
 });
 
 /** Runs a plan expected to fail and checks the step, errno, and that nothing is left behind. */

@@ -72,6 +72,23 @@ test('signals sent to skiff-launch are forwarded to the app', { skip }, async ()
   assert.deepEqual(cgroupDirsLeft(cgroup), []);
 });
 
+test('a terminating signal the app does not handle ends it, and the exit code names that signal', { skip }, async () => {
+  // exec: sleep itself is pid 1, with no handler at all (sh would catch SIGINT and wait for sleep).
+  const child = spawnProcess(launcherPath(), [planFile(basePlan('echo ready; exec sleep 5'))], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stdout = '';
+  child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  try {
+    for (let i = 0; i < 200 && !stdout.includes('ready'); i++) await sleep(10);
+    const start = Date.now();
+    child.kill('SIGINT');
+    assert.equal(await exited, 128 + 2);
+    assert.ok(Date.now() - start < 2000, 'ended at once, not when sleep finished');
+  } finally {
+    child.kill('SIGKILL');
+  }
+});
+
 test('a failed launch prints one line naming the step and exits 125, leaving no cgroup', { skip }, () => {
   const cgroup = cgroupPlan('launcher-fail');
   const base = basePlan('true', { cgroup });
