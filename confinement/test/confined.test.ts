@@ -146,6 +146,30 @@ describe('a confined app', { skip: skip ?? false }, () => {
     });
   });
 
+  test('network-bind adds listen; without it a server cannot start', async () => {
+    assert.deepEqual(lines((await probe(['listen'])).out), { bind: 'OK', listen: 'EPERM' });
+    assert.deepEqual(lines((await probe(['listen'], { grants: ['network-bind'] })).out), { bind: 'OK', listen: 'OK' });
+  });
+
+  test('hardware-observe shows /sys read-only; without it there is no /sys', async () => {
+    const without = await probe(['read', '/sys/class/net/lo/address']);
+    assert.equal(without.out, 'read /sys/class/net/lo/address ENOENT\n');
+    const granted = await probe(['read', '/sys/class/net/lo/address'], { grants: ['hardware-observe'] });
+    assert.equal(granted.out, 'read /sys/class/net/lo/address OK\n');
+    assert.equal(lines((await probe(['create', '/sys/skiff-probe'], { grants: ['hardware-observe'] })).out)['create /sys/skiff-probe'], 'EROFS');
+  });
+
+  test('python3 and node run under the filter', async (t) => {
+    const cases: [string, string][] = [['/usr/bin/python3', 'import os, threading, subprocess; t = threading.Thread(target=print, args=("py",)); t.start(); t.join(); print(subprocess.run(["echo", "sub"], capture_output=True, text=True).stdout.strip())'],
+      ['/usr/bin/node', 'const { execFileSync } = require("child_process"); console.log("js", execFileSync("echo", ["sub"]).toString().trim(), require("fs").readdirSync("/app").length > 0)']];
+    for (const [bin, code] of cases) {
+      if (!existsSync(bin)) { t.diagnostic(`${bin} not on this host`); continue; }
+      const r = await sh(`exec ${bin} ${bin.endsWith('node') ? '-e' : '-c'} '${code}'`);
+      assert.equal(r.status.code, 0, `${bin}: ${r.err}`);
+      assert.equal(r.out, bin.endsWith('node') ? 'js sub true\n' : 'py\nsub\n');
+    }
+  });
+
   test('a setuid-root program from /usr does not raise privileges', async () => {
     const su = ['/usr/bin/su', '/usr/bin/passwd', '/usr/bin/newgrp'].find((p) => existsSync(p) && (statSync(p).mode & 0o4000) !== 0);
     assert.ok(su, 'a setuid-root program in /usr/bin');

@@ -24,7 +24,7 @@ export function skipReason(): string | null {
 
 export const probeManifest: Manifest = {
   name: 'probe', version: '1.0', summary: 'looks around its sandbox',
-  apps: { probe: { command: 'bin/probe', plugs: ['network', 'network-bind'] }, sh: { command: 'bin/shell' } },
+  apps: { probe: { command: 'bin/probe', plugs: ['network', 'network-bind', 'hardware-observe'] }, sh: { command: 'bin/shell' } },
   hooks: { 'check-health': {} },
   resources: { memory: '48M', pids: 32 },
 };

@@ -101,6 +101,15 @@ static void forks(long max, long hold_ms) {
   usleep(hold_ms * 1000);
 }
 
+/* Listens on the loopback of wherever it runs: needs listen (network-bind). */
+static void tcp_listen(void) {
+  int s = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = 0, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+  long r = s < 0 ? -1 : bind(s, (struct sockaddr *)&a, sizeof a);
+  printf("bind %s\n", ename(r));
+  printf("listen %s\n", ename(r < 0 ? r : listen(s, 1)));
+}
+
 static void tcp_connect(const char *ip, int port) {
   int s = socket(AF_INET, SOCK_STREAM, 0);
   struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(port) };
@@ -150,6 +159,7 @@ int main(int argc, char **argv) {
   else if (!strcmp(m, "clone_ns")) clone_ns();
   else if (!strcmp(m, "alloc") && argc > 2) alloc(atol(argv[2]));
   else if (!strcmp(m, "forks") && argc > 3) forks(atol(argv[2]), atol(argv[3]));
+  else if (!strcmp(m, "listen")) tcp_listen();
   else if (!strcmp(m, "connect") && argc > 3) tcp_connect(argv[2], atoi(argv[3]));
   else if (!strcmp(m, "setuid") && argc > 2) setuid_check(argv[2]);
   else if (!strcmp(m, "create")) for (int i = 2; i < argc; i++) create(argv[i]);
