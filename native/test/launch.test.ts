@@ -8,10 +8,13 @@ import { spawn, wait, kill, LaunchError, compileSeccomp, type LaunchPlan } from 
 import { needsRoot, tempDir, removeDir } from './helpers';
 import {
   basePlan, buildProbe, runPlan, childPids, cgroupPlan, cgroupDirsLeft, removeTestCgroups, seccompPlan,
-  DENIED_SYSCALLS, CGROUP_ROOT, CGROUP_PARENT, APP_ID,
+  DENIED_SYSCALLS, CGROUP_ROOT, CGROUP_PARENT, APP_ID, needsV1, v2Root,
 } from './sandbox';
 
 const skip = needsRoot('namespaces, mounts and cgroups');
+const skipV1 = skip || needsV1();
+const v2 = v2Root();
+const skipV2 = skip || (v2 === null && 'needs a cgroup2 hierarchy');
 const { errno: E } = constants;
 let dir = '';
 let probeDir = '';
@@ -123,7 +126,7 @@ test('without the host network the sandbox has only lo, and it is up', { skip },
   assert.deepEqual(dev.output.split('\n').slice(2).filter(Boolean).map((l) => l.trim().split(':')[0]), ['lo']);
 });
 
-test('the memory limit (cgroup v1) kills an allocator that passes it', { skip }, async () => {
+test('the memory limit (cgroup v1) kills an allocator that passes it', { skip: skipV1 }, async () => {
   const cgroup = cgroupPlan('memory', { memoryBytes: 32 * 1024 * 1024 });
   const plan = { ...basePlan('', { probeDir, cgroup }), argv: ['/probe/probe', 'alloc', '256'] };
   const r = await runPlan(plan, out());
@@ -132,7 +135,7 @@ test('the memory limit (cgroup v1) kills an allocator that passes it', { skip },
   assert.deepEqual(cgroupDirsLeft(cgroup), []);
 });
 
-test('the pids limit stops a fork bomb, and every process of the sandbox dies with it', { skip }, async () => {
+test('the pids limit stops a fork bomb, and every process of the sandbox dies with it', { skip: skipV1 }, async () => {
   const pidsMax = 16;
   const cgroup = cgroupPlan('pids', { pidsMax });
   const plan = { ...basePlan('', { probeDir, cgroup }), argv: ['/probe/probe', 'forkbomb'] };
@@ -146,7 +149,7 @@ test('the pids limit stops a fork bomb, and every process of the sandbox dies wi
   assert.deepEqual(childPids(), []);
 });
 
-test('limits are written to the v1 cgroup before the app runs, and the app sees its own cgroup as /', { skip }, async () => {
+test('limits are written to the v1 cgroup before the app runs, and the app sees its own cgroup as /', { skip: skipV1 }, async () => {
   const cgroup = cgroupPlan('limits', { memoryBytes: 64 * 1024 * 1024, pidsMax: 32, cpuQuotaUs: 50000, cpuPeriodUs: 100000 });
   const dirs = ['memory', 'pids', 'cpu'].map((c) => join(CGROUP_ROOT, c, cgroup.path));
   const plan = basePlan('cat /proc/self/cgroup; sleep 0.3', { cgroup });
@@ -168,8 +171,8 @@ test('limits are written to the v1 cgroup before the app runs, and the app sees 
   assert.deepEqual(cgroupDirsLeft(cgroup), []);
 });
 
-test('cgroup v2: a unified hierarchy cgroup is made, joined and removed', { skip }, async () => {
-  const cgroup = { version: 2 as const, root: join(CGROUP_ROOT, 'unified'), path: `${CGROUP_PARENT}/v2-${process.pid}` };
+test('cgroup v2: a unified hierarchy cgroup is made, joined and removed', { skip: skipV2 }, async () => {
+  const cgroup = { version: 2 as const, root: v2 ?? '', path: `${CGROUP_PARENT}/v2-${process.pid}` };
   const r = await runPlan(basePlan('cat /proc/self/cgroup', { cgroup }), out());
   assert.equal(r.code, 0, r.output);
   assert.match(r.output, /^0::\/$/m);
@@ -246,7 +249,7 @@ async function expectFailure(plan: LaunchPlan, step: string, errno: number, row?
   return caught;
 }
 
-test('each failing step is named, and leaves no process, mount or cgroup', { skip }, async () => {
+test('each failing step is named, and leaves no process, mount or cgroup', { skip: skipV1 }, async () => {
   const cgroup = cgroupPlan('fail', { pidsMax: 8 });
   const base = basePlan('true', { cgroup });
   const badSource = { ...base, mounts: [...base.mounts, { kind: 'bind' as const, source: '/nonexistent/data', target: '/data', flags: [], reason: 'app data' }] };

@@ -6,9 +6,9 @@ import { spawn as spawnProcess, spawnSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { launcherPath, type LaunchPlan } from '../src';
 import { needsRoot, tempDir, removeDir } from './helpers';
-import { basePlan, buildProbe, cgroupPlan, cgroupDirsLeft, removeTestCgroups, CGROUP_ROOT } from './sandbox';
+import { basePlan, buildProbe, cgroupPlan, cgroupDirsLeft, removeTestCgroups, needsV1, CGROUP_ROOT } from './sandbox';
 
-const skip = needsRoot('skiff-launch makes namespaces, mounts and cgroups');
+const skip = needsRoot('skiff-launch makes namespaces, mounts and cgroups') || needsV1();
 const EXIT_LAUNCH_FAILED = 125;
 let dir = '';
 let probeDir = '';

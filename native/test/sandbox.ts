@@ -13,6 +13,18 @@ export const V1_CONTROLLERS = ['memory', 'pids', 'cpu'];
 /** An unprivileged uid/gid for the app (nobody on Debian). */
 export const APP_ID = 65534;
 
+/** `skip` reason when this host has no cgroup v1 memory/pids/cpu hierarchies, else false. */
+export function needsV1(): string | false {
+  return V1_CONTROLLERS.every((c) => existsSync(join(CGROUP_ROOT, c, 'cgroup.procs'))) ? false
+    : 'needs cgroup v1 memory, pids and cpu hierarchies under /sys/fs/cgroup';
+}
+
+/** Where a cgroup2 hierarchy is mounted: the hybrid layout's /sys/fs/cgroup/unified, or /sys/fs/cgroup itself. */
+export function v2Root(): string | null {
+  for (const root of [join(CGROUP_ROOT, 'unified'), CGROUP_ROOT]) if (existsSync(join(root, 'cgroup.subtree_control'))) return root;
+  return null;
+}
+
 /** Compiles test/probe.c statically into dir and returns the folder holding `probe`. */
 export function buildProbe(dir: string): string {
   const out = join(dir, 'probe-bin');
@@ -107,8 +119,9 @@ export function cgroupDirsLeft(cg: CgroupPlan): string[] {
 
 /** Removes every test cgroup left behind (best effort, for after()). */
 export function removeTestCgroups(): void {
-  for (const c of [...V1_CONTROLLERS, 'unified']) {
-    const parent = join(CGROUP_ROOT, c, CGROUP_PARENT);
+  const roots = [...V1_CONTROLLERS.map((c) => join(CGROUP_ROOT, c)), v2Root()].filter((r): r is string => r !== null);
+  for (const root of roots) {
+    const parent = join(root, CGROUP_PARENT);
     if (!existsSync(parent)) continue;
     for (const e of readdirSync(parent, { withFileTypes: true })) if (e.isDirectory()) try { rmdirSync(join(parent, e.name)); } catch { /* busy */ }
     try { rmdirSync(parent); } catch { /* busy */ }
