@@ -95,6 +95,13 @@ test('denied syscalls fail with the plan errno; ioctl TIOCSTI/TIOCLINUX are deni
   assert.match(io.output, new RegExp(`^TCGETS=${E.ENOTTY}$`, 'm'));
 });
 
+test('a syscall of another ABI (x32 numbers) kills the process', { skip }, async () => {
+  const plan = { ...basePlan('', { probeDir, seccomp: seccompPlan() }), argv: ['/probe/probe', 'x32'] };
+  const r = await runPlan(plan, out());
+  assert.equal(r.signal, 'SIGSYS', r.output);
+  assert.equal(r.output, '');
+});
+
 test('a plan-listed ioctl is denied on its low 32 bits', { skip }, async () => {
   const FIONREAD = 0x541b;
   const plan: LaunchPlan = { ...basePlan('', { probeDir, seccomp: { ...seccompPlan(), denyIoctls: [FIONREAD] } }), argv: ['/probe/probe', 'ioctl'] };

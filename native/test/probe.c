@@ -1,5 +1,5 @@
 /* A tiny probe run inside the sandbox by the tests (compiled static, bind-mounted at /probe).
- * Usage: probe syscalls | ioctl | alloc MB | forkbomb | connect PORT | fds
+ * Usage: probe syscalls | ioctl | alloc MB | forkbomb | connect PORT | fds | x32
  * Prints one "name=errno" (or a result line) per probe so the tests can assert exact outcomes. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -100,6 +100,13 @@ static int fds(void) {
   return 0;
 }
 
+/* An x32-ABI syscall number: same audit arch as x86_64, so the filter must catch it by number. */
+static int x32(void) {
+  long rc = syscall(0x40000000L | SYS_getpid);
+  printf("x32 getpid returned %ld errno=%d\n", rc, errno);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   if (argc >= 2 && strcmp(argv[1], "syscalls") == 0) { syscalls(); return 0; }
@@ -108,6 +115,7 @@ int main(int argc, char **argv) {
   if (argc >= 2 && strcmp(argv[1], "forkbomb") == 0) return forkbomb();
   if (argc >= 3 && strcmp(argv[1], "connect") == 0) return connect_port(atoi(argv[2]));
   if (argc >= 2 && strcmp(argv[1], "fds") == 0) return fds();
-  fprintf(stderr, "usage: probe syscalls|ioctl|alloc MB|forkbomb|connect PORT|fds\n");
+  if (argc >= 2 && strcmp(argv[1], "x32") == 0) return x32();
+  fprintf(stderr, "usage: probe syscalls|ioctl|alloc MB|forkbomb|connect PORT|fds|x32\n");
   return 2;
 }
