@@ -69,6 +69,16 @@ describe('skiff run and permissions', { skip: skipReason() }, () => {
     assert.deepEqual([code, out], [42, 'ready\ngot-term\n']);
   });
 
+  test('Ctrl-C stops an app that does not handle it (pid 1 would ignore it): exit 130', async () => {
+    const child = spawn(process.execPath, [skiff, '--root', root, 'run', 'runcli.sh', '--', '-c', 'echo ready; exec sleep 30'],
+      { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.once('data', () => child.kill('SIGINT'));
+    const t0 = Date.now();
+    const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
+    assert.equal(code, 130);
+    assert.ok(Date.now() - t0 < 10_000);
+  });
+
   test('an unknown app is refused in one line', () => {
     const r = cli(root, ['run', 'runcli.nope']);
     assert.equal(r.status, 1);

@@ -2,14 +2,12 @@ import { constants } from 'node:os';
 import type { Command } from 'commander';
 import { SkiffError } from '@skiff/bundle';
 import { buildLaunchPlan, plugPolicy, resolveTarget } from '@skiff/confinement';
-import { isMounted, spawn, wait, type ExitStatus } from '@skiff/native';
+import { isMounted, kill, spawn, wait, type ExitStatus } from '@skiff/native';
 import { openDevice, type Device } from '../device';
 import { rootOf, output } from '../options';
 
 /** Signals passed on to the app; the app does setsid, so the terminal no longer reaches it. */
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
-/** Asking twice to stop kills: the app is pid 1 of its namespace and ignores signals it has no handler for. */
-const STOP_SIGNALS: ReadonlySet<string> = new Set(['SIGINT', 'SIGTERM', 'SIGHUP']);
 
 function withDevice<T>(cmd: Command, fn: (device: Device) => T): T {
   const device = openDevice(rootOf(cmd));
@@ -42,15 +40,16 @@ async function runApp(cmd: Command, spec: string, args: string[], opts: { plan?:
   if (process.getuid?.() !== 0) throw new SkiffError('not-root', 'skiff run needs root for now: confinement sets up namespaces, mounts and cgroups');
   if (!bundleMounted) throw new SkiffError('not-mounted', `${name} revision ${ctx.revision} is not mounted; run \`skiff boot\` to mount installed bundles`);
   const pid = spawn(plan, { stdio: [0, 1, 2] });
-  const asked = new Set<string>();
+  // native.kill turns a terminating signal the app does not handle into SIGKILL: as pid 1 it would ignore it.
+  // Like skiff-launch, report the signal asked for (Ctrl-C exits 130), not the SIGKILL sent in its place.
+  let killedFor: NodeJS.Signals | null = null;
   const forward = (sig: NodeJS.Signals): void => {
-    const again = STOP_SIGNALS.has(sig) && asked.has(sig);
-    asked.add(sig);
-    try { process.kill(pid, again ? 'SIGKILL' : sig); } catch { /* already exited */ }
+    try { if (kill(pid, sig) === 'SIGKILL' && sig !== 'SIGKILL') killedFor ??= sig; } catch { /* already exited */ }
   };
   for (const sig of FORWARDED) process.on(sig, forward);
   try {
-    process.exitCode = exitCodeOf(await wait(pid));
+    const status = await wait(pid);
+    process.exitCode = exitCodeOf(status.signal === 'SIGKILL' && killedFor ? { code: null, signal: killedFor } : status);
   } finally {
     for (const sig of FORWARDED) process.off(sig, forward);
   }
