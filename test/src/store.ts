@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createHash } from 'node:crypto';
+import { freePort } from './nginx';
 import { canonicalJson, generateKeyPair, inspectBundle, keyIdOf, publicKeyHex, signBytes, type KeyPair } from '@skiff/bundle';
 
 export interface RunningStore {
@@ -54,7 +55,10 @@ export async function startStore(opts: StartStoreOptions = {}): Promise<RunningS
   if (!existsSync(join(dataDir, 'store.db'))) rootJsonPath = lastLine(runStoreCli(['init', '--data', dataDir]));
   const token = opts.token ?? lastLine(runStoreCli(['account', 'add', opts.account ?? 'publisher', '--data', dataDir]));
 
-  const child = spawn(process.execPath, [SKIFF_STORE_BIN, 'serve', '--data', dataDir, '--listen', '127.0.0.1:0', ...(opts.serveArgs ?? [])], {
+  // Port 0 and the address from the "Server listening at" info line; with quieter logs, a free port picked here.
+  const quiet = (opts.serveArgs ?? []).includes('--log-level');
+  const port = quiet ? await freePort() : 0;
+  const child = spawn(process.execPath, [SKIFF_STORE_BIN, 'serve', '--data', dataDir, '--listen', `127.0.0.1:${port}`, ...(opts.serveArgs ?? [])], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let logs = '';
@@ -62,7 +66,7 @@ export async function startStore(opts: StartStoreOptions = {}): Promise<RunningS
   child.stderr!.setEncoding('utf8').on('data', (d: string) => { logs += d; });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
-  const url = await waitForListening(child, () => logs, exited, opts.startTimeoutMs ?? 15_000);
+  const url = await waitForListening(child, () => (quiet ? `Server listening at http://127.0.0.1:${port}` : logs), exited, opts.startTimeoutMs ?? 15_000, () => logs);
   let stopped: Promise<void> | null = null;
   return {
     url, dataDir, rootJsonPath, token, child,
@@ -80,13 +84,13 @@ export async function startStore(opts: StartStoreOptions = {}): Promise<RunningS
 }
 
 /** Reads the address from fastify's "Server listening at" log line, then waits for /healthz. */
-async function waitForListening(child: ChildProcess, logs: () => string, exited: Promise<number | null>, timeoutMs: number): Promise<string> {
+async function waitForListening(child: ChildProcess, address: () => string, exited: Promise<number | null>, timeoutMs: number, logs: () => string): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   let dead = false;
   void exited.then(() => { dead = true; });
   while (Date.now() < deadline) {
     if (dead) throw new Error(`skiff-store serve exited (${child.exitCode}) before listening:\n${logs()}`);
-    const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(logs());
+    const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(address());
     if (m) {
       try {
         const res = await fetch(`${m[1]}/healthz`);

@@ -189,37 +189,51 @@ export class TufRepository {
    * then the one or two bins that list them, the snapshot and the timestamp. Nothing else.
    */
   publishApp(channelMap: ChannelMapDocument, bundles: BundleTarget[], now = new Date()): CommitReport {
-    const changed = new Map<string, Targets>();
+    return this.publishApps([{ channelMap, bundles }], now);
+  }
+
+  /** Publishes many apps in one commit (an import, a benchmark's fixture): each bin is signed once. */
+  publishApps(apps: { channelMap: ChannelMapDocument; bundles: BundleTarget[] }[], now = new Date()): CommitReport {
+    const changed = new Map<string, Record<string, TargetFile>>();
     const put = (tf: TargetFile) => {
       const bin = this.binFor(tf.path);
-      const base = changed.get(bin) ?? this.bins.get(bin)?.signed;
-      if (!base) throw new RepositoryError(`bin ${bin} is missing from the snapshot`);
-      changed.set(bin, new Targets({
-        version: base.version, specVersion: SPEC_VERSION, expires: base.expires,
-        targets: { ...base.targets, [tf.path]: tf },
-      }));
+      let targets = changed.get(bin);
+      if (!targets) {
+        const base = this.bins.get(bin);
+        if (!base) throw new RepositoryError(`bin ${bin} is missing from the snapshot`);
+        targets = { ...base.signed.targets };
+        changed.set(bin, targets);
+      }
+      targets[tf.path] = tf;
     };
-    for (const b of bundles) {
-      const path = bundleTargetPath(b.name, b.revision);
-      const existing = this.bins.get(this.binFor(path))?.signed.targets[path];
-      if (existing && existing.hashes.sha256 === b.sha256) continue;
-      this.linkTargetFile(path, b.sha256, b.blobPath);
-      put(TargetFile.fromJSON(path, {
-        length: b.size, hashes: { sha256: b.sha256 },
-        custom: { name: b.name, revision: b.revision, version: b.version, publisher: b.publisher },
-      }));
-    }
-    const mapPath = channelMapTargetPath(channelMap.name);
-    const mapBytes = Buffer.from(JSON.stringify(channelMap) + '\n');
-    const mapSha = sha256(mapBytes);
-    const current = this.bins.get(this.binFor(mapPath))?.signed.targets[mapPath];
-    if (!current || current.hashes.sha256 !== mapSha) {
-      const file = this.consistentTargetFile(mapPath, mapSha);
-      if (!existsSync(file)) writeFileAtomic(file, mapBytes);
-      put(TargetFile.fromJSON(mapPath, { length: mapBytes.length, hashes: { sha256: mapSha }, custom: { name: channelMap.name } }));
+    for (const { channelMap, bundles } of apps) {
+      for (const b of bundles) {
+        const path = bundleTargetPath(b.name, b.revision);
+        const existing = this.bins.get(this.binFor(path))?.signed.targets[path];
+        if (existing && existing.hashes.sha256 === b.sha256) continue;
+        this.linkTargetFile(path, b.sha256, b.blobPath);
+        put(TargetFile.fromJSON(path, {
+          length: b.size, hashes: { sha256: b.sha256 },
+          custom: { name: b.name, revision: b.revision, version: b.version, publisher: b.publisher },
+        }));
+      }
+      const mapPath = channelMapTargetPath(channelMap.name);
+      const mapBytes = Buffer.from(JSON.stringify(channelMap) + '\n');
+      const mapSha = sha256(mapBytes);
+      const current = this.bins.get(this.binFor(mapPath))?.signed.targets[mapPath];
+      if (!current || current.hashes.sha256 !== mapSha) {
+        const file = this.consistentTargetFile(mapPath, mapSha);
+        if (!existsSync(file)) writeFileAtomic(file, mapBytes);
+        put(TargetFile.fromJSON(mapPath, { length: mapBytes.length, hashes: { sha256: mapSha }, custom: { name: channelMap.name } }));
+      }
     }
     if (!changed.size) return { files: [], metadataBytes: 0, snapshotVersion: this.versions.snapshot, timestampVersion: this.versions.timestamp };
-    return this.commit(changed, null, now);
+    const bins = new Map<string, Targets>();
+    for (const [bin, targets] of changed) {
+      const base = this.bins.get(bin)!.signed;
+      bins.set(bin, new Targets({ version: base.version, specVersion: SPEC_VERSION, expires: base.expires, targets }));
+    }
+    return this.commit(bins, null, now);
   }
 
   /**
@@ -327,6 +341,13 @@ export class TufRepository {
       files, metadataBytes: files.reduce((n, f) => n + f.bytes, 0),
       snapshotVersion: snapshot.signed.version, timestampVersion: timestamp.signed.version,
     };
+  }
+
+  /** Bytes of the metadata a device could fetch now: root, targets, every bin, snapshot, timestamp. */
+  currentMetadataBytes(): number {
+    let n = serialize(this.root).length + serialize(this.targets).length + serialize(this.snapshot).length + this.timestampBytes.length;
+    for (const md of this.bins.values()) n += serialize(md).length;
+    return n;
   }
 
   /** Names of the metadata files on disk (for tests). */

@@ -1,0 +1,55 @@
+#!/usr/bin/env node
+// Requests per second for timestamp.json (the file every device polls): the store (served from
+// memory) against nginx serving the same DATA/repo from disk, in the same run. Also an immutable
+// metadata file through @fastify/static, for the static path.
+// Usage (after `npx tsc --build store-server test`): node bench/store-timestamp.mjs [seconds] [connections]
+import { createRequire } from 'node:module';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+
+const require = createRequire(import.meta.url);
+const { startStore } = require('../test/dist/src/store.js');
+const { startNginx } = require('../test/dist/src/nginx.js');
+
+const SECONDS = Number(process.argv[2] ?? 10);
+const CONNECTIONS = Number(process.argv[3] ?? 50);
+const THREADS = 2;
+
+function wrk(url) {
+  spawnSync('wrk', ['-t1', '-c4', '-d1s', url]); // warm-up
+  const r = spawnSync('wrk', [`-t${THREADS}`, `-c${CONNECTIONS}`, `-d${SECONDS}s`, '--latency', url], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`wrk failed: ${r.stderr}`);
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1]);
+  const p50 = /50%\s+(\S+)/.exec(r.stdout)?.[1];
+  const p99 = /99%\s+(\S+)/.exec(r.stdout)?.[1];
+  const errors = /Non-2xx or 3xx responses: (\d+)/.exec(r.stdout)?.[1] ?? '0';
+  return { rps, p50, p99, errors: Number(errors) };
+}
+
+// --log-level warn: the default info level writes one JSON line per request, which is what an
+// operator would turn down in front of a fleet; it is measured separately below.
+const store = await startStore({ serveArgs: ['--log-level', 'warn'] });
+const storeInfo = await startStore({ dataDir: store.dataDir, token: store.token });
+const nginx = await startNginx(join(store.dataDir, 'repo'));
+try {
+  const ts = '/repo/metadata/timestamp.json';
+  const root = '/repo/metadata/1.root.json';
+  const results = {
+    connections: CONNECTIONS, seconds: SECONDS, wrkThreads: THREADS, cores: (await import('node:os')).cpus().length,
+    storeTimestamp: wrk(store.url + ts),
+    storeTimestampInfoLogs: wrk(storeInfo.url + ts),
+    storeStaticRoot: wrk(store.url + root),
+    nginxTimestamp: wrk(nginx.url + ts),
+    nginxRoot: wrk(nginx.url + root),
+  };
+  results.ratioStoreToNginxTimestamp = +(results.storeTimestamp.rps / results.nginxTimestamp.rps).toFixed(3);
+  results.ratioStoreStaticToNginx = +(results.storeStaticRoot.rps / results.nginxRoot.rps).toFixed(3);
+  console.log(JSON.stringify(results, null, 2));
+  console.log(`timestamp.json: store ${results.storeTimestamp.rps.toFixed(0)} req/s, nginx ${results.nginxTimestamp.rps.toFixed(0)} req/s, ` +
+    `store/nginx = ${results.ratioStoreToNginxTimestamp}; with info logs ${results.storeTimestampInfoLogs.rps.toFixed(0)} req/s; ` +
+    `1.root.json via @fastify/static ${results.storeStaticRoot.rps.toFixed(0)} req/s vs nginx ${results.nginxRoot.rps.toFixed(0)} (ratio ${results.ratioStoreStaticToNginx})`);
+} finally {
+  await nginx.stop();
+  await storeInfo.stop();
+  await store.stop();
+}
