@@ -1,8 +1,11 @@
 // Loop mounts of bundles: argument checks here, the syscalls in cpp/mount.cc.
 import { readFileSync, realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { constants } from 'node:os';
 import { MountError, isNativeFailure } from './errors';
 import { native } from './loader';
+
+const EBUSY = constants.errno.EBUSY;
 
 function checkPath(value: unknown, name: string): string {
   if (typeof value !== 'string' || value.length === 0) throw new TypeError(`${name} must be a non-empty string`);
@@ -19,11 +22,16 @@ function rethrow(e: unknown, what: string, target: string): never {
   throw e;
 }
 
-/** Loop-mounts a squashfs file read-only (ro,nosuid,nodev) at an existing folder. */
+/**
+ * Loop-mounts a squashfs file read-only (ro,nosuid,nodev) at an existing folder. A target that is
+ * already a mount point is refused (MountError, errno EBUSY): mounts never stack silently, so a
+ * task redone after a crash checks isMounted() first.
+ */
 export function mountBundle(file: string, target: string): void {
   checkPath(file, 'file');
   checkPath(target, 'target');
   requireRoot('mountBundle', target);
+  if (isMounted(target)) throw new MountError(`mounting bundle at ${target} refused: it is already a mount point`, target, EBUSY);
   try { native().mountBundle(resolve(file), resolve(target)); } catch (e) { rethrow(e, 'mounting bundle at', target); }
 }
 

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, mkdirSync, existsSync, readdirSync } from 'node:fs';
 import { join, basename } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { execFile } from 'node:child_process';
 import { mountBundle, unmount, isMounted, findMount, MountError } from '../src';
 import { needsRoot, tempDir, makeSquashfs, removeDir } from './helpers';
 
@@ -54,6 +55,50 @@ test('mountBundle mounts a squashfs ro,nosuid,nodev and unmount frees the loop d
   // Autoclear detaches the device as the filesystem lets go of it; allow the kernel a moment.
   for (let i = 0; i < 100 && loopsBacking(image).length > 0; i++) await sleep(20);
   assert.deepEqual(loopsBacking(image), [], 'loop device still attached after unmount');
+});
+
+test('a mount point is not mounted over again', { skip: rootSkip }, () => {
+  const dir = tempDir('twice');
+  dirs.push(dir);
+  const image = makeSquashfs(dir);
+  const target = join(dir, 'mnt');
+  mkdirSync(target);
+  mountBundle(image, target);
+  mounted.push(target);
+  try {
+    assert.throws(() => mountBundle(image, target), (e: unknown) => e instanceof MountError && e.errno === 16 && /already a mount point/.test(e.message));
+    assert.equal(loopsBacking(image).length, 1, 'no second loop device');
+  } finally {
+    unmount(target);
+  }
+});
+
+test('concurrent mounts from several processes each get their own loop device', { skip: rootSkip }, async () => {
+  const dir = tempDir('race');
+  dirs.push(dir);
+  const image = makeSquashfs(dir);
+  const workers = 4;
+  const perWorker = 3;
+  const targets = Array.from({ length: workers * perWorker }, (_, i) => join(dir, `mnt-${i}`));
+  for (const t of targets) mkdirSync(t);
+  mounted.push(...targets);
+  // Separate processes, started together, race on LOOP_CTL_GET_FREE and LOOP_CONFIGURE.
+  const index = join(__dirname, '..', 'src', 'index.js');
+  const runs = Array.from({ length: workers }, (_, w) => new Promise<number | null>((resolve) => {
+    const mine = targets.slice(w * perWorker, (w + 1) * perWorker);
+    const script = `const n = require(${JSON.stringify(index)}); for (const t of ${JSON.stringify(mine)}) n.mountBundle(${JSON.stringify(image)}, t);`;
+    execFile(process.execPath, ['-e', script], (err) => resolve(err ? (err as { code?: number }).code ?? 1 : 0));
+  }));
+  try {
+    assert.deepEqual(await Promise.all(runs), Array(workers).fill(0));
+    const devices = targets.map((t) => findMount(t)?.source);
+    assert.equal(new Set(devices).size, targets.length, `distinct loop devices: ${devices}`);
+    for (const t of targets) assert.equal(readFileSync(join(t, 'hello.txt'), 'utf8'), 'hello from the bundle\n');
+  } finally {
+    for (const t of targets) if (isMounted(t)) unmount(t);
+  }
+  for (let i = 0; i < 100 && loopsBacking(image).length > 0; i++) await sleep(20);
+  assert.deepEqual(loopsBacking(image), []);
 });
 
 test('lazy unmount detaches a busy mount', { skip: rootSkip }, async () => {
