@@ -4,7 +4,7 @@
 // bare. Runs after `npm run build`, as root. Usage: node bench/launch.mjs [--runs N] [--write]
 // --write records the figures in bench/RESULTS-launch.md. Target: skiff-launch within 1.5x of bwrap.
 import { spawnSync, execFileSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync, openSync, closeSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, openSync, closeSync, readFileSync, rmSync, rmdirSync, existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir, cpus, release } from 'node:os';
 import { join, dirname } from 'node:path';
@@ -44,12 +44,18 @@ const plan = {
   uid: APP_ID, gid: APP_ID, cgroup: null, seccomp: null,
 };
 const seccomp = { defaultAction: 'errno', errno: 1, allow, denyIoctls: [] };
+// For information: the cost of a cgroup of its own with limits (v1 here: memory, pids and cpu folders).
+const v1 = existsSync('/sys/fs/cgroup/memory/memory.limit_in_bytes');
+const cgroup = { version: v1 ? 1 : 2, root: '/sys/fs/cgroup', path: `skiff-bench/launch-${process.pid}`,
+  memoryBytes: 64 * 1024 * 1024, pidsMax: 64, cpuQuotaUs: 50000, cpuPeriodUs: 100000 };
 
 const dir = mkdtempSync(join(tmpdir(), 'skiff-bench-launch-'));
 const planFile = join(dir, 'plan.json');
 const seccompPlanFile = join(dir, 'plan-seccomp.json');
 writeFileSync(planFile, JSON.stringify(plan));
 writeFileSync(seccompPlanFile, JSON.stringify({ ...plan, seccomp }));
+const cgroupPlanFile = join(dir, 'plan-cgroup.json');
+writeFileSync(cgroupPlanFile, JSON.stringify({ ...plan, seccomp, cgroup }));
 // Our compiled BPF, handed to bwrap so both sandboxes run the very same filters.
 const programs = native.compileSeccomp({ ...plan, seccomp });
 const bpfFiles = programs.map((p, i) => { const f = join(dir, `filter-${i}.bpf`); writeFileSync(f, p); return f; });
@@ -68,6 +74,7 @@ const cases = [
   { name: 'skiff-launch', cmd: launcher, argv: [planFile] },
   { name: 'bwrap + seccomp', cmd: 'bwrap', argv: [...bwrapSeccomp, '/bin/true'], bpf: true },
   { name: 'skiff-launch + seccomp', cmd: launcher, argv: [seccompPlanFile] },
+  { name: 'skiff-launch + seccomp + cgroup limits', cmd: launcher, argv: [cgroupPlanFile], info: true },
 ];
 
 function once(c) {
@@ -95,7 +102,7 @@ try {
     `|---|---:|---:|`,
     ...cases.map((c) => {
       const m = med.get(c.name);
-      const base = c.name.endsWith('seccomp') ? med.get('bwrap + seccomp') : med.get('bwrap');
+      const base = c.name.includes('seccomp') ? med.get('bwrap + seccomp') : med.get('bwrap');
       return `| ${c.name} | ${m.toFixed(2)} | ${c.name === 'bare /bin/true' ? '' : (m / base).toFixed(2) + 'x'} |`;
     }),
   ];
@@ -112,7 +119,8 @@ try {
       `Each sandbox runs /bin/true as uid ${APP_ID} with host /usr and /etc read-only, merged-/usr symlinks, a new /proc, ` +
       `a private /tmp, and new mount, pid, ipc, uts, cgroup and net namespaces. "+ seccomp": the same two BPF programs in both ` +
       `(skiff's ioctl guard and a ${allow.length}-syscall allowlist, compiled by libseccomp; bwrap gets them with --add-seccomp-fd). ` +
-      `bwrap needs a user namespace to change uid (--unshare-user), skiff-launch uses setresuid as root. No cgroup in either.\n\n` +
+      `bwrap needs a user namespace to change uid (--unshare-user), skiff-launch uses setresuid as root. No cgroup in either, ` +
+      `except the last row (for information, bwrap has no cgroups): a ${cgroup.version === 1 ? 'v1' : 'v2'} cgroup with memory, pids and cpu limits, made and removed per run.\n\n` +
       `Machine: ${cpus().length} CPUs, Linux ${release()}, ${bwrapVersion}, load average ${load} at the end of the run ` +
       `(a shared box: absolute figures move with the load, ratios much less).\n\n` +
       `${lines.join('\n')}\n\n**${verdict}**\n`;
@@ -121,4 +129,5 @@ try {
   }
 } finally {
   rmSync(dir, { recursive: true, force: true });
+  for (const c of ['memory', 'pids', 'cpu', 'unified', '']) try { rmdirSync(join('/sys/fs/cgroup', c, 'skiff-bench')); } catch { /* absent or busy */ }
 }

@@ -108,6 +108,8 @@ std::string describe(const skiff::Failure& f, const skiff::Plan& plan) {
 int main(int argc, char** argv) {
   ensure_stdio();
   if (argc < 2 || argv[1][0] == '-') die("usage: skiff-launch PLAN.json [ARGS...]");
+  // Namespaces, mounts and cgroups need root for now (no user namespaces): say so, not "EPERM at clone".
+  if (geteuid() != 0) die("needs root: confined launches are root-only for now");
 
   std::string text, error;
   if (!read_file(argv[1], &text, &error)) die(std::string("cannot read plan ") + argv[1] + ": " + error);
