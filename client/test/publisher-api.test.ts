@@ -51,6 +51,10 @@ test('an upload streams the file with Content-Length and a signature over {name,
   const progress: number[] = [];
   try {
     await withServer((req, res) => {
+      if (req.url === '/v1/uploads/limits') {
+        res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ maxUploadBytes: data.length }));
+        return;
+      }
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
@@ -69,6 +73,10 @@ test('an upload streams the file with Content-Length and a signature over {name,
       });
       assert.equal(r.revision, 7);
       assert.equal(progress[progress.length - 1], data.length);
+      // One byte over the store's limit: refused before anything is sent.
+      await assert.rejects(new StoreClient({ url, token: 't' }).upload({
+        file, name: 'hello', sha256: 'ab'.repeat(32), size: data.length + 1, keyId: 'kid', keyPair: kp,
+      }), (e: unknown) => e instanceof StoreRequestError && e.code === 'too-large' && e.status === 413);
     });
   } finally {
     rmSync(dir, { recursive: true, force: true });

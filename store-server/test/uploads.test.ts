@@ -80,6 +80,12 @@ test("uploading another publisher's app, or an unregistered name: 403, nothing s
   await refused(403, 'forbidden', () => upload(uploadHeaders(store.tokens.alice, alice, 'unclaimed', u.bytes), u.bytes));
 });
 
+test('GET /v1/uploads/limits tells clients the size limit', async () => {
+  const res = await store.app.inject({ method: 'GET', url: '/v1/uploads/limits' });
+  assert.equal(res.statusCode, 200);
+  assert.deepEqual(res.json(), { maxUploadBytes: LIMIT });
+});
+
 test('a bundle over the size limit: 413, nothing stored (declared or streamed)', async () => {
   const b = await makeBundle(work, { name: 'hello', version: 'big', padBytes: LIMIT + 4096 });
   assert.ok(b.bytes.length > LIMIT);

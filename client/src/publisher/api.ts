@@ -68,8 +68,16 @@ export class StoreClient {
     return this.json<ReleaseResult>('POST', `/v1/apps/${encodeURIComponent(name)}/close`, { channel });
   }
 
+  uploadLimits() {
+    return this.json<{ maxUploadBytes: number }>('GET', '/v1/uploads/limits');
+  }
+
   /** Streams a bundle to the store, signed over the canonical JSON of {name, sha256, size}. */
   async upload(u: SignedUpload): Promise<UploadResult> {
+    const { maxUploadBytes } = await this.uploadLimits();
+    if (u.size > maxUploadBytes) {
+      throw new StoreRequestError('too-large', `the bundle is ${u.size} bytes; ${this.url} accepts at most ${maxUploadBytes}`, 413);
+    }
     const signature = signBytes(u.keyPair.secretKey, canonicalJson({ name: u.name, sha256: u.sha256, size: u.size }));
     const abort = new AbortController();
     let sent = 0;
@@ -92,6 +100,12 @@ export class StoreClient {
           'skiff-key-id': u.keyId, 'skiff-signature': signature,
         },
       });
+    } catch (err) {
+      // A store that refuses a body early closes the connection while we are still sending.
+      if (err instanceof StoreUnreachableError && /EPIPE|ECONNRESET|UND_ERR_SOCKET/.test(err.message)) {
+        throw new StoreUnreachableError(`${err.message} (the store closed the connection during the upload after ${sent} bytes)`);
+      }
+      throw err;
     } finally {
       clearTimeout(stall);
     }

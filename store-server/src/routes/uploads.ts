@@ -13,6 +13,14 @@ export const uploadRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.addContentTypeParser('application/octet-stream', (_req, payload, done) => done(null, payload));
   app.addContentTypeParser('*', (_req, _payload, done) => done(new UnsupportedMediaTypeError('uploads must be sent as application/octet-stream'), undefined));
 
+  // Clients ask first: a server that refuses a body early (413) closes the connection mid-send.
+  app.get('/uploads/limits', {
+    schema: {
+      summary: 'Upload limits, so a client can refuse a too-large bundle before sending it', tags: ['uploads'],
+      response: { 200: Type.Object({ maxUploadBytes: Type.Integer() }) },
+    },
+  }, async () => ({ maxUploadBytes: app.store.context.settings.maxUploadBytes }));
+
   app.post('/uploads', {
     onRequest: app.requireAccount,
     schema: {
