@@ -44,10 +44,16 @@ export async function downloadBundle(d: BundleDownload): Promise<void> {
   const partial = await openPartial(partialPath, target.length);
   let progress = noProgress;
   try {
-    progress = d.progress ? progressBar(basename(target.path), target.length, partial.size) : noProgress;
+    progress = d.progress ? await progressBar(basename(target.path), target.length, partial.size) : noProgress;
+    const resumedFrom = partial.size;
     await fetchWithResume(d, partial, progress);
+    if (resumedFrom > 0 && !matches(partial, target)) {
+      // The kept bytes may be what is wrong (left by something else): one fresh pass decides.
+      await restart(partial);
+      await fetchWithResume(d, partial, progress);
+    }
     // TUF client workflow 5.7.3: the length and hash must match the signed target before anything uses it.
-    const digest = partial.hash.digest('hex');
+    const digest = partial.hash.copy().digest('hex');
     if (partial.size !== target.length) throw new TrustRefusedError(`${target.path}: got ${partial.size} bytes, signed length is ${target.length}; refused`);
     if (digest !== target.sha256) throw new TrustRefusedError(`${target.path} does not match its signed sha256 (got ${digest.slice(0, 12)}…, signed ${target.sha256.slice(0, 12)}…); refused`);
     await partial.handle.sync();
@@ -62,6 +68,10 @@ export async function downloadBundle(d: BundleDownload): Promise<void> {
   } finally {
     progress.stop();
   }
+}
+
+function matches(partial: Partial, target: BundleTarget): boolean {
+  return partial.size === target.length && partial.hash.copy().digest('hex') === target.sha256;
 }
 
 async function alreadyVerified(dest: string, target: BundleTarget): Promise<boolean> {

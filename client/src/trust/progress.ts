@@ -1,5 +1,4 @@
 // A download progress bar on stderr (bytes, rate, ETA), drawn only when asked (by default on a TTY).
-import { SingleBar } from 'cli-progress';
 
 export interface Progress {
   update(bytes: number): void;
@@ -9,7 +8,9 @@ export interface Progress {
 const MiB = 1024 * 1024;
 const mib = (n: number): string => `${(n / MiB).toFixed(1)} MiB`;
 
-export function progressBar(label: string, total: number, start: number): Progress {
+/** Loads cli-progress only when a bar is drawn: most device commands never show one. */
+export async function progressBar(label: string, total: number, start: number): Promise<Progress> {
+  const { SingleBar } = await import('cli-progress');
   const began = Date.now();
   const bar = new SingleBar({
     stream: process.stderr,
