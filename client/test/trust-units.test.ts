@@ -89,9 +89,12 @@ async function misbehavingServer(handler: http.RequestListener): Promise<{ url: 
   return { url, close: () => { server.closeAllConnections(); return new Promise((r) => server.close(() => r())); } };
 }
 
-test('fetcher: HTTP errors are tuf-js DownloadHTTPErrors; endless bodies are cut at the cap; silence times out', async () => {
+test('fetcher: HTTP errors are tuf-js DownloadHTTPErrors; redirects are followed a few times; endless bodies are cut at the cap; silence times out', async () => {
   const server = await misbehavingServer((req, res) => {
     if (req.url === '/missing') return void res.writeHead(404).end();
+    if (req.url === '/moved') return void res.writeHead(302, { location: '/small' }).end();
+    if (req.url === '/loop') return void res.writeHead(301, { location: '/loop' }).end();
+    if (req.url === '/small') return void res.writeHead(200).end('{"ok":1}');
     if (req.url === '/silent') return void res.writeHead(200).flushHeaders();
     res.writeHead(200);
     const chunk = Buffer.alloc(4096, 1);
@@ -102,6 +105,8 @@ test('fetcher: HTTP errors are tuf-js DownloadHTTPErrors; endless bodies are cut
   const fetcher = new StoreFetcher(trustSettings({ stallTimeoutMs: 200, retries: 1, retryBaseDelayMs: 10 }));
   try {
     await assert.rejects(fetcher.downloadBytes(`${server.url}/missing`, 100), (e: unknown) => e instanceof DownloadHTTPError && e.statusCode === 404);
+    assert.equal((await fetcher.downloadBytes(`${server.url}/moved`, 100)).toString(), '{"ok":1}', 'a redirect (mirror, CDN) is followed');
+    await assert.rejects(fetcher.downloadBytes(`${server.url}/loop`, 100), /more than 5 redirects/);
     const started = Date.now();
     await assert.rejects(fetcher.downloadBytes(`${server.url}/endless`, 16384), (e: Error) => e instanceof TrustRefusedError && /16384 bytes/.test(e.message));
     assert.ok(Date.now() - started < 2000, 'cut at the cap, not after a timeout');

@@ -16,6 +16,8 @@ export class StoreHTTPError extends DownloadHTTPError {
   }
 }
 
+const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
 export interface OpenOptions {
   headers?: Record<string, string>;
   signal?: AbortSignal;
@@ -48,8 +50,19 @@ export class StoreFetcher extends BaseFetcher {
     super();
   }
 
-  /** Sends a GET and resolves with the response once its headers arrive; the body then has a stall timer. */
-  open(url: string, opts: OpenOptions = {}): Promise<http.IncomingMessage> {
+  /** Sends a GET, following redirects, and resolves with the response once its headers arrive; the body then has a stall timer. */
+  async open(url: string, opts: OpenOptions = {}): Promise<http.IncomingMessage> {
+    for (let hops = 0; ; hops++) {
+      const res = await this.request(url, opts);
+      const location = res.headers.location;
+      if (!REDIRECTS.has(res.statusCode ?? 0) || !location) return res;
+      res.resume();
+      if (hops >= this.settings.maxRedirects) throw new DownloadFailedError(`more than ${this.settings.maxRedirects} redirects for ${url}`, url, res.statusCode);
+      url = new URL(location, url).href;
+    }
+  }
+
+  private request(url: string, opts: OpenOptions): Promise<http.IncomingMessage> {
     const u = new URL(url);
     const client = u.protocol === 'https:' ? https : u.protocol === 'http:' ? http : undefined;
     if (!client) return Promise.reject(new DownloadFailedError(`unsupported store URL ${url} (http or https only)`, url));

@@ -26,6 +26,8 @@ export interface TrustSettings {
   retryMaxDelayMs: number;
   /** Free space that must remain on the bundle's filesystem after a download, in bytes. */
   freeDiskMarginBytes: number;
+  /** Redirects followed per request (a mirror or CDN in front of the store); TUF checks the bytes, not the host. */
+  maxRedirects: number;
   /** Sent as User-Agent so store operators can tell devices apart from browsers. */
   userAgent: string;
 }
@@ -44,6 +46,7 @@ export const defaultTrustSettings: Readonly<TrustSettings> = Object.freeze({
   retryBaseDelayMs: 500,
   retryMaxDelayMs: 8_000,
   freeDiskMarginBytes: 32 * MB,
+  maxRedirects: 5,
   userAgent: 'skiff-device',
 });
 
