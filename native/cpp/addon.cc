@@ -83,11 +83,14 @@ bool ArgPlan(const Napi::CallbackInfo& info, size_t i, skiff::Plan* plan) {
   return true;
 }
 
+// mountBundle(file, target[, legacyLoop]): legacyLoop (tests only) uses LOOP_SET_FD + LOOP_SET_STATUS64.
 Napi::Value MountBundle(const Napi::CallbackInfo& info) {
   std::string file, target;
   if (!ArgString(info, 0, "file", &file) || !ArgString(info, 1, "target", &target)) return info.Env().Undefined();
+  bool legacy = false;
+  if (info.Length() > 2 && !ArgBool(info, 2, "legacyLoop", &legacy)) return info.Env().Undefined();
   skiff::Failure f;
-  if (skiff::mount_bundle(file.c_str(), target.c_str(), &f) < 0) ThrowFailure(info.Env(), f);
+  if (skiff::mount_bundle(file.c_str(), target.c_str(), &f, legacy) < 0) ThrowFailure(info.Env(), f);
   return info.Env().Undefined();
 }
 

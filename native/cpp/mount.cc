@@ -66,7 +66,7 @@ int attach_legacy(int loop, int backing, const loop_info64& info) {
 
 }  // namespace
 
-int mount_bundle(const char* file, const char* target, Failure* f) {
+int mount_bundle(const char* file, const char* target, Failure* f, bool legacy_loop) {
   Fd backing(open(file, O_RDONLY | O_CLOEXEC));
   if (backing.get() < 0) return fail(f, "open bundle", errno);
   Fd control(open("/dev/loop-control", O_RDWR | O_CLOEXEC));
@@ -78,7 +78,7 @@ int mount_bundle(const char* file, const char* target, Failure* f) {
   // Read-only so the bundle cannot change under the mount; autoclear so unmount frees the device.
   config.info.lo_flags = LO_FLAGS_READ_ONLY | LO_FLAGS_AUTOCLEAR;
   strncpy(reinterpret_cast<char*>(config.info.lo_file_name), file, LO_NAME_SIZE - 1);
-  bool use_configure = true;
+  bool use_configure = !legacy_loop;
 
   Fd loop;
   for (int attempt = 0;; attempt++) {

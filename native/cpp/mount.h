@@ -8,7 +8,8 @@ namespace skiff {
 
 // Attaches file to a free loop device (read-only, autoclear) and mounts it as squashfs
 // ro,nosuid,nodev at target. On success the loop device is freed when target is unmounted.
-int mount_bundle(const char* file, const char* target, Failure* f);
+// legacy_loop skips LOOP_CONFIGURE for the pre-5.8 interface (what older kernels get; for tests).
+int mount_bundle(const char* file, const char* target, Failure* f, bool legacy_loop = false);
 
 // umount2(target), with MNT_DETACH when lazy; never follows a symlink at target.
 int unmount_target(const char* target, bool lazy, Failure* f);

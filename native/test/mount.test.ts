@@ -6,6 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { execFile } from 'node:child_process';
 import { mountBundle, unmount, isMounted, findMount, MountError } from '../src';
 import { needsRoot, tempDir, makeSquashfs, removeDir } from './helpers';
+import { native } from '../src/loader';
 
 const rootSkip = needsRoot('loop devices and mount(2)');
 const dirs: string[] = [];
@@ -49,12 +50,32 @@ test('mountBundle mounts a squashfs ro,nosuid,nodev and unmount frees the loop d
   assert.match(device, /^loop\d+$/);
   assert.deepEqual(loopsBacking(image), [device]);
   assert.equal(readFileSync(`/sys/block/${device}/ro`, 'utf8').trim(), '1');
+  assert.equal(readFileSync(`/sys/block/${device}/loop/autoclear`, 'utf8').trim(), '1');
 
   unmount(target);
   assert.equal(isMounted(target), false);
   // Autoclear detaches the device as the filesystem lets go of it; allow the kernel a moment.
   for (let i = 0; i < 100 && loopsBacking(image).length > 0; i++) await sleep(20);
   assert.deepEqual(loopsBacking(image), [], 'loop device still attached after unmount');
+});
+
+test('the pre-5.8 loop interface (LOOP_SET_FD + LOOP_SET_STATUS64) mounts read-only with autoclear too', { skip: rootSkip }, async () => {
+  const dir = tempDir('legacy');
+  dirs.push(dir);
+  const image = makeSquashfs(dir);
+  const target = join(dir, 'mnt');
+  mkdirSync(target);
+  native().mountBundle(image, target, true);
+  mounted.push(target);
+  const info = findMount(target);
+  assert.ok(info);
+  const device = basename(info.source);
+  assert.equal(readFileSync(`/sys/block/${device}/ro`, 'utf8').trim(), '1');
+  assert.equal(readFileSync(`/sys/block/${device}/loop/autoclear`, 'utf8').trim(), '1');
+  assert.equal(readFileSync(join(target, 'hello.txt'), 'utf8'), 'hello from the bundle\n');
+  unmount(target);
+  for (let i = 0; i < 100 && loopsBacking(image).length > 0; i++) await sleep(20);
+  assert.deepEqual(loopsBacking(image), []);
 });
 
 test('a mount point is not mounted over again', { skip: rootSkip }, () => {

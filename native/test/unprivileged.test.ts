@@ -1,0 +1,32 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { launcherPath } from '../src';
+import { needsRoot } from './helpers';
+import { APP_ID } from './sandbox';
+
+// Run as root, these tests drop to an unprivileged uid in a child process to see what a user gets.
+const skip = needsRoot('switching to an unprivileged uid to test the refusal');
+
+test('without root, the API says so clearly instead of failing at a syscall', { skip }, () => {
+  const index = join(__dirname, '..', 'src', 'index.js');
+  const script = `
+    const n = require(${JSON.stringify(index)});
+    const plan = { argv: ['/bin/true'], env: [], cwd: '/', hostname: '', namespaces: ['mount'], mounts: [], uid: 0, gid: 0, cgroup: null, seccomp: null };
+    for (const call of [() => n.mountBundle('/x.skiff', '/mnt'), () => n.unmount('/mnt'), () => n.spawn(plan)]) {
+      try { call(); console.log('no error'); } catch (e) { console.log(e.constructor.name, e.code, e.step ?? '-', e.message); }
+    }`;
+  const r = spawnSync(process.execPath, ['-e', script], { uid: APP_ID, gid: APP_ID, encoding: 'utf8', cwd: '/' });
+  assert.equal(r.status, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  assert.match(lines[0], /^MountError mount-failed - mountBundle needs root/);
+  assert.match(lines[1], /^MountError mount-failed - unmount needs root/);
+  assert.match(lines[2], /^LaunchError launch-failed privileges launch failed at privileges: confined launches need root/);
+});
+
+test('without root, skiff-launch prints one line and exits 125', { skip }, () => {
+  const r = spawnSync(launcherPath(), ['/nonexistent/plan.json'], { uid: APP_ID, gid: APP_ID, encoding: 'utf8', cwd: '/' });
+  assert.equal(r.status, 125);
+  assert.equal(r.stderr, 'skiff-launch: needs root: confined launches are root-only for now\n');
+});
