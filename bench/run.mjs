@@ -3,7 +3,7 @@
 // plan) and skiff-launch alone, against bwrap running /bin/true in the same sandbox, built from the
 // same plan. Root only. Usage: node bench/run.mjs [--runs N] [--cli-runs N]; writes bench/RESULTS-run.md.
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, openSync, closeSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, openSync, closeSync } from 'node:fs';
 import { tmpdir, cpus, release } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,20 @@ import { createRequire } from 'node:module';
 
 const top = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
+if (process.getuid() !== 0) { console.error('bench/run.mjs: needs root (mounts, namespaces, cgroups)'); process.exit(1); }
+for (const tool of ['bwrap', 'mksquashfs']) {
+  if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) { console.error(`bench/run.mjs: needs ${tool}`); process.exit(1); }
+}
+const work = mkdtempSync(join(tmpdir(), 'skiff-bench-run-'));
+// A private copy of the native build for the whole run (CLI children inherit it): a rebuild of
+// native/ while the benchmark runs must not pull the launcher out from under it.
+if (!process.env.SKIFF_NATIVE_BUILD_DIR) {
+  const built = join(top, 'native', 'build', 'Release');
+  mkdirSync(join(work, 'native'));
+  for (const f of ['skiff_native.node', 'skiff-launch']) copyFileSync(join(built, f), join(work, 'native', f));
+  chmodSync(join(work, 'native', 'skiff-launch'), 0o755);
+  process.env.SKIFF_NATIVE_BUILD_DIR = join(work, 'native');
+}
 const native = require(join(top, 'native'));
 const { probeCgroups } = require(join(top, 'confinement'));
 const skiff = join(top, 'client', 'bin', 'skiff');
@@ -19,11 +33,6 @@ const RUNS = arg('--runs', 200);
 const CLI_RUNS = arg('--cli-runs', 40);
 const WARMUP = 5;
 const APP = 'truebench';
-
-if (process.getuid() !== 0) { console.error('bench/run.mjs: needs root (mounts, namespaces, cgroups)'); process.exit(1); }
-for (const tool of ['bwrap', 'mksquashfs']) {
-  if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) { console.error(`bench/run.mjs: needs ${tool}`); process.exit(1); }
-}
 
 const must = (r, what) => {
   if (r.status !== 0) throw new Error(`${what} failed (${r.status ?? r.signal}): ${r.stderr}`);
@@ -74,7 +83,6 @@ function bwrapArgs(plan, seccompFds) {
   return [...a, ...plan.argv];
 }
 
-const work = mkdtempSync(join(tmpdir(), 'skiff-bench-run-'));
 const root = join(work, 'root');
 let installed = false;
 try {
