@@ -9,14 +9,16 @@ export type Namespace = 'mount' | 'pid' | 'ipc' | 'uts' | 'cgroup' | 'net';
 export type MountFlag = 'ro' | 'nosuid' | 'nodev' | 'noexec' | 'rec';
 
 /**
- * One row of the mount table, executed in order inside the new root (before pivot_root the
- * child prefixes `target` with the new root's path; targets are never resolved through symlinks).
- * - tmpfs:   mount a tmpfs at target (data e.g. 'size=64m,mode=0755')
+ * One row of the mount table, executed in order inside the new root (an empty tmpfs, made
+ * read-only once the table is done). Targets are absolute and normalised, and each component is
+ * opened without following symlinks (a symlink on the way fails the row with ELOOP).
+ * - tmpfs:   mount a tmpfs at target (data e.g. 'size=64m,mode=0755'; source ignored)
  * - bind:    bind-mount host `source` at target; target is created as a file or folder to match
- *            the source; 'ro' remounts it read-only (with nosuid/nodev/noexec as listed)
- * - proc:    mount a new proc at target (after the pid namespace exists)
- * - mkdir:   create folder target (mode from data, octal, default '0755')
- * - symlink: create a symlink at target pointing to `source`
+ *            the source; ro/nosuid/nodev/noexec remount the new mount so (keeping the source's own
+ *            flags); 'rec' binds the submounts too
+ * - proc:    mount a new proc at target (of the new pid namespace; always nosuid,nodev,noexec)
+ * - mkdir:   create folder target (mode from data, octal, default '0755', umask ignored)
+ * - symlink: create a symlink at target whose text is `source`
  */
 export interface MountRow {
   kind: 'tmpfs' | 'bind' | 'proc' | 'mkdir' | 'symlink';
