@@ -1,7 +1,7 @@
 // Forges TUF metadata against a running store, with its own keys (DATA/keys/, as the store documents) or a
 // stranger's: what an attacker holding the online keys, or replaying old files, would serve to a device.
 import { createHash } from 'node:crypto';
-import { Key, Metadata, MetadataKind, MetaFile, Snapshot, TargetFile, Targets, Timestamp } from '@tufjs/models';
+import { Key, Metadata, MetadataKind, MetaFile, Root, Snapshot, TargetFile, Targets, Timestamp } from '@tufjs/models';
 import { generateKeyPair, keyIdOf, publicKeyHex, tufPublicKey } from '@skiff/bundle';
 import { loadRoleKeys, signMetadata, type RoleKey, type RoleKeys } from '@skiff/store-server';
 
@@ -43,6 +43,14 @@ export class Forger {
     const v = version ?? (await this.timestamp()).signed.snapshotMeta.version;
     const bytes = await this.fetch(`${v}.snapshot.json`);
     return { md: Metadata.fromJSON(MetadataKind.Snapshot, JSON.parse(bytes.toString())), bytes };
+  }
+
+  /** The next root (a key rotation that keeps the keys), signed by `keys` (default: the store's root key). */
+  async nextRoot(keys?: RoleKey[]): Promise<{ version: number; bytes: Buffer }> {
+    const current = Metadata.fromJSON(MetadataKind.Root, JSON.parse((await this.fetch('root.json')).toString()));
+    const version = current.signed.version + 1;
+    const md = new Metadata(Root.fromJSON({ ...current.signed.toJSON(), version }));
+    return { version, bytes: bytesOf(signMetadata(md, keys ?? [this.keys.root])) };
   }
 
   /** A timestamp one version past the store's, describing the given snapshot bytes. */

@@ -126,3 +126,20 @@ test('a download cancelled through its AbortSignal stops at once with download-a
   assert.ok(Date.now() - started < 3000, 'no waiting for the stall timeout');
   world.proxy.clear();
 });
+
+test('a new root is walked to and cached; the shipped root stays aside, and the fallback walks again', async () => {
+  world.proxy.clear();
+  const next = await world.forger.nextRoot();
+  world.proxy.on(`/repo/metadata/${next.version}.root.json`, { kind: 'serve', body: next.bytes });
+  try {
+    const device = world.device();
+    await device.trust.refresh();
+    assert.deepEqual(readFileSync(join(device.trustDir, 'root.json')), next.bytes, 'the rotated root is trusted from now on');
+    assert.deepEqual(readFileSync(join(device.trustDir, 'root.shipped.json')), readFileSync(world.store.rootJsonPath));
+    writeFileSync(join(device.trustDir, 'root.json'), '{"signed":');
+    await world.device({}, device.trustDir).trust.refresh();
+    assert.deepEqual(readFileSync(join(device.trustDir, 'root.json')), next.bytes, 'walked from the shipped root again');
+  } finally {
+    world.proxy.clear();
+  }
+});

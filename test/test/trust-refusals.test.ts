@@ -2,7 +2,7 @@
 // each refusal is one clear line with a stable code, and leaves nothing downloaded.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFileSync, openSync, readSync, truncateSync, writeSync, closeSync, statSync } from 'node:fs';
+import { appendFileSync, openSync, readFileSync, readSync, truncateSync, writeSync, closeSync, statSync } from 'node:fs';
 import { MetaFile } from '@tufjs/models';
 import { TrustWorld, type Published, type TestDevice } from '../src/trust-fixture';
 import { strangerKey } from '../src/trust-forge';
@@ -69,6 +69,18 @@ test('metadata signed by a key the root does not name is refused', async () => {
   world.proxy.on('/repo/metadata/timestamp.json', { kind: 'serve', body: await world.forger.nextTimestamp({ keys: [strangerKey()] }) });
   try {
     await refused(world.device().trust.refresh(), 'trust-refused', /\(not signed by the keys the root names\): timestamp was signed by 0\/1 keys/);
+  } finally {
+    world.proxy.clear();
+  }
+});
+
+test('a new root signed by a key the current root does not name is refused', async () => {
+  const next = await world.forger.nextRoot([strangerKey()]);
+  world.proxy.on(`/repo/metadata/${next.version}.root.json`, { kind: 'serve', body: next.bytes });
+  try {
+    const device = world.device();
+    await refused(device.trust.refresh(), 'trust-refused', /\(not signed by the keys the root names\): root was signed by 0\/1 keys/);
+    assert.deepEqual(readFileSync(`${device.trustDir}/root.json`), readFileSync(world.store.rootJsonPath), 'the trusted root is unchanged');
   } finally {
     world.proxy.clear();
   }
