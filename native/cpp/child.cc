@@ -18,7 +18,6 @@
 #include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
-#include <grp.h>
 #include <limits.h>
 
 #include "launch.h"
@@ -344,10 +343,11 @@ void child_main(Prepared* p, const ChildFds& fds) {
   // Bounding and ambient sets first, while we still hold CAP_SETPCAP: exec can never regain them.
   if (drop_bounding_set() < 0) die(kCapbsetDrop, errno);
   if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL) die(kAmbientClear, errno);
-  // The app's own user and group, and no supplementary groups of ours.
-  if (setgroups(0, nullptr) < 0) die(kSetgroups, errno);
-  if (setresgid(plan.gid, plan.gid, plan.gid) < 0) die(kSetresgid, errno);
-  if (setresuid(plan.uid, plan.uid, plan.uid) < 0) die(kSetresuid, errno);
+  // The app's own user and group, and no supplementary groups of ours. Raw syscalls: glibc's
+  // wrappers would try to change the ids of every thread the parent had, which do not exist here.
+  if (syscall(SYS_setgroups, 0, nullptr) < 0) die(kSetgroups, errno);
+  if (syscall(SYS_setresgid, plan.gid, plan.gid, plan.gid) < 0) die(kSetresgid, errno);
+  if (syscall(SYS_setresuid, plan.uid, plan.uid, plan.uid) < 0) die(kSetresuid, errno);
   // Every capability gone from the effective, permitted and inheritable sets (also for uid 0).
   if (clear_capabilities() < 0) die(kCapset, errno);
   // As the app's user, so the folder's permissions apply to it.
