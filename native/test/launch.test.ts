@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { readFileSync, mkdirSync, symlinkSync, openSync, closeSync } from 'node:fs';
+import { readFileSync, mkdirSync, symlinkSync, openSync, closeSync, copyFileSync, chmodSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { constants } from 'node:os';
 import { spawn, wait, kill, LaunchError, compileSeccomp, type LaunchPlan } from '../src';
@@ -100,6 +100,22 @@ test('a syscall of another ABI (x32 numbers) kills the process', { skip }, async
   const r = await runPlan(plan, out());
   assert.equal(r.signal, 'SIGSYS', r.output);
   assert.equal(r.output, '');
+});
+
+test('a setuid-root binary does not raise privileges, even on a mount without nosuid (no_new_privs)', { skip }, async () => {
+  const suidDir = join(dir, 'suid');
+  mkdirSync(suidDir, { mode: 0o755 });
+  copyFileSync(join(probeDir, 'probe'), join(suidDir, 'probe'));
+  chmodSync(join(suidDir, 'probe'), 0o4755);  // owned by root: we are root
+  const base = basePlan('');
+  const plan: LaunchPlan = {
+    ...base,
+    argv: ['/suid/probe', 'ids'],
+    mounts: [...base.mounts, { kind: 'bind', source: suidDir, target: '/suid', flags: ['ro'], reason: 'setuid allowed by the mount' }],
+  };
+  const r = await runPlan(plan, out());
+  assert.equal(r.code, 0, r.output);
+  assert.equal(r.output, `uid=${APP_ID} euid=${APP_ID} suid=${APP_ID}\n`);
 });
 
 test('a plan-listed ioctl is denied on its low 32 bits', { skip }, async () => {

@@ -1,5 +1,5 @@
 /* A tiny probe run inside the sandbox by the tests (compiled static, bind-mounted at /probe).
- * Usage: probe syscalls | ioctl | alloc MB | forkbomb | connect PORT | fds | x32
+ * Usage: probe syscalls | ioctl | alloc MB | forkbomb | connect PORT | fds | x32 | ids
  * Prints one "name=errno" (or a result line) per probe so the tests can assert exact outcomes. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -107,6 +107,14 @@ static int x32(void) {
   return 0;
 }
 
+/* The ids after exec: a setuid-root copy of the probe reports whether exec raised them. */
+static int ids(void) {
+  uid_t r, e, s;
+  getresuid(&r, &e, &s);
+  printf("uid=%u euid=%u suid=%u\n", r, e, s);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   if (argc >= 2 && strcmp(argv[1], "syscalls") == 0) { syscalls(); return 0; }
@@ -116,6 +124,7 @@ int main(int argc, char **argv) {
   if (argc >= 3 && strcmp(argv[1], "connect") == 0) return connect_port(atoi(argv[2]));
   if (argc >= 2 && strcmp(argv[1], "fds") == 0) return fds();
   if (argc >= 2 && strcmp(argv[1], "x32") == 0) return x32();
-  fprintf(stderr, "usage: probe syscalls|ioctl|alloc MB|forkbomb|connect PORT|fds|x32\n");
+  if (argc >= 2 && strcmp(argv[1], "ids") == 0) return ids();
+  fprintf(stderr, "usage: probe syscalls|ioctl|alloc MB|forkbomb|connect PORT|fds|x32|ids\n");
   return 2;
 }
