@@ -1,12 +1,14 @@
 import type { Command } from 'commander';
 import { SkiffError } from '@skiff/bundle';
 import { rootOf, output } from '../options';
-import { openDevice, type Device } from '../device';
+import { openDevice, NotRootError, type Device } from '../device';
 import { DeviceOps } from '../device/ops';
 import { listApps, formatList, appInfo, formatInfo, changeList, formatChanges, taskList, formatTasks } from '../device/views';
 
 /** Opens the device under --root and runs fn with its verbs; closes the database whatever happens. */
 async function withOps<T>(cmd: Command, opts: { wait?: boolean }, fn: (ops: DeviceOps, device: Device) => Promise<T>): Promise<T> {
+  // The device state and its mounts are root's for now: say so before anything fails on a permission.
+  if (process.getuid?.() !== 0) throw new NotRootError(`skiff ${cmd.parent?.name() === 'config' ? 'config' : cmd.name()}`);
   const device = openDevice(rootOf(cmd));
   try {
     const ops = new DeviceOps(device, { wait: opts.wait ?? true, crashAt: process.env.SKIFF_TEST_CRASH_AT });

@@ -72,7 +72,7 @@ export class ChangeFailedError extends SkiffError {
 
 /** Device operations that mount need root. */
 export class NotRootError extends SkiffError {
-  constructor(what: string) { super('not-root', `${what} needs root (mounting bundles is root-only for now)`); }
+  constructor(what: string) { super('not-root', `${what} needs root: device state, mounts and confinement are root-only for now`); }
 }
 
 /** The state database is newer than this skiff, or unreadable. */
