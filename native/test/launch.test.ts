@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { readFileSync, mkdirSync, symlinkSync, openSync, closeSync, copyFileSync, chmodSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { createServer, type AddressInfo } from 'node:net';
 import { constants } from 'node:os';
 import { spawn, wait, kill, LaunchError, compileSeccomp, type LaunchPlan } from '../src';
 import { needsRoot, tempDir, removeDir } from './helpers';
@@ -140,11 +141,19 @@ test('devmode logs instead of failing: a syscall off the allowlist goes through'
   assert.match(r.output, new RegExp(`^TIOCSTI=${E.EPERM}$`, 'm'), 'TIOCSTI stays denied in devmode');
 });
 
-test('without the host network the sandbox has only lo, and it is up', { skip }, async () => {
-  const plan = { ...basePlan('', { probeDir }), argv: ['/probe/probe', 'connect', '1'] };
-  const r = await runPlan(plan, out());
-  // lo up and nobody listening: refused (a down lo would say ENETUNREACH).
-  assert.match(r.output, new RegExp(`^connect=${E.ECONNREFUSED}$`, 'm'));
+test('a new network namespace has only lo, up, and cannot reach the host; without one the host is reachable', { skip }, async () => {
+  const server = createServer((c) => c.end());
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  try {
+    const own = { ...basePlan('', { probeDir }), argv: ['/probe/probe', 'connect', String(port)] };
+    // lo is up (a down lo says ENETUNREACH) and the host's listener is not in this namespace.
+    assert.match((await runPlan(own, out())).output, new RegExp(`^connect=${E.ECONNREFUSED}$`, 'm'));
+    const shared = { ...own, namespaces: own.namespaces.filter((n) => n !== 'net') };
+    assert.match((await runPlan(shared, out())).output, /^connect=0$/m);
+  } finally {
+    server.close();
+  }
   const dev = await runPlan(basePlan('cat /proc/net/dev'), out());
   assert.deepEqual(dev.output.split('\n').slice(2).filter(Boolean).map((l) => l.trim().split(':')[0]), ['lo']);
 });
