@@ -115,3 +115,19 @@ test('fetcher: HTTP errors are tuf-js DownloadHTTPErrors; redirects are followed
     await server.close();
   }
 });
+
+test('fetcher: many requests over one kept-alive socket leave no listener behind', async () => {
+  const server = await misbehavingServer((_req, res) => void res.end('x'));
+  const warnings: Error[] = [];
+  const onWarning = (w: Error) => warnings.push(w);
+  process.on('warning', onWarning);
+  try {
+    const fetcher = new StoreFetcher(trustSettings());
+    for (let i = 0; i < 20; i++) assert.equal((await fetcher.downloadBytes(`${server.url}/x`, 10)).toString(), 'x');
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(warnings.map((w) => w.message), []);
+  } finally {
+    process.off('warning', onWarning);
+    await server.close();
+  }
+});

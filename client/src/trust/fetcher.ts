@@ -77,9 +77,10 @@ export class StoreFetcher extends BaseFetcher {
         clearTimeout(timer);
         const socket = res.socket;
         // Idle socket timeout = no byte received for stallTimeoutMs; cleared before the socket is reused.
-        socket.setTimeout(stallTimeoutMs, () => res.destroy(new DownloadFailedError(
-          `store sent nothing for ${stallTimeoutMs} ms while sending ${url}`, url, undefined, true)));
-        res.once('close', () => socket.setTimeout(0));
+        const onStall = () => res.destroy(new DownloadFailedError(
+          `store sent nothing for ${stallTimeoutMs} ms while sending ${url}`, url, undefined, true));
+        socket.setTimeout(stallTimeoutMs, onStall);
+        res.once('close', () => socket.setTimeout(0, onStall)); // also removes the listener from a socket kept alive
         resolve(res);
       });
     });
