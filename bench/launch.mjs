@@ -87,6 +87,31 @@ function once(c) {
   return ms;
 }
 
+const HYPERFINE_RUNS = 100;
+const shq = (a) => `'${String(a).replace(/'/g, "'\\''")}'`;
+
+/** The same cases timed by hyperfine, when installed: a second opinion without Node in the loop. */
+function hyperfine() {
+  if (spawnSync('hyperfine', ['--version']).status !== 0) return [];
+  const json = join(dir, 'hyperfine.json');
+  const commands = cases.map((c) => [c.cmd, ...c.argv].map(shq).join(' ') + (c.bpf ? bpfFiles.map((f, i) => ` ${3 + i}<${shq(f)}`).join('') : ''));
+  // Through hyperfine's shell (its start-up is measured and subtracted): bwrap's filters need redirections.
+  const r = spawnSync('hyperfine', ['-w', String(WARMUP_RUNS), '-r', String(Math.min(runs, HYPERFINE_RUNS)), '--export-json', json, ...commands],
+    { stdio: ['ignore', 'ignore', 'pipe'] });
+  if (r.status !== 0) return [`(hyperfine failed: ${String(r.stderr).trim().split('\n').pop()})`];
+  const results = JSON.parse(readFileSync(json, 'utf8')).results;
+  const ms = new Map(cases.map((c, i) => [c.name, results[i].median * 1000]));
+  return [
+    `| case (hyperfine) | median ms | vs bwrap (same filters) |`,
+    `|---|---:|---:|`,
+    ...cases.map((c) => {
+      const m = ms.get(c.name);
+      const base = c.name === 'bare /bin/true' ? null : ms.get(c.name.includes('seccomp') ? 'bwrap + seccomp' : 'bwrap');
+      return `| ${c.name} | ${m.toFixed(2)} | ${base === null ? '' : (m / base).toFixed(2) + 'x'} |`;
+    }),
+  ];
+}
+
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
 
 try {
@@ -97,18 +122,22 @@ try {
   const med = new Map([...times].map(([k, v]) => [k, median(v)]));
   const ratio = med.get('skiff-launch') / med.get('bwrap');
   const ratioSeccomp = med.get('skiff-launch + seccomp') / med.get('bwrap + seccomp');
+  const bare = med.get('bare /bin/true');
   const lines = [
-    `| case | median ms | vs bwrap (same filters) |`,
-    `|---|---:|---:|`,
+    `| case | median ms | vs bwrap (same filters) | sandbox cost (minus bare) ms | cost vs bwrap |`,
+    `|---|---:|---:|---:|---:|`,
     ...cases.map((c) => {
       const m = med.get(c.name);
+      if (c.name === 'bare /bin/true') return `| ${c.name} | ${m.toFixed(2)} | | | |`;
       const base = c.name.includes('seccomp') ? med.get('bwrap + seccomp') : med.get('bwrap');
-      return `| ${c.name} | ${m.toFixed(2)} | ${c.name === 'bare /bin/true' ? '' : (m / base).toFixed(2) + 'x'} |`;
+      return `| ${c.name} | ${m.toFixed(2)} | ${(m / base).toFixed(2)}x | ${(m - bare).toFixed(2)} | ${((m - bare) / (base - bare)).toFixed(2)}x |`;
     }),
   ];
+  const hyperfineLines = args.includes('--no-hyperfine') ? [] : hyperfine();
   const verdict = `skiff-launch/bwrap = ${ratio.toFixed(2)}x, with seccomp ${ratioSeccomp.toFixed(2)}x (target <= ${TARGET_RATIO}x): ` +
     (Math.max(ratio, ratioSeccomp) <= TARGET_RATIO ? 'met' : 'NOT met');
   console.log(lines.join('\n'));
+  if (hyperfineLines.length) console.log(hyperfineLines.join('\n'));
   console.log(verdict);
   if (args.includes('--write')) {
     const load = readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ');
@@ -123,7 +152,9 @@ try {
       `except the last row (for information, bwrap has no cgroups): a ${cgroup.version === 1 ? 'v1' : 'v2'} cgroup with memory, pids and cpu limits, made and removed per run.\n\n` +
       `Machine: ${cpus().length} CPUs, Linux ${release()}, ${bwrapVersion}, load average ${load} at the end of the run ` +
       `(a shared box: absolute figures move with the load, ratios much less).\n\n` +
-      `${lines.join('\n')}\n\n**${verdict}**\n`;
+      `${lines.join('\n')}\n\n**${verdict}**\n` +
+      (hyperfineLines.length ? `\nThe same commands under hyperfine (${Math.min(runs, HYPERFINE_RUNS)} runs each, started from a shell whose ` +
+        `own start-up hyperfine subtracts; bwrap's filters passed as descriptors 3 and 4):\n\n${hyperfineLines.join('\n')}\n` : '');
     writeFileSync(join(top, 'bench', 'RESULTS-launch.md'), doc);
     console.log('written to bench/RESULTS-launch.md');
   }
