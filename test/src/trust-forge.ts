@@ -87,17 +87,18 @@ export class Forger {
 
   /**
    * A whole forged release, as an attacker holding the online keys could sign it: the target file at
-   * `targetPath` becomes `content` (custom fields kept), in a new bin, snapshot and timestamp.
+   * `targetPath` becomes `content` (custom fields kept unless given), in a new bin, snapshot and timestamp.
+   * With `binKeys`, the bin is signed by other keys (an attacker holding only snapshot and timestamp).
    */
-  async release(targetPath: string, content: Buffer): Promise<ForgedFiles> {
+  async release(targetPath: string, content: Buffer, opts: { binKeys?: RoleKey[]; custom?: Record<string, string | number> } = {}): Promise<ForgedFiles> {
     const { name, md: bin } = await this.binOf(targetPath);
     const old = bin.signed.targets[targetPath];
     const hash = sha256(content);
     const targets = { ...bin.signed.targets, [targetPath]: TargetFile.fromJSON(targetPath, {
-      length: content.length, hashes: { sha256: hash }, custom: (old?.custom ?? {}) as JSONObject,
+      length: content.length, hashes: { sha256: hash }, custom: (opts.custom ?? old?.custom ?? {}) as JSONObject,
     } as JSONObject) };
     const newBin = new Metadata(new Targets({ version: bin.signed.version + 1, specVersion: bin.signed.specVersion, expires: bin.signed.expires, targets }));
-    const binBytes = bytesOf(signMetadata(newBin, [this.keys.bins]));
+    const binBytes = bytesOf(signMetadata(newBin, opts.binKeys ?? [this.keys.bins]));
     const snap = await this.nextSnapshot((meta) => { meta[`${name}.json`] = new MetaFile({ version: newBin.signed.version }); });
     const slash = targetPath.lastIndexOf('/');
     return new Map([

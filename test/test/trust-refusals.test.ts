@@ -68,7 +68,7 @@ test('an expired timestamp is refused', async () => {
 test('metadata signed by a key the root does not name is refused', async () => {
   world.proxy.on('/repo/metadata/timestamp.json', { kind: 'serve', body: await world.forger.nextTimestamp({ keys: [strangerKey()] }) });
   try {
-    await refused(world.device().trust.refresh(), 'trust-refused', /\(not signed by the keys the root names\): timestamp was signed by 0\/1 keys/);
+    await refused(world.device().trust.refresh(), 'trust-refused', /\(not signed by the trusted keys\): timestamp was signed by 0\/1 keys/);
   } finally {
     world.proxy.clear();
   }
@@ -79,8 +79,23 @@ test('a new root signed by a key the current root does not name is refused', asy
   world.proxy.on(`/repo/metadata/${next.version}.root.json`, { kind: 'serve', body: next.bytes });
   try {
     const device = world.device();
-    await refused(device.trust.refresh(), 'trust-refused', /\(not signed by the keys the root names\): root was signed by 0\/1 keys/);
+    await refused(device.trust.refresh(), 'trust-refused', /\(not signed by the trusted keys\): root was signed by 0\/1 keys/);
     assert.deepEqual(readFileSync(`${device.trustDir}/root.json`), readFileSync(world.store.rootJsonPath), 'the trusted root is unchanged');
+  } finally {
+    world.proxy.clear();
+  }
+});
+
+test('arbitrary software: a bundle in a bin not signed by the bins key is refused', async () => {
+  const forged = await world.forger.release('apps/hello/99.skiff', Buffer.from('not a bundle'), {
+    binKeys: [strangerKey()], custom: { name: 'hello', revision: 99, version: '9.9', publisher: 'mallory' },
+  });
+  for (const [path, body] of forged) world.proxy.on(path, { kind: 'serve', body });
+  try {
+    const device = world.device();
+    await device.trust.refresh(); // timestamp and snapshot are validly signed (the online keys)
+    await refused(device.trust.bundleTarget('hello', 99), 'trust-refused', /\(not signed by the trusted keys\): bins-[0-9a-f]+ was signed by 0\/1 keys/);
+    assert.deepEqual(device.bundleFiles(), []);
   } finally {
     world.proxy.clear();
   }

@@ -116,7 +116,7 @@ export function explain(err: unknown, lastFailure?: Error): Error {
 /** What a tuf-js refusal means, by its message: the attacks DESIGN.md lists. */
 const ATTACKS: [RegExp, string][] = [
   [/is expired/, 'expired: freeze attack or a stale mirror'],
-  [/signed by \d+\/\d+ keys/, 'not signed by the keys the root names'],
+  [/signed by \d+\/\d+ keys/, 'not signed by the trusted keys'],
   [/less than current version/, 'rollback'],
   [/Expected (hash|length)|does not match snapshot version|doesn't match timestamp/, 'mix-and-match'],
 ];
