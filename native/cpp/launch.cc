@@ -121,9 +121,6 @@ int launch(Prepared* p, const int stdio[3], Launched* out, Failure* f) {
   } else if (p->plan.has_cgroup && cgroup_attach(out->cgroup, pid, f) < 0) {
     step = f->step;
     step_err = f->err;
-  } else if (write(release[1], "g", 1) != 1) {
-    step = "release";
-    step_err = errno;
   }
   if (step != nullptr) {
     // The child is still waiting for its release: closing the pipe ends it; SIGKILL makes sure.
@@ -134,12 +131,20 @@ int launch(Prepared* p, const int stdio[3], Launched* out, Failure* f) {
     cgroup_remove(out->cgroup);
     return fail(f, step, step_err);
   }
+  // A child that failed before its release (stdio) has already reported: EPIPE here, the report below.
+  bool released = write(release[1], "g", 1) == 1;
+  int release_err = errno;
   close(release[1]);
 
   ChildReport r;
   ssize_t n = read_report(report[0], &r);
   int read_err = errno;
   close(report[0]);
+  if (n == 0 && !released) {
+    reap(pid);
+    cgroup_remove(out->cgroup);
+    return fail(f, "release", release_err);
+  }
   if (n != 0) {
     reap(pid);
     cgroup_remove(out->cgroup);

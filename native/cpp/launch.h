@@ -35,6 +35,7 @@ struct Launched {
 
 // Launches the prepared plan with stdio[0..2] as the child's 0, 1 and 2. Returns once the child
 // has exec'd (0), or failed (-1, with f naming the step; the child is reaped and its cgroup gone).
+// The caller ignores SIGPIPE (Node does; skiff-launch sets it): a child that dies early closes a pipe.
 int launch(Prepared* p, const int stdio[3], Launched* out, Failure* f);
 
 // The descriptors the child starts with, besides the plan.

@@ -107,6 +107,8 @@ std::string describe(const skiff::Failure& f, const skiff::Plan& plan) {
 
 int main(int argc, char** argv) {
   ensure_stdio();
+  // A write to a closed pipe (a child that died early) is an error to report, not a reason to die.
+  signal(SIGPIPE, SIG_IGN);
   if (argc < 2 || argv[1][0] == '-') die("usage: skiff-launch PLAN.json [ARGS...]");
   // Namespaces, mounts and cgroups need root for now (no user namespaces): say so, not "EPERM at clone".
   if (geteuid() != 0) die("needs root: confined launches are root-only for now");

@@ -105,6 +105,13 @@ test('a failed launch prints one line naming the step and exits 125, leaving no 
   assert.equal(chdir.stderr, 'skiff-launch: launch failed at chdir: No such file or directory\n');
 });
 
+test('a child that fails before its release is reported, not mistaken for a broken pipe', { skip }, () => {
+  // 0-2 and the two pipes take descriptors 0-6: with 7 allowed, the child cannot copy its stdio.
+  const r = spawnSync('prlimit', ['--nofile=7', launcherPath(), planFile(basePlan('true'))], { encoding: 'utf8' });
+  assert.equal(r.status, EXIT_LAUNCH_FAILED, r.stderr);
+  assert.equal(r.stderr, 'skiff-launch: launch failed at stdio: Too many open files\n');
+});
+
 test('usage and plan errors are one line and exit 125', { skip }, () => {
   const cases: Array<[string[], RegExp]> = [
     [[], /^skiff-launch: usage: skiff-launch PLAN\.json \[ARGS\.\.\.\]\n$/],
