@@ -173,7 +173,10 @@ async function writeChunks(partial: Partial, chunks: Buffer[], target: BundleTar
   if (partial.size + bytes > target.length) {
     throw new TrustRefusedError(`store sent more than the ${target.length} bytes signed for ${target.path}; refused`);
   }
-  const { bytesWritten } = await partial.handle.writev(chunks, partial.size);
+  const { bytesWritten } = await partial.handle.writev(chunks, partial.size).catch((err: NodeJS.ErrnoException) => {
+    if (err.code !== 'ENOSPC') throw err;
+    throw new NoSpaceError(`disk full while writing ${target.path} after ${partial.size} of ${target.length} bytes (kept, to resume)`, target.length - partial.size, 0);
+  });
   if (bytesWritten !== bytes) throw new Error(`short write to ${target.path}.partial (${bytesWritten} of ${bytes} bytes)`);
   for (const chunk of chunks) partial.hash.update(chunk);
   partial.size += bytes;
