@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { readFileSync, mkdirSync, symlinkSync, openSync, closeSync, copyFileSync, chmodSync } from 'node:fs';
+import { readFileSync, mkdirSync, symlinkSync, openSync, closeSync, copyFileSync, chmodSync, existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
 import { constants } from 'node:os';
@@ -208,6 +208,11 @@ test('cgroup v2: a unified hierarchy cgroup is made, joined and removed', { skip
   const r = await runPlan(basePlan('cat /proc/self/cgroup', { cgroup }), out());
   assert.equal(r.code, 0, r.output);
   assert.match(r.output, /^0::\/$/m);
+  // A limit whose controller this hierarchy lacks (pids lives in v1 here) fails at enabling it, and leaves nothing.
+  if (!readFileSync(join(cgroup.root, 'cgroup.controllers'), 'utf8').split(/\s+/).includes('pids')) {
+    await expectFailure(basePlan('true', { cgroup: { ...cgroup, pidsMax: 8 } }), 'cgroup_controllers', E.ENOENT);
+    assert.ok(!existsSync(join(cgroup.root, cgroup.path)), 'v2 cgroup removed');
+  }
 });
 
 test('wait() does not block the event loop', { skip }, async () => {
