@@ -117,7 +117,9 @@ export class DeviceOps {
 
   /** What refresh would do, nothing done: updates for tracked apps, skipping blocked revisions. */
   async refreshList(names: string[] = []): Promise<Update[]> {
-    return this.locked(async () => (await this.findUpdates(names)).filter((u): u is Update & { blocked: false } => !u.blocked && u.to !== u.from));
+    return this.locked(async () => (await this.findUpdates(names))
+      .filter((u) => !u.blocked && u.to !== u.from)
+      .map(({ name, from, to, version, channel }) => ({ name, from, to, version, channel })));
   }
 
   private async findUpdates(names: string[], channelOverride?: string): Promise<(Update & { blocked: boolean })[]> {
