@@ -79,7 +79,13 @@ test('a terminating signal the app does not handle ends it, and the exit code na
   child.stdout.on('data', (d: Buffer) => { stdout += d.toString(); });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
   try {
-    for (let i = 0; i < 200 && !stdout.includes('ready'); i++) await sleep(10);
+    // Wait until the app (skiff-launch's only child) has become sleep: sh, before its exec, handles SIGINT.
+    const comm = (): string => {
+      const kids = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim();
+      return kids ? readFileSync(`/proc/${kids.split(' ')[0]}/comm`, 'utf8').trim() : '';
+    };
+    for (let i = 0; i < 200 && !(stdout.includes('ready') && comm() === 'sleep'); i++) await sleep(10);
+    assert.equal(comm(), 'sleep');
     const start = Date.now();
     child.kill('SIGINT');
     assert.equal(await exited, 128 + 2);
