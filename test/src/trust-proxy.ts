@@ -20,6 +20,8 @@ export interface RecordedRequest {
 
 export class TrustProxy {
   readonly requests: RecordedRequest[] = [];
+  /** Called for every request before it is answered (e.g. to fill a disk once the client has checked it). */
+  onRequest: ((path: string) => void) | undefined;
   /** Rules by request path (e.g. /repo/metadata/timestamp.json); `times` counts down, then the rule is dropped. */
   private readonly rules = new Map<string, { rule: ProxyRule; times: number }>();
 
@@ -42,6 +44,7 @@ export class TrustProxy {
 
   clear(): void {
     this.rules.clear();
+    this.onRequest = undefined;
     this.requests.length = 0;
   }
 
@@ -57,6 +60,7 @@ export class TrustProxy {
   private handle(req: http.IncomingMessage, res: http.ServerResponse): void {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     this.requests.push({ path, headers: { ...req.headers } });
+    this.onRequest?.(path);
     const entry = this.rules.get(path);
     if (entry && --entry.times <= 0) this.rules.delete(path);
     const rule = entry?.rule;

@@ -2,7 +2,9 @@
 // one clear line when the disk is short, and a corrupt cache that falls back to the shipped root.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeviceTrust } from '@skiff/client/dist/src/trust';
 import { TrustWorld, type Published } from '../src/trust-fixture';
@@ -141,5 +143,39 @@ test('a new root is walked to and cached; the shipped root stays aside, and the 
     assert.deepEqual(readFileSync(join(device.trustDir, 'root.json')), next.bytes, 'walked from the shipped root again');
   } finally {
     world.proxy.clear();
+  }
+});
+
+test('a disk that fills up during the download is no-space in one line; the bytes written are kept and resumed', async (t) => {
+  if (process.getuid?.() !== 0) return t.skip('needs root to mount a small tmpfs');
+  const small = mkdtempSync(join(tmpdir(), 'skiff-trust-full-'));
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=3m', 'tmpfs', small]);
+  try {
+    world.proxy.clear();
+    const path = world.targetRequestPath(big);
+    // The free-space check passes (3 MiB for 2 MiB); then, once the bundle is asked for, something else takes the disk.
+    world.proxy.onRequest = (p) => { if (p === path) writeFileSync(join(small, 'filler'), Buffer.alloc(2 * 1024 * 1024)); };
+    const device = world.device();
+    const target = await device.trust.bundleTarget('big', big.revision);
+    const dest = join(small, 'big.skiff');
+    await assert.rejects(device.trust.download(target, dest), (e: Error & { code?: string }) => {
+      assert.equal(e.code, 'no-space', String(e.stack));
+      assert.match(e.message, /^disk full while writing apps\/big\/\d+\.skiff after \d+ of \d+ bytes \(kept, to resume\)$/);
+      return true;
+    });
+    assert.ok(!existsSync(dest));
+    const kept = readFileSync(`${dest}.partial`);
+    assert.ok(kept.length > 0);
+    assert.deepEqual(kept, readFileSync(big.path).subarray(0, kept.length), 'the kept bytes are the bundle\'s first ones');
+    // Space is back: the next call resumes from the kept bytes and verifies the whole.
+    world.proxy.onRequest = undefined;
+    rmSync(join(small, 'filler'));
+    await device.trust.download(target, dest);
+    assert.equal(world.proxy.requestsFor(path).at(-1)!.headers.range, `bytes=${kept.length}-`);
+    assert.deepEqual(readFileSync(dest), readFileSync(big.path));
+  } finally {
+    world.proxy.clear();
+    execFileSync('umount', [small]);
+    rmSync(small, { recursive: true, force: true });
   }
 });

@@ -151,11 +151,7 @@ async function fetchRest(d: BundleDownload, partial: Partial, progress: Progress
     if (status === 404) throw new DownloadFailedError(`store has no file at ${url} (HTTP 404)`, url, 404);
     throw new StoreHTTPError(url, status);
   }
-  try {
-    await writeBody(res, partial, target, progress);
-  } catch (err) {
-    throw asDownloadError(err, url);
-  }
+  await writeBody(res, url, partial, target, progress);
   if (partial.size < target.length) {
     throw new DownloadFailedError(`store ended ${url} after ${partial.size} of ${target.length} bytes`, url, status, true);
   }
@@ -173,14 +169,33 @@ async function writeChunks(partial: Partial, chunks: Buffer[], target: BundleTar
   if (partial.size + bytes > target.length) {
     throw new TrustRefusedError(`store sent more than the ${target.length} bytes signed for ${target.path}; refused`);
   }
-  const { bytesWritten } = await partial.handle.writev(chunks, partial.size).catch((err: NodeJS.ErrnoException) => {
-    if (err.code !== 'ENOSPC') throw err;
-    throw new NoSpaceError(`disk full while writing ${target.path} after ${partial.size} of ${target.length} bytes (kept, to resume)`, target.length - partial.size, 0);
-  });
-  if (bytesWritten !== bytes) throw new Error(`short write to ${target.path}.partial (${bytesWritten} of ${bytes} bytes)`);
-  for (const chunk of chunks) partial.hash.update(chunk);
-  partial.size += bytes;
+  const diskFull = () => new NoSpaceError(
+    `disk full while writing ${target.path} after ${partial.size} of ${target.length} bytes (kept, to resume)`, target.length - partial.size, 0);
+  let rest = chunks;
+  while (rest.length > 0) {
+    const { bytesWritten } = await partial.handle.writev(rest, partial.size).catch((err: NodeJS.ErrnoException) => {
+      throw err.code === 'ENOSPC' ? diskFull() : err;
+    });
+    rest = account(partial, rest, bytesWritten);
+    if (bytesWritten === 0) throw diskFull();
+    // A short write (the disk filled up) loops: the next write reports ENOSPC, or finishes the rest.
+  }
   progress.update(partial.size);
+}
+
+/** Hashes the first `written` bytes of chunks and counts them; returns what is left to write. */
+function account(partial: Partial, chunks: Buffer[], written: number): Buffer[] {
+  partial.size += written;
+  for (let i = 0; i < chunks.length; i++) {
+    const chunk = chunks[i]!;
+    if (written < chunk.length) {
+      partial.hash.update(chunk.subarray(0, written));
+      return [chunk.subarray(written), ...chunks.slice(i + 1)];
+    }
+    partial.hash.update(chunk);
+    written -= chunk.length;
+  }
+  return [];
 }
 
 /**
@@ -188,7 +203,7 @@ async function writeChunks(partial: Partial, chunks: Buffer[], target: BundleTar
  * Unlike pipeline(), a cut connection still has every byte it delivered written before this settles,
  * so the next attempt resumes from all of it.
  */
-function writeBody(res: IncomingMessage, partial: Partial, target: BundleTarget, progress: Progress): Promise<void> {
+function writeBody(res: IncomingMessage, url: string, partial: Partial, target: BundleTarget, progress: Progress): Promise<void> {
   return new Promise((resolve, reject) => {
     const pending: Buffer[] = [];
     let pendingBytes = 0;
@@ -197,7 +212,9 @@ function writeBody(res: IncomingMessage, partial: Partial, target: BundleTarget,
     let ended: { err?: Error } | undefined;
     const settle = () => {
       if (writing || (pending.length > 0 && !failure) || !ended) return;
-      if (failure ?? ended.err) reject(failure ?? ended.err);
+      // A write failure (disk, refusal) is reported as is; a network failure as a retryable download error.
+      if (failure) reject(failure);
+      else if (ended.err) reject(asDownloadError(ended.err, url));
       else resolve();
     };
     const pump = async () => {

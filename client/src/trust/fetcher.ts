@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { BaseFetcher } from 'tuf-js';
 import { DownloadHTTPError } from 'tuf-js/dist/error';
+import { SkiffError } from '@skiff/bundle';
 import { DownloadAbortedError, DownloadFailedError, TrustRefusedError } from './errors';
 import type { TrustSettings } from './settings';
 
@@ -142,7 +143,7 @@ export class StoreFetcher extends BaseFetcher {
 
 /** Node's socket errors become one clear, retryable line; our own errors pass through. */
 export function asDownloadError(err: unknown, url: string): Error {
-  if (err instanceof TrustRefusedError || err instanceof DownloadFailedError || err instanceof DownloadHTTPError) return err;
+  if (err instanceof SkiffError || err instanceof DownloadHTTPError) return err;
   const e = err as NodeJS.ErrnoException;
   if (e?.name === 'AbortError') return new DownloadAbortedError(`download of ${url} was cancelled`);
   const why = e?.code ? `${e.code}${e.message && !e.message.includes(e.code) ? ` (${e.message})` : ''}` : String(e?.message ?? err);
