@@ -11,7 +11,9 @@ export type ProxyRule =
   /** A body that never ends: chunks forever, no Content-Length. */
   | { kind: 'endless' }
   /** Headers, then silence. */
-  | { kind: 'stall' };
+  | { kind: 'stall' }
+  /** Forward without the Range header: a server or cache that answers 200 with the whole file. */
+  | { kind: 'ignore-range' };
 
 export interface RecordedRequest {
   path: string;
@@ -81,6 +83,7 @@ export class TrustProxy {
       res.flushHeaders();
       return;
     }
+    if (rule?.kind === 'ignore-range') delete req.headers.range;
     this.forward(req, res, rule?.kind === 'cut' ? rule.afterBytes : undefined);
   }
 

@@ -73,6 +73,19 @@ test('a download cut with no retries left keeps its partial, and the next call (
   assert.deepEqual(readdirSync(first.bundlesDir), [`big_${big.revision}.skiff`]);
 });
 
+test('a server that ignores Range (200, whole file) restarts the partial instead of appending a second copy', async () => {
+  world.proxy.clear();
+  world.proxy.on(world.targetRequestPath(big), { kind: 'ignore-range' });
+  const device = world.device();
+  const target = await device.trust.bundleTarget('big', big.revision);
+  const dest = device.dest('big', big.revision);
+  writeFileSync(`${dest}.partial`, readFileSync(big.path).subarray(0, 300_000)); // a good prefix
+  await device.trust.download(target, dest);
+  assert.deepEqual(world.proxy.requestsFor(world.targetRequestPath(big)).map((r) => r.headers.range), ['bytes=300000-']);
+  assert.deepEqual(readFileSync(dest), readFileSync(big.path));
+  world.proxy.clear();
+});
+
 test('a kept partial that does not match the signed hash is dropped: one fresh pass, then verified', async () => {
   world.proxy.clear();
   const device = world.device();
