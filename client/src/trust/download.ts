@@ -117,11 +117,13 @@ async function fetchWithResume(d: BundleDownload, partial: Partial, progress: Pr
       await fetchRest(d, partial, progress);
       return;
     } catch (err) {
-      if (d.signal?.aborted) throw new DownloadAbortedError(`download of ${d.target.path} was cancelled; ${partial.size} bytes kept to resume`);
+      const cancelled = () => new DownloadAbortedError(`download of ${d.target.path} was cancelled; ${partial.size} bytes kept to resume`);
+      if (d.signal?.aborted) throw cancelled();
       if (!isTransient(err)) throw err;
       if (partial.size > before) failures = 0; // progress was made: a flaky link is not a dead one
       if (++failures > d.settings.retries) throw err;
-      await sleep(Math.min(d.settings.retryBaseDelayMs * 2 ** (failures - 1), d.settings.retryMaxDelayMs));
+      const delay = Math.min(d.settings.retryBaseDelayMs * 2 ** (failures - 1), d.settings.retryMaxDelayMs);
+      await sleep(delay, undefined, { signal: d.signal }).catch(() => { throw cancelled(); });
     }
   }
 }
