@@ -14,8 +14,8 @@ export class MountError extends SkiffError {
   constructor(message: string, readonly target: string, readonly errno: number = 0) { super('mount-failed', message); }
 }
 
-/** The shape of an error thrown by the C++ side: the failed step and its errno. */
-export interface NativeFailure extends Error { step: string; errno: number; description: string }
+/** The shape of an error thrown by the C++ side: the failed step, its errno, and the mount row (-1 for none). */
+export interface NativeFailure extends Error { step: string; errno: number; description: string; row?: number }
 
 export function isNativeFailure(e: unknown): e is NativeFailure {
   return e instanceof Error && typeof (e as Partial<NativeFailure>).step === 'string'

@@ -27,7 +27,7 @@ function checkStdio(stdio: unknown): [number, number, number] {
 
 function launchError(e: unknown, plan: LaunchPlan): never {
   if (!isNativeFailure(e)) throw e;
-  const row = (e as { row?: number }).row ?? -1;
+  const row = e.row ?? -1;
   const where = row >= 0 && row < plan.mounts.length ? ` (mounts[${row}] ${plan.mounts[row].target}: ${plan.mounts[row].reason})` : '';
   throw new LaunchError(`launch failed at ${e.step}: ${e.description}${where}`, e.step, e.errno, row >= 0 ? row : undefined);
 }
