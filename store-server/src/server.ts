@@ -3,6 +3,8 @@ import { buildApp } from './app';
 import { openStore, type StoreContext } from './context';
 import type { StoreSettings } from './settings';
 import { BadRequestError } from './errors';
+import { lockDataDir } from './lock';
+import { resolve } from 'node:path';
 
 export interface ServeOptions {
   dataDir: string;
@@ -25,10 +27,21 @@ export function parseListen(text: string): { host: string; port: number } {
 /** Opens the store (clearing what a crash left), listens, and keeps the online metadata fresh. */
 export async function serve(opts: ServeOptions): Promise<RunningServer> {
   const { host, port } = parseListen(opts.listen);
-  const context = openStore(opts.dataDir, opts.settings, { recover: true });
+  const unlock = lockDataDir(resolve(opts.dataDir));
+  let context: StoreContext;
+  try {
+    context = openStore(opts.dataDir, opts.settings, { recover: true });
+  } catch (err) {
+    unlock();
+    throw err;
+  }
   const app = await buildApp(context, { logger: { level: opts.logLevel ?? 'info' } });
+  const rootWarnMs = context.settings.onlineResignMarginSeconds * 1000 * 15;
   const refresh = () => {
     try {
+      // Root is signed offline-capable: the server only warns, well ahead, that it needs a new version.
+      const rootLeft = context.tuf.rootExpires.getTime() - Date.now();
+      if (rootLeft < rootWarnMs) app.log.warn({ rootExpires: context.tuf.rootExpires.toISOString() }, 'root metadata expires soon: sign a new root version');
       const report = app.store.releases.refreshExpiring();
       if (report) app.log.info({ files: report.files.map((f) => f.name), timestampVersion: report.timestampVersion }, 're-signed metadata close to expiry');
     } catch (err) {
@@ -38,12 +51,22 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
   refresh();
   const timer = setInterval(refresh, context.settings.expiryCheckIntervalSeconds * 1000);
   timer.unref();
-  const url = await app.listen({ host, port });
+  let url: string;
+  try {
+    url = await app.listen({ host, port });
+  } catch (err) {
+    clearInterval(timer);
+    await app.close();
+    context.close();
+    unlock();
+    throw err;
+  }
   let closing: Promise<void> | null = null;
   const close = () => closing ??= (async () => {
     clearInterval(timer);
     await app.close();
     context.close();
+    unlock();
   })();
   return { app, context, url, close };
 }

@@ -175,6 +175,10 @@ export class TufRepository {
     return this.timestampBytes;
   }
 
+  get rootExpires(): Date {
+    return new Date(this.root.signed.expires);
+  }
+
   get timestampExpires(): Date {
     return new Date(this.timestamp.signed.expires);
   }
