@@ -28,9 +28,20 @@ function wrk(url) {
 
 // --log-level warn: the default info level writes one JSON line per request, which is what an
 // operator would turn down in front of a fleet; it is measured separately below.
-const store = await startStore({ serveArgs: ['--log-level', 'warn'] });
-const storeInfo = await startStore({ dataDir: store.dataDir, token: store.token });
-const nginx = await startNginx(join(store.dataDir, 'repo'));
+// A second store of its own (one server per data folder) at the default info level.
+const started = [];
+let store, storeInfo, nginx;
+try {
+  store = await startStore({ serveArgs: ['--log-level', 'warn'] });
+  started.push(store);
+  storeInfo = await startStore();
+  started.push(storeInfo);
+  nginx = await startNginx(join(store.dataDir, 'repo'));
+  started.push(nginx);
+} catch (err) {
+  for (const s of started.reverse()) await s.stop();
+  throw err;
+}
 try {
   const ts = '/repo/metadata/timestamp.json';
   const root = '/repo/metadata/1.root.json';
