@@ -134,6 +134,17 @@ int mount_on(const char* source, int target_fd, const char* fstype, unsigned lon
   return mount(source, path, fstype, flags, data);
 }
 
+// mount_setattr(AT_RECURSIVE) with the MS_* flags a row asks for (kernels from 5.12; ENOSYS before).
+int set_attr_recursive(int fd, unsigned long flags) {
+  struct mount_attr attr;
+  memset(&attr, 0, sizeof attr);
+  if (flags & MS_RDONLY) attr.attr_set |= MOUNT_ATTR_RDONLY;
+  if (flags & MS_NOSUID) attr.attr_set |= MOUNT_ATTR_NOSUID;
+  if (flags & MS_NODEV) attr.attr_set |= MOUNT_ATTR_NODEV;
+  if (flags & MS_NOEXEC) attr.attr_set |= MOUNT_ATTR_NOEXEC;
+  return static_cast<int>(syscall(SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof attr));
+}
+
 void bind_row(const Prepared& p, size_t i) {
   const MountRow& row = p.plan.mounts[i];
   int row_index = static_cast<int>(i);
@@ -158,6 +169,8 @@ void bind_row(const Prepared& p, size_t i) {
   if (mount_on(nullptr, mounted, nullptr, MS_REMOUNT | MS_BIND | row.flags | kept, nullptr) < 0) {
     die(kRemountBind, errno, row_index);
   }
+  // A remount changes the top mount only: the submounts of a recursive bind get the flags too.
+  if (row.rec && set_attr_recursive(mounted, row.flags) < 0 && errno != ENOSYS) die(kRemountBind, errno, row_index);
   close(mounted);
 }
 

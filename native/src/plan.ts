@@ -15,7 +15,7 @@ export type MountFlag = 'ro' | 'nosuid' | 'nodev' | 'noexec' | 'rec';
  * - tmpfs:   mount a tmpfs at target (data e.g. 'size=64m,mode=0755'; source ignored)
  * - bind:    bind-mount host `source` at target; target is created as a file or folder to match
  *            the source; ro/nosuid/nodev/noexec remount the new mount so (keeping the source's own
- *            flags); 'rec' binds the submounts too
+ *            flags); 'rec' binds the submounts too, with the same flags
  * - proc:    mount a new proc at target (of the new pid namespace; always nosuid,nodev,noexec)
  * - mkdir:   create folder target (mode from data, octal, default '0755', umask ignored)
  * - symlink: create a symlink at target whose text is `source`

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { readFileSync, mkdirSync, symlinkSync, openSync, closeSync, copyFileSync, chmodSync, existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createServer, type AddressInfo } from 'node:net';
+import { execFileSync } from 'node:child_process';
 import { constants } from 'node:os';
 import { spawn, wait, kill, LaunchError, compileSeccomp, type LaunchPlan } from '../src';
 import { needsRoot, tempDir, removeDir } from './helpers';
@@ -326,6 +327,27 @@ test('a symlink in the new root cannot redirect a mount target (CVE-2021-30465)'
       { kind: 'bind', source: '/etc', target: '/tmp/u/etc', flags: [], reason: 'would go through the symlink row' }],
   };
   await expectFailure(viaSymlinkRow, 'bind', E.ELOOP, viaSymlinkRow.mounts.length - 1);
+});
+
+test("a recursive read-only bind makes its submounts read-only too", { skip }, async () => {
+  const host = join(dir, 'rec-host');
+  mkdirSync(join(host, 'sub'), { recursive: true });
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1m,mode=0777', 'skiff-test-sub', join(host, 'sub')]);
+  try {
+    const base = basePlan('touch /r/sub/f 2>&1; echo rc=$?; touch /plain/sub/f; echo plain=$?', { uid: 0, gid: 0 });
+    const plan: LaunchPlan = {
+      ...base,
+      mounts: [...base.mounts,
+        { kind: 'bind', source: host, target: '/r', flags: ['ro', 'rec'], reason: 'recursive, read-only' },
+        { kind: 'bind', source: host, target: '/plain', flags: ['rec'], reason: 'recursive, writable' }],
+    };
+    const r = await runPlan(plan, out());
+    assert.match(r.output, /Read-only file system/);
+    assert.match(r.output, /^rc=1$/m);
+    assert.match(r.output, /^plain=0$/m, 'the same submount stays writable where not asked read-only');
+  } finally {
+    execFileSync('umount', [join(host, 'sub')]);
+  }
 });
 
 test('mkdir and symlink rows, optional binds of missing sources', { skip }, async () => {
