@@ -21,7 +21,7 @@ export function switchInPlan(env: DeviceEnv, name: string, rev: number, source: 
   if (!have && source.kind === 'store') {
     const t = source.target;
     specs.push({ kind: 'download', summary: `Download ${name} revision ${rev} (${t.length} bytes)`, params: { name, rev, target: t } });
-    specs.push({ kind: 'verify', summary: `Check that the bundle is ${name} ${t.custom.version}`, params: { name, rev, version: t.custom.version } });
+    specs.push({ kind: 'verify', summary: `Check that the bundle is ${name} ${t.custom.version}`, params: { name, rev, version: t.custom.version, signed: { name: t.custom.name, revision: t.custom.revision } } });
   } else if (!have && source.kind === 'local') {
     specs.push({ kind: 'copy-local', summary: `Copy ${source.file} into the device`, params: { name, rev, file: source.file, size: source.size } });
   }

@@ -2,13 +2,17 @@ import type { TaskHandler } from '../changes';
 import type { DeviceEnv } from '../env';
 import { BundleMismatchError } from '../errors';
 
-export interface VerifyParams { name: string; rev: number; version: string }
+/** name/rev: what the device asked for; signed: the custom fields of the TUF target. */
+export interface VerifyParams { name: string; rev: number; version: string; signed: { name: string; revision: number } }
 
-/** Checks that the bundle's own manifest agrees with the target the store signed (name, version). */
+/** Checks that the signed target is the one asked for, and that the bundle's own manifest agrees with it. */
 export const verify: TaskHandler<DeviceEnv> = {
   async do(env, task) {
     const p = task.params as unknown as VerifyParams;
     const file = env.device.paths.bundleFile(p.name, p.rev);
+    if (p.signed.name !== p.name || p.signed.revision !== p.rev) {
+      throw new BundleMismatchError(`the store signed ${p.signed.name} revision ${p.signed.revision} where ${p.name} revision ${p.rev} was asked`, file);
+    }
     const m = await env.backend.inspectManifest(file);
     if (m.name !== p.name) throw new BundleMismatchError(`bundle of ${p.name} revision ${p.rev} names itself "${m.name}"`, file);
     if (m.version !== p.version) {
