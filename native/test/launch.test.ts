@@ -350,6 +350,23 @@ test("a recursive read-only bind makes its submounts read-only too", { skip }, a
   }
 });
 
+test('the app gets exactly the plan environment, and file binds (a device node) work', { skip }, async () => {
+  const base = basePlan('');
+  const plan: LaunchPlan = {
+    ...base,
+    argv: ['/usr/bin/env'],
+    env: ['A=1', 'B=two words'],
+    mounts: [...base.mounts,
+      { kind: 'tmpfs', source: '', target: '/dev', flags: ['nosuid', 'noexec'], data: 'size=64k', reason: 'a minimal /dev' },
+      { kind: 'bind', source: '/dev/null', target: '/dev/null', flags: ['nosuid', 'noexec'], reason: 'a file bind of a device' }],
+  };
+  const r = await runPlan(plan, out());
+  assert.equal(r.code, 0, r.output);
+  assert.equal(r.output, 'A=1\nB=two words\n');
+  const dev = await runPlan({ ...plan, argv: ['/bin/sh', '-c', 'test -c /dev/null && echo x > /dev/null && ls /dev'] }, out());
+  assert.equal(dev.output, 'null\n');
+});
+
 test('mkdir and symlink rows, optional binds of missing sources', { skip }, async () => {
   const base = basePlan('stat -c "%a %F" /tmp/shared; readlink /tmp/ln; ls /tmp');
   const plan: LaunchPlan = {
