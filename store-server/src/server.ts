@@ -35,7 +35,10 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     unlock();
     throw err;
   }
-  const app = await buildApp(context, { logger: { level: opts.logLevel ?? 'info' } });
+  const app = await buildApp(context, {
+    logger: { level: opts.logLevel ?? 'info' },
+    connectionTimeout: context.settings.socketIdleTimeoutSeconds * 1000,
+  });
   const rootWarnMs = context.settings.onlineResignMarginSeconds * 1000 * 15;
   const refresh = () => {
     try {

@@ -22,6 +22,8 @@ export interface StoreSettings {
   binBitLength: number;
   /** Cache-Control max-age of timestamp.json (every other metadata and target file is immutable). */
   timestampMaxAgeSeconds: number;
+  /** A connection with no traffic for this long is closed (a stalled upload frees its temp file). */
+  socketIdleTimeoutSeconds: number;
   /** Most results returned by a search. */
   maxSearchResults: number;
 }
@@ -39,6 +41,7 @@ export const DEFAULT_SETTINGS: StoreSettings = {
   expiryCheckIntervalSeconds: 60,
   binBitLength: 8,
   timestampMaxAgeSeconds: 10,
+  socketIdleTimeoutSeconds: 120,
   maxSearchResults: 50,
 };
 

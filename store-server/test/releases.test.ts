@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, readFileSync, readdirSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, readFileSync, readdirSync, existsSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
@@ -66,7 +66,11 @@ test('a release rewrites the channel map, one or two bins, the snapshot and the 
   const target = store.ctx.tuf.bin(store.ctx.tuf.binFor(path))!.signed.targets[path]!;
   assert.deepEqual(target.custom, { name: 'hello', revision: 1, version: '1.0', publisher: 'alice' });
   assert.equal(target.hashes.sha256, shas[1]);
-  assert.ok(existsSync(join(store.dir, 'repo', 'targets', 'apps', 'hello', `${shas[1]}.1.skiff`)));
+  const file = join(store.dir, 'repo', 'targets', 'apps', 'hello', `${shas[1]}.1.skiff`);
+  assert.ok(existsSync(file));
+  // Readable by a web server running as another user (nginx's www-data).
+  assert.equal(statSync(file).mode & 0o777, 0o644);
+  assert.equal(statSync(file).ino, statSync(join(store.dir, 'blobs', shas[1]!)).ino, 'a hard link to the blob, not a copy');
 });
 
 test('every role verifies: root signs the top roles, targets delegates to the bins', () => {

@@ -102,6 +102,23 @@ test('a bundle that fails validation: 400 naming the problem, nothing stored', a
   await refused(400, 'bundle-invalid', () => upload(uploadHeaders(store.tokens.alice, alice, 'hello', Buffer.alloc(0)), Buffer.alloc(0)));
 });
 
+test('an upload whose client goes away mid-stream leaves nothing stored', async () => {
+  const b = await makeBundle(work, { name: 'hello', version: '4.5' });
+  const before = storeState(store);
+  let sent = false;
+  const broken = new Readable({
+    read() {
+      if (!sent) { sent = true; this.push(b.bytes.subarray(0, 1000)); } else this.destroy(new Error('connection reset'));
+    },
+  });
+  const { 'content-length': _cl, ...headers } = { ...uploadHeaders(store.tokens.alice, alice, 'hello', b.bytes), 'content-length': '' };
+  await assert.rejects(upload(headers, broken), /connection reset/);
+  // The server notices and cleans up on its own time.
+  const deadline = Date.now() + 5000;
+  while (storeState(store) !== before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  assert.equal(storeState(store), before);
+});
+
 test('a bad publisher signature: 400, nothing stored', async () => {
   const b = await makeBundle(work, { name: 'hello', version: '4.0' });
   const good = uploadHeaders(store.tokens.alice, alice, 'hello', b.bytes);

@@ -48,7 +48,14 @@ async function receive(body: Readable, path: string, limitBytes: number): Promis
       done(null, chunk);
     },
   });
-  await pipeline(body, meter, createWriteStream(path, { flags: 'wx', mode: 0o600 }));
+  try {
+    // 0644: the blob is hard-linked into repo/targets, which a separate web server (nginx) may serve.
+    // Until then it sits in DATA/tmp, a 0700 folder.
+    await pipeline(body, meter, createWriteStream(path, { flags: 'wx', mode: 0o644 }));
+  } catch (err) {
+    if (err instanceof PayloadTooLargeError) throw err;
+    throw new BadRequestError(`the upload was interrupted after ${size} bytes: ${(err as Error).message}`, 'upload-interrupted');
+  }
   const fd = openSync(path, 'r');
   try { fsyncSync(fd); } finally { closeSync(fd); }
   return { sha256: hash.digest('hex'), size };
