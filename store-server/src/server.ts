@@ -51,6 +51,8 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
       app.log.error({ err }, 're-signing metadata failed');
     }
   };
+  const fixed = app.store.releases.reconcile();
+  if (fixed.report) app.log.warn({ apps: fixed.apps, timestampVersion: fixed.report.timestampVersion }, 'signed channel maps differed from the database (a release interrupted by a crash); re-signed them');
   refresh();
   const timer = setInterval(refresh, context.settings.expiryCheckIntervalSeconds * 1000);
   timer.unref();

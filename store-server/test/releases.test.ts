@@ -167,3 +167,16 @@ test('versions strictly increase over releases; the server re-signs the timestam
   const report2 = store.app.store.releases.refreshExpiring(new Date(Date.now() + 6 * 24 * 3600 * 1000))!;
   assert.deepEqual(report2.files.map((f) => f.name).sort(), [`${v1.snapshot + 1}.snapshot.json`, 'timestamp.json']);
 });
+
+test('a release signed but never recorded (crash before the SQLite commit) is rolled forward to the database view', async () => {
+  const recorded = channelMapOnDisk('hello');
+  // What the crash leaves: metadata committed for a channel change the database never saw.
+  store.ctx.tuf.publishApp({ name: 'hello', channels: { 'latest/stable': { revision: 3, version: '1.2' } } }, []);
+  assert.notDeepEqual(channelMapOnDisk('hello'), recorded);
+  const v = store.ctx.tuf.versions.timestamp;
+  const fixed = store.app.store.releases.reconcile();
+  assert.deepEqual(fixed.apps, ['hello']);
+  assert.deepEqual(channelMapOnDisk('hello'), recorded);
+  assert.equal(store.ctx.tuf.versions.timestamp, v + 1, 'a new version, never an old one again');
+  assert.deepEqual(store.app.store.releases.reconcile(), { apps: [], report: null });
+});

@@ -31,6 +31,8 @@ export function appRepository(db: Db) {
     `INSERT INTO channels (app_id, channel, revision, released) VALUES (?, ?, ?, ?)
      ON CONFLICT (app_id, channel) DO UPDATE SET revision = excluded.revision, released = excluded.released`);
   const deleteChannel = db.prepare('DELETE FROM channels WHERE app_id = ? AND channel = ?');
+  const allApps = db.prepare<[], AppRow>(
+    'SELECT apps.*, accounts.name AS publisher FROM apps JOIN accounts ON accounts.id = apps.account_id ORDER BY apps.id');
   const countApps = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM apps');
 
   return {
@@ -45,6 +47,7 @@ export function appRepository(db: Db) {
       return search.all(like, like, limit);
     },
     count: () => countApps.get()!.n,
+    all: () => allApps.all(),
     nextRevision: (appId: number) => nextRev.get(appId)!.next,
     addRevision(r: Omit<RevisionRow, 'created'>): RevisionRow {
       const created = nowIso();

@@ -4,7 +4,8 @@ import type { AppRow } from '../repositories/apps';
 import type { AppService } from './apps';
 import { channelName, compareChannels, parseChannel } from '../channel';
 import { NotFoundError } from '../errors';
-import type { ChannelMapDocument, CommitReport } from '../tuf/repository';
+import { channelMapBytes, type ChannelMapDocument, type CommitReport } from '../tuf/repository';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 
 export interface ReleaseResult {
@@ -57,6 +58,26 @@ export function releaseService(ctx: StoreContext, apps: AppService) {
         return ctx.tuf.publishApp(channelMap(app), []);
       }).immediate();
       return result(app, channel, null, report);
+    },
+    /**
+     * Brings the signed channel maps in line with the database, which is the source of truth. A crash
+     * after the timestamp's rename but before the SQLite commit leaves a release signed but not
+     * recorded; at startup it is replaced by a new version showing what the database holds.
+     */
+    reconcile(now?: Date): { apps: string[]; report: CommitReport | null } {
+      const entries: Parameters<typeof ctx.tuf.publishApps>[0] = [];
+      for (const app of ctx.apps.all()) {
+        const doc = channelMap(app);
+        const signed = ctx.tuf.channelMapSha256(app.name);
+        const expected = createHash('sha256').update(channelMapBytes(doc)).digest('hex');
+        if (signed === expected || (signed === undefined && Object.keys(doc.channels).length === 0)) continue;
+        const bundles = Object.values(doc.channels).map(({ revision }) => {
+          const rev = ctx.apps.revision(app.id, revision)!;
+          return { name: app.name, revision, sha256: rev.sha256, size: rev.size, version: rev.version, publisher: app.publisher, blobPath: join(ctx.paths.blobs, rev.sha256) };
+        });
+        entries.push({ channelMap: doc, bundles });
+      }
+      return { apps: entries.map((e) => e.channelMap.name), report: entries.length ? ctx.tuf.publishApps(entries, now) : null };
     },
     /** Re-signs metadata close to expiry (called by the server's timer). */
     refreshExpiring: (now?: Date) => ctx.tuf.refreshExpiring(now),

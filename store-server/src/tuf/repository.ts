@@ -58,6 +58,11 @@ export function channelMapTargetPath(name: string): string {
   return `apps/${name}/channels.json`;
 }
 
+/** The bytes of a channel map target, exactly as devices download them. */
+export function channelMapBytes(doc: ChannelMapDocument): Buffer {
+  return Buffer.from(JSON.stringify(doc) + '\n');
+}
+
 function sha256(data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
@@ -183,6 +188,12 @@ export class TufRepository {
     return new Date(this.timestamp.signed.expires);
   }
 
+  /** The sha256 of an app's signed channel map target, if it has one. */
+  channelMapSha256(name: string): string | undefined {
+    const path = channelMapTargetPath(name);
+    return this.bins.get(this.binFor(path))?.signed.targets[path]?.hashes.sha256;
+  }
+
   /** The signed targets of one bin (as last committed). */
   bin(name: string): Metadata<Targets> | undefined {
     return this.bins.get(name);
@@ -222,7 +233,7 @@ export class TufRepository {
         }));
       }
       const mapPath = channelMapTargetPath(channelMap.name);
-      const mapBytes = Buffer.from(JSON.stringify(channelMap) + '\n');
+      const mapBytes = channelMapBytes(channelMap);
       const mapSha = sha256(mapBytes);
       const current = this.bins.get(this.binFor(mapPath))?.signed.targets[mapPath];
       if (!current || current.hashes.sha256 !== mapSha) {
