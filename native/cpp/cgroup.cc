@@ -126,9 +126,11 @@ int create_v1(const CgroupPlan& plan, CgroupDirs* out, Failure* f) {
 
 }  // namespace
 
-int cgroup_create(const CgroupPlan& plan, CgroupDirs* out, Failure* f) {
+int cgroup_create(const CgroupPlan& plan, pid_t pid, CgroupDirs* out, Failure* f) {
   out->dirs.clear();
-  int rc = plan.version == 2 ? create_v2(plan, out, f) : create_v1(plan, out, f);
+  CgroupPlan named = plan;
+  if (plan.append_pid) named.path += "-" + std::to_string(pid);
+  int rc = named.version == 2 ? create_v2(named, out, f) : create_v1(named, out, f);
   if (rc < 0) {
     cgroup_remove(*out);
     out->dirs.clear();

@@ -18,7 +18,8 @@ struct CgroupDirs {
 };
 
 // mkdir the cgroup (and missing parents) and write its limits. On failure removes what it made.
-int cgroup_create(const CgroupPlan& plan, CgroupDirs* out, Failure* f);
+// pid is the launched process, named in the path when the plan asks for append_pid.
+int cgroup_create(const CgroupPlan& plan, pid_t pid, CgroupDirs* out, Failure* f);
 // Moves pid into every leaf folder (cgroup.procs).
 int cgroup_attach(const CgroupDirs& cg, pid_t pid, Failure* f);
 // rmdir every leaf folder, retrying briefly while exiting tasks drain; returns -1 if one stayed.

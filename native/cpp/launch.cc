@@ -80,20 +80,12 @@ int launch(Prepared* p, const int stdio[3], Launched* out, Failure* f) {
   for (int i = 0; i < 3; i++) {
     if (fcntl(stdio[i], F_GETFD) < 0) return fail(f, "stdio", errno);
   }
-  // The cgroup exists with its limits before the child does: it never runs unlimited.
-  if (p->plan.has_cgroup && cgroup_create(p->plan.cgroup, &out->cgroup, f) < 0) return -1;
-
   int release[2], report[2];
-  if (cloexec_pipe(release) < 0) {
-    int err = errno;
-    cgroup_remove(out->cgroup);
-    return fail(f, "pipe", err);
-  }
+  if (cloexec_pipe(release) < 0) return fail(f, "pipe", errno);
   if (cloexec_pipe(report) < 0) {
     int err = errno;
     close(release[0]);
     close(release[1]);
-    cgroup_remove(out->cgroup);
     return fail(f, "pipe", err);
   }
 
@@ -118,7 +110,9 @@ int launch(Prepared* p, const int stdio[3], Launched* out, Failure* f) {
   if (pid < 0) {
     step = "clone";
     step_err = clone_err;
-  } else if (p->plan.has_cgroup && cgroup_attach(out->cgroup, pid, f) < 0) {
+  } else if (p->plan.has_cgroup && (cgroup_create(p->plan.cgroup, pid, &out->cgroup, f) < 0 ||
+                                     cgroup_attach(out->cgroup, pid, f) < 0)) {
+    // The child waits for its release: it runs nothing before it is in its cgroup, with its limits.
     step = f->step;
     step_err = f->err;
   }

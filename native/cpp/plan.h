@@ -6,6 +6,7 @@
 #include <sys/types.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace skiff {
@@ -31,6 +32,7 @@ struct CgroupPlan {
   int64_t pids_max = -1;
   int64_t cpu_quota_us = -1;
   int64_t cpu_period_us = -1;
+  bool append_pid = false;     // path + "-<pid>": one saved plan, many launches at once
 };
 
 struct SeccompPlan {
@@ -38,6 +40,8 @@ struct SeccompPlan {
   int errno_value = 1;         // EPERM unless the plan says otherwise
   std::vector<std::string> allow;
   std::vector<uint32_t> deny_ioctls;
+  std::vector<std::pair<std::string, int>> errno_by_syscall;  // these fail with their own errno
+  uint32_t deny_clone_flags = 0;                               // clone with any of these bits fails
 };
 
 struct Plan {

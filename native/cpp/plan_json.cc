@@ -18,6 +18,7 @@ constexpr int64_t kErrnoMax = 4095;
 constexpr int64_t kIdMax = 4294967294LL;
 constexpr int64_t kSafeIntegerMax = 9007199254740991LL;  // Number.MAX_SAFE_INTEGER: plans come from JS
 constexpr int64_t kDefaultCpuPeriodUs = 100000;
+constexpr int64_t kCloneFlagsMax = 0xffffffffLL;  // every CLONE_NEW* is in the low 32 bits
 
 class Checker {
  public:
@@ -153,6 +154,10 @@ bool parse_cgroup(Checker& c, const json& v, CgroupPlan* cg) {
     }
   }
   if (cg->cpu_quota_us > 0 && cg->cpu_period_us < 0) cg->cpu_period_us = kDefaultCpuPeriodUs;
+  if (const json* append = c.field(v, "appendPid", "cgroup", false)) {
+    if (!append->is_boolean()) return c.bad("cgroup.appendPid", "must be a boolean");
+    cg->append_pid = append->get<bool>();
+  }
   return true;
 }
 
@@ -173,6 +178,19 @@ bool parse_seccomp(Checker& c, const json& v, SeccompPlan* sc) {
     int64_t request = 0;
     if (!c.integer(&(*deny)[i], "seccomp.denyIoctls[" + std::to_string(i) + "]", 0, kSafeIntegerMax, &request)) return false;
     sc->deny_ioctls.push_back(static_cast<uint32_t>(request));  // the kernel reads the request as 32 bits
+  }
+  if (const json* by = c.field(v, "errnoBySyscall", "seccomp", false)) {
+    if (!by->is_object()) return c.bad("seccomp.errnoBySyscall", "must be an object of syscall name to errno");
+    for (auto it = by->begin(); it != by->end(); ++it) {
+      int64_t value = 0;
+      if (!c.integer(&it.value(), "seccomp.errnoBySyscall." + it.key(), 1, kErrnoMax, &value)) return false;
+      sc->errno_by_syscall.emplace_back(it.key(), static_cast<int>(value));
+    }
+  }
+  if (const json* flags = c.field(v, "denyCloneFlags", "seccomp", false)) {
+    int64_t value = 0;
+    if (!c.integer(flags, "seccomp.denyCloneFlags", 0, kCloneFlagsMax, &value)) return false;
+    sc->deny_clone_flags = static_cast<uint32_t>(value);
   }
   return true;
 }

@@ -8,6 +8,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <set>
+
 namespace skiff {
 namespace {
 
@@ -79,11 +81,29 @@ int compile_allowlist(const SeccompPlan& plan, BpfProgram* out, Failure* f) {
   if (restrict_arch(allow.get(), f) < 0) return -1;
   int rc = seccomp_attr_set(allow.get(), SCMP_FLTATR_CTL_OPTIMIZE, kOptimizeBinaryTree);
   if (rc < 0) return fail(f, "seccomp_optimize", -rc);
+  // Syscalls with an errno of their own come first and are never also allowed.
+  std::set<int> own_errno;
+  for (const auto& [name, err] : plan.errno_by_syscall) {
+    int nr = seccomp_syscall_resolve_name(name.c_str());
+    if (nr < 0) continue;
+    own_errno.insert(nr);
+    // libseccomp refuses a rule equal to the default action: the default already does it.
+    const uint32_t action = SCMP_ACT_ERRNO(static_cast<uint16_t>(err));
+    if (action == default_action) continue;
+    rc = seccomp_rule_add(allow.get(), action, nr, 0);
+    if (rc < 0 && rc != -EEXIST) return fail(f, "seccomp_rule_add", -rc);
+  }
+  const int clone_nr = seccomp_syscall_resolve_name("clone");
   for (const std::string& name : plan.allow) {
     int nr = seccomp_syscall_resolve_name(name.c_str());
     // Unknown here (__NR_SCMP_ERROR) or only a pseudo-number for another ABI: skipped, as the plan allows.
-    if (nr < 0) continue;
-    rc = seccomp_rule_add(allow.get(), SCMP_ACT_ALLOW, nr, 0);
+    if (nr < 0 || own_errno.count(nr) != 0) continue;
+    if (nr == clone_nr && plan.deny_clone_flags != 0) {
+      // clone allowed only without the denied flags (its first argument here); otherwise the default.
+      rc = seccomp_rule_add(allow.get(), SCMP_ACT_ALLOW, nr, 1, SCMP_A0(SCMP_CMP_MASKED_EQ, plan.deny_clone_flags, 0));
+    } else {
+      rc = seccomp_rule_add(allow.get(), SCMP_ACT_ALLOW, nr, 0);
+    }
     if (rc < 0 && rc != -EEXIST) return fail(f, "seccomp_rule_add", -rc);
   }
   return export_bpf(allow.get(), out, f);

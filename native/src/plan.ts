@@ -45,6 +45,11 @@ export interface CgroupPlan {
   /** CPU bandwidth: quota microseconds per period microseconds. */
   cpuQuotaUs?: number;
   cpuPeriodUs?: number;
+  /**
+   * Append '-<pid>' (the launched process's pid on the host) to `path`, so that one saved plan can
+   * run several times at once (skiff-launch wrappers). The cgroup is then made right after clone.
+   */
+  appendPid?: boolean;
 }
 
 export interface SeccompPlan {
@@ -55,6 +60,13 @@ export interface SeccompPlan {
   allow: string[];
   /** ioctl requests denied whatever else is allowed, compared on the low 32 bits (CVE-2019-7303). */
   denyIoctls: number[];
+  /**
+   * Syscalls that fail with their own errno instead (e.g. clone3 → ENOSYS, so libc falls back to
+   * clone, whose flags a filter can read). Applies in devmode too; takes precedence over `allow`.
+   */
+  errnoBySyscall?: Record<string, number>;
+  /** clone with any of these flag bits (e.g. CLONE_NEW*) fails with `errno` even when clone is allowed. */
+  denyCloneFlags?: number;
 }
 
 export interface LaunchPlan {

@@ -10,6 +10,8 @@ export const ID_MAX = 4294967294;
 export const CPU_QUOTA_MIN_US = 1000;
 export const CPU_PERIOD_MIN_US = 1000;
 export const CPU_PERIOD_MAX_US = 1000000;
+/** denyCloneFlags is compared with clone's flags on their low 32 bits, where every CLONE_NEW* lives. */
+export const CLONE_FLAGS_MAX = 0xffffffff;
 
 const NAMESPACES = new Set(['mount', 'pid', 'ipc', 'uts', 'cgroup', 'net']);
 const KINDS = new Set(['tmpfs', 'bind', 'proc', 'mkdir', 'symlink']);
@@ -69,6 +71,7 @@ function cgroup(v: unknown): void {
   if (cg.pidsMax !== undefined) int(cg.pidsMax, 'cgroup.pidsMax', 1, Number.MAX_SAFE_INTEGER);
   if (cg.cpuQuotaUs !== undefined) int(cg.cpuQuotaUs, 'cgroup.cpuQuotaUs', CPU_QUOTA_MIN_US, Number.MAX_SAFE_INTEGER);
   if (cg.cpuPeriodUs !== undefined) int(cg.cpuPeriodUs, 'cgroup.cpuPeriodUs', CPU_PERIOD_MIN_US, CPU_PERIOD_MAX_US);
+  if (cg.appendPid !== undefined && typeof cg.appendPid !== 'boolean') fail('cgroup.appendPid', 'must be a boolean');
 }
 
 function seccomp(v: unknown): void {
@@ -80,6 +83,11 @@ function seccomp(v: unknown): void {
   strings(sc.allow, 'seccomp.allow');
   if (!Array.isArray(sc.denyIoctls)) fail('seccomp.denyIoctls', 'must be an array of integers');
   sc.denyIoctls.forEach((r, i) => int(r, `seccomp.denyIoctls[${i}]`, 0, Number.MAX_SAFE_INTEGER));
+  if (sc.errnoBySyscall !== undefined) {
+    if (!isObject(sc.errnoBySyscall)) fail('seccomp.errnoBySyscall', 'must be an object of syscall name to errno');
+    for (const [name, errno] of Object.entries(sc.errnoBySyscall)) int(errno, `seccomp.errnoBySyscall.${name}`, 1, ERRNO_MAX);
+  }
+  if (sc.denyCloneFlags !== undefined) int(sc.denyCloneFlags, 'seccomp.denyCloneFlags', 0, CLONE_FLAGS_MAX);
 }
 
 /** Throws a TypeError naming the first field of `plan` that does not match LaunchPlan. */

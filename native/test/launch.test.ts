@@ -126,6 +126,19 @@ test('a setuid-root binary does not raise privileges, even on a mount without no
   assert.equal(r.output, `uid=${APP_ID} euid=${APP_ID} suid=${APP_ID}\n`);
 });
 
+test('errnoBySyscall and denyCloneFlags: no namespaces through clone or clone3, while fork and threads work', { skip }, async () => {
+  const DENIED_CLONE_FLAGS = 0x7e020080;  // CLONE_NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET|NEWTIME
+  const seccomp = { ...seccompPlan(), errnoBySyscall: { clone3: E.ENOSYS }, denyCloneFlags: DENIED_CLONE_FLAGS };
+  const plan = { ...basePlan('', { probeDir, seccomp }), argv: ['/probe/probe', 'clone_ns'] };
+  const r = await runPlan(plan, out());
+  assert.equal(r.code, 0, r.output);
+  assert.equal(r.output, [`clone_newuser=${E.EPERM}`, `clone_newns=${E.EPERM}`, `clone_newnet=${E.EPERM}`,
+    `clone3_newuser=${E.ENOSYS}`, 'fork=0', 'thread=0', ''].join('\n'));
+  // Without them, the same probe can make a user namespace (the reason for both fields).
+  const open = await runPlan({ ...plan, seccomp: seccompPlan() }, out());
+  assert.match(open.output, /^clone_newuser=0$/m);
+});
+
 test('a plan-listed ioctl is denied on its low 32 bits', { skip }, async () => {
   const FIONREAD = 0x541b;
   const plan: LaunchPlan = { ...basePlan('', { probeDir, seccomp: { ...seccompPlan(), denyIoctls: [FIONREAD] } }), argv: ['/probe/probe', 'ioctl'] };
@@ -208,6 +221,19 @@ test('limits are written to the v1 cgroup before the app runs, and the app sees 
     if (/:(memory|pids|cpu):/.test(line)) assert.match(line, /:\/$/, `cgroup namespace rooted at the app's cgroup: ${line}`);
   }
   assert.deepEqual(cgroupDirsLeft(cgroup), []);
+});
+
+test('appendPid names the cgroup after the launched pid, and wait() removes it', { skip: skipV1 }, async () => {
+  const cgroup = { ...cgroupPlan('append', { pidsMax: 16 }), appendPid: true };
+  const pid = spawn(basePlan('sleep 0.2', { cgroup }), { stdio: [0, 1, 2] });
+  const dir = join(CGROUP_ROOT, 'pids', `${cgroup.path}-${pid}`);
+  try {
+    assert.ok(readFileSync(join(dir, 'cgroup.procs'), 'utf8').split('\n').includes(String(pid)));
+    assert.equal(readFileSync(join(dir, 'pids.max'), 'utf8').trim(), '16');
+  } finally {
+    assert.deepEqual(await wait(pid), { code: 0, signal: null });
+  }
+  assert.ok(!existsSync(dir));
 });
 
 test('cgroup v2: a unified hierarchy cgroup is made, joined and removed', { skip: skipV2 }, async () => {

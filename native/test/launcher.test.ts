@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { writeFileSync, readFileSync, existsSync } from 'node:fs';
+import { writeFileSync, readFileSync, existsSync, readdirSync } from 'node:fs';
 import { spawn as spawnProcess, spawnSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { launcherPath, type LaunchPlan } from '../src';
@@ -95,6 +95,21 @@ test('a terminating signal the app does not handle ends it, and the exit code na
   }
 });
 
+test('one plan file run twice at once: with appendPid each run gets its own cgroup', { skip }, async () => {
+  const cgroup = { ...cgroupPlan('twice', { pidsMax: 16 }), appendPid: true };
+  const file = planFile(basePlan('sleep 0.3; echo done', { cgroup }));
+  const run = () => new Promise<[number | null, string]>((resolve) => {
+    const child = spawnProcess(launcherPath(), [file], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout.on('data', (d: Buffer) => { output += d.toString(); });
+    child.stderr.on('data', (d: Buffer) => { output += d.toString(); });
+    child.on('close', (code) => resolve([code, output]));
+  });
+  assert.deepEqual(await Promise.all([run(), run()]), [[0, 'done\n'], [0, 'done\n']]);
+  const parent = join(CGROUP_ROOT, 'pids', cgroup.path.split('/')[0]);
+  assert.deepEqual(readdirSync(parent, { withFileTypes: true }).filter((e) => e.isDirectory() && e.name.startsWith('twice-')).map((e) => e.name), []);
+});
+
 test('a failed launch prints one line naming the step and exits 125, leaving no cgroup', { skip }, () => {
   const cgroup = cgroupPlan('launcher-fail');
   const base = basePlan('true', { cgroup });
@@ -125,6 +140,10 @@ test('usage and plan errors are one line and exit 125', { skip }, () => {
     [[planFile('{not json')], /^skiff-launch: plan .*: is not valid JSON\n$/],
     [[planFile({ ...basePlan('true'), uid: -1 })], /^skiff-launch: plan .*: uid is out of range\n$/],
     [[planFile({ ...basePlan('true'), namespaces: ['pid'] })], /^skiff-launch: plan .*: namespaces must include mount\n$/],
+    [[planFile({ ...basePlan('true'), seccomp: { defaultAction: 'errno', errno: 1, allow: [], denyIoctls: [], errnoBySyscall: { clone3: 0 } } })],
+      /^skiff-launch: plan .*: seccomp\.errnoBySyscall\.clone3 is out of range\n$/],
+    [[planFile({ ...basePlan('true'), cgroup: { version: 1, root: '/sys/fs/cgroup', path: 'x', appendPid: 'yes' } } as unknown as LaunchPlan)],
+      /^skiff-launch: plan .*: cgroup\.appendPid must be a boolean\n$/],
     [[planFile(JSON.stringify({ ...basePlan('true'), mounts: [{ kind: 'bind', source: '/usr', target: '/usr/../etc', flags: [], reason: 'x' }] }))],
       /^skiff-launch: plan .*: mounts\[0\]\.target must be a normalised absolute path other than \/\n$/],
   ];

@@ -1,11 +1,12 @@
 /* A tiny probe run inside the sandbox by the tests (compiled static, bind-mounted at /probe).
- * Usage: probe syscalls | ioctl | alloc MB | forkbomb | connect PORT | fds | x32 | ids
+ * Usage: probe syscalls | ioctl | alloc MB | forkbomb | connect PORT | fds | x32 | ids | clone_ns
  * Prints one "name=errno" (or a result line) per probe so the tests can assert exact outcomes. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <dirent.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <pthread.h>
 #include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -115,6 +116,36 @@ static int ids(void) {
   return 0;
 }
 
+/* Namespaces through clone/clone3, and the ordinary uses of both: fork and threads. */
+static long raw_clone(unsigned long flags) {
+  long pid = syscall(SYS_clone, flags | SIGCHLD, 0, 0, 0, 0);
+  if (pid == 0) _exit(0);
+  if (pid > 0) waitpid((pid_t)pid, NULL, 0);
+  return pid;
+}
+
+static void *thread_main(void *arg) { return arg; }
+
+static int clone_ns(void) {
+  errno = 0; report("clone_newuser", raw_clone(CLONE_NEWUSER));
+  errno = 0; report("clone_newns", raw_clone(CLONE_NEWNS));
+  errno = 0; report("clone_newnet", raw_clone(CLONE_NEWNET));
+  unsigned long long args[11] = {0};  /* struct clone_args: flags first, exit_signal fifth */
+  args[0] = CLONE_NEWUSER;
+  args[4] = SIGCHLD;
+  errno = 0;
+  long pid = syscall(SYS_clone3, args, sizeof args);
+  if (pid == 0) _exit(0);
+  if (pid > 0) waitpid((pid_t)pid, NULL, 0);
+  report("clone3_newuser", pid);
+  errno = 0; report("fork", raw_clone(0));
+  pthread_t t;
+  int rc = pthread_create(&t, NULL, thread_main, NULL);
+  if (rc == 0) pthread_join(t, NULL);
+  printf("thread=%d\n", rc);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   if (argc >= 2 && strcmp(argv[1], "syscalls") == 0) { syscalls(); return 0; }
@@ -125,6 +156,7 @@ int main(int argc, char **argv) {
   if (argc >= 2 && strcmp(argv[1], "fds") == 0) return fds();
   if (argc >= 2 && strcmp(argv[1], "x32") == 0) return x32();
   if (argc >= 2 && strcmp(argv[1], "ids") == 0) return ids();
-  fprintf(stderr, "usage: probe syscalls|ioctl|alloc MB|forkbomb|connect PORT|fds|x32|ids\n");
+  if (argc >= 2 && strcmp(argv[1], "clone_ns") == 0) return clone_ns();
+  fprintf(stderr, "usage: probe syscalls|ioctl|alloc MB|forkbomb|connect PORT|fds|x32|ids|clone_ns\n");
   return 2;
 }

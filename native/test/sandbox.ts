@@ -29,7 +29,7 @@ export function v2Root(): string | null {
 export function buildProbe(dir: string): string {
   const out = join(dir, 'probe-bin');
   mkdirSync(out, { recursive: true });
-  execFileSync('cc', ['-static', '-O1', '-o', join(out, 'probe'), join(__dirname, '..', '..', 'test', 'probe.c')]);
+  execFileSync('cc', ['-static', '-O1', '-pthread', '-o', join(out, 'probe'), join(__dirname, '..', '..', 'test', 'probe.c')]);
   return out;
 }
 

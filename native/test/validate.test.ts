@@ -36,6 +36,10 @@ test('each malformed field is a TypeError naming it', () => {
     ['plan.seccomp.defaultAction', (p) => { (p.seccomp as { defaultAction: string }).defaultAction = 'kill'; }],
     ['plan.seccomp.errno', (p) => { p.seccomp!.errno = 5000; }],
     ['plan.seccomp.denyIoctls[0]', (p) => { p.seccomp!.denyIoctls = [-1]; }],
+    ['plan.seccomp.errnoBySyscall.clone3', (p) => { p.seccomp!.errnoBySyscall = { clone3: 0 }; }],
+    ['plan.seccomp.errnoBySyscall', (p) => { (p.seccomp as { errnoBySyscall: unknown }).errnoBySyscall = [38]; }],
+    ['plan.seccomp.denyCloneFlags', (p) => { p.seccomp!.denyCloneFlags = 2 ** 33; }],
+    ['plan.cgroup.appendPid', (p) => { (p.cgroup as { appendPid: unknown }).appendPid = 1; }],
   ];
   for (const [field, mutate] of cases) {
     const plan = good();
