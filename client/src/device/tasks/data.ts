@@ -1,12 +1,9 @@
 import { chownSync, existsSync, mkdirSync, renameSync } from 'node:fs';
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { join } from 'node:path';
 import type { TaskHandler } from '../changes';
 import type { DeviceEnv } from '../env';
 import { fsyncDir, rmdirIfEmpty, rmrf } from '../fsutil';
-
-const run = promisify(execFile);
+import { copyTree } from '../copytree';
 
 export interface CopyDataParams { name: string; from: number | null; to: number; uid: number }
 type Plan = 'existing' | 'copy' | 'restore' | 'empty';
@@ -15,11 +12,6 @@ type Plan = 'existing' | 'copy' | 'restore' | 'empty';
 function mkdirOwned(dir: string, uid: number): void {
   mkdirSync(dir, { recursive: true, mode: 0o755 });
   chownSync(dir, uid, uid);
-}
-
-/** Copies a tree keeping owners and modes; reflinks where the filesystem can (btrfs, xfs). */
-async function copyTree(src: string, dest: string): Promise<void> {
-  await run('cp', ['--reflink=auto', '-a', '--', src, dest]);
 }
 
 /**
@@ -41,7 +33,7 @@ export const copyData: TaskHandler<DeviceEnv> = {
     const tmp = `${target}.copying`;
     if (plan === 'copy' && !existsSync(target)) {
       rmrf(tmp);
-      await copyTree(paths.revDataDir(p.name, p.from!), tmp);
+      for (const skipped of copyTree(paths.revDataDir(p.name, p.from!), tmp)) task.log(`not copied (not a file, folder or symlink): ${skipped}`);
       renameSync(tmp, target);
     } else if (plan === 'restore') {
       if (!existsSync(target) && existsSync(join(snapshot, 'data'))) renameSync(join(snapshot, 'data'), target);
