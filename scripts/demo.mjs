@@ -1,22 +1,23 @@
 #!/usr/bin/env node
 // The Skiff demo: runs the real `skiff` command, step by step, in a temporary folder.
 // `npm run demo` builds first. Set SKIFF_DEMO_KEEP=1 to keep the folder afterwards.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const top = join(dirname(fileURLToPath(import.meta.url)), '..');
 const skiffBin = join(top, 'client', 'bin', 'skiff');
+const storeBin = join(top, 'store-server', 'bin', 'skiff-store');
 const work = mkdtempSync(join(tmpdir(), 'skiff-demo-'));
 // Keys and config of the demo stay in its own folder, never in the user's home.
 const env = { ...process.env, XDG_CONFIG_HOME: join(work, 'config') };
 // The device part: a temporary store and a device root inside the demo folder.
 const device = join(work, 'device');
 let store = null;
-let publishBundle = null;
 
 let stepNo = 0;
 /** Prints a numbered step title. */
@@ -80,7 +81,6 @@ try {
 
 // ---- The device: a temporary store and device root; install, run, a broken refresh rolled back, refresh, revert.
 
-
 /** A copy of examples/hello at `version`, optionally with a check-health hook that fails; returns the packed bundle. */
 function helloAt(version, healthy) {
   const src = join(work, `hello-${version}`);
@@ -91,11 +91,43 @@ function helloAt(version, healthy) {
   return lastLine(skiff('pack', src, '-o', join(work, `dist-${version}`)));
 }
 
-async function publish(bundle) {
-  // The store's publisher API (upload signed with a registered key, then release to stable), as the e2e tests use it.
-  const { revision } = await publishBundle(store, bundle, { channel: 'stable' });
-  console.log(`  published ${bundle.split('/').pop()} as revision ${revision} in latest/stable`);
-  return revision;
+/** Uploads a bundle with the real publisher verbs, signed with the demo key, and releases it to stable. */
+function publish(bundle) {
+  const out = skiff('upload', bundle, '--key', 'demo', '--release', 'stable');
+  return Number(/revision (\d+)/.exec(out)[1]);
+}
+
+/** Runs `skiff-store ARGS` and returns its last line (init: the root to trust; account add: the token). */
+function skiffStore(...args) {
+  console.log(`$ skiff-store ${args.join(' ')}`);
+  const r = spawnSync(process.execPath, [storeBin, ...args], { encoding: 'utf8', env });
+  if (r.status !== 0) throw new Error(`skiff-store ${args[0]} failed: ${r.stderr}`);
+  return lastLine(r.stdout);
+}
+
+/** A free TCP port on 127.0.0.1 for the demo store. */
+async function freePort() {
+  const srv = createServer();
+  await new Promise((resolve) => srv.listen(0, '127.0.0.1', resolve));
+  const { port } = srv.address();
+  await new Promise((resolve) => srv.close(resolve));
+  return port;
+}
+
+/** Starts `skiff-store serve` in the background and waits until /healthz answers. */
+async function startStore() {
+  const data = join(work, 'store');
+  const rootJson = skiffStore('init', '--data', data);
+  const token = skiffStore('account', 'add', 'demo', '--data', data);
+  const url = `http://127.0.0.1:${await freePort()}`;
+  console.log(`$ skiff-store serve --data ${data} --listen ${url.slice(7)} &`);
+  const child = spawn(process.execPath, [storeBin, 'serve', '--data', data, '--listen', url.slice(7), '--log-level', 'warn'], { stdio: 'ignore' });
+  for (let i = 0; i < 300; i++) {
+    try { if ((await fetch(`${url}/healthz`)).ok) return { url, rootJson, token, child }; } catch { /* not yet */ }
+    await sleep(50);
+  }
+  child.kill();
+  throw new Error('the store did not start');
 }
 
 async function deviceDemo() {
@@ -103,20 +135,21 @@ async function deviceDemo() {
     console.log('\n(the device part of the demo mounts bundles and runs confined apps: run it as root)');
     return;
   }
-  const testHelpers = createRequire(join(top, 'test', 'package.json'))('./dist/src/store.js');
-  publishBundle = testHelpers.publishBundle;
-
-  step('Start a temporary store on 127.0.0.1');
-  store = await testHelpers.startStore();
-  console.log(`  store at ${store.url}; the device will trust ${store.rootJsonPath}`);
+  step('Start a temporary store on 127.0.0.1 and register as its publisher');
+  store = await startStore();
+  env.SKIFF_STORE = store.url;
+  env.SKIFF_TOKEN = store.token;
+  console.log(`  store at ${store.url}; devices will trust ${store.rootJson}`);
+  skiff('key', 'register', 'demo');
+  skiff('register', 'hello');
 
   step('Set up a device under a temporary root');
   env.SKIFF_ROOT = device; // every device verb below works under it, never on the host
   console.log(`  SKIFF_ROOT=${device}`);
-  skiff('setup', '--store', store.url, '--trust', store.rootJsonPath);
+  skiff('setup', '--store', store.url, '--trust', store.rootJson);
 
   step('Publish hello 1.0');
-  await publish(helloAt('1.0', true));
+  publish(helloAt('1.0', true));
 
   step('Install it: download verified through TUF, mount read-only, switch `current`, check health');
   skiff('install', 'hello');
@@ -126,7 +159,7 @@ async function deviceDemo() {
   skiff('run', 'hello');
 
   step('Publish hello 1.1, whose check-health hook fails');
-  const bad = await publish(helloAt('1.1', false));
+  const bad = publish(helloAt('1.1', false));
 
   step('Refresh: 1.1 is switched in, fails its health check, and is rolled back automatically');
   skiffMayFail('refresh', 'hello');
@@ -139,7 +172,7 @@ async function deviceDemo() {
   skiff('refresh');
 
   step('Publish hello 1.2 and refresh to it');
-  await publish(helloAt('1.2', true));
+  publish(helloAt('1.2', true));
   skiff('refresh');
   skiff('list', '--all');
   skiff('run', 'hello');
@@ -159,5 +192,6 @@ async function stopDevice() {
   const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4])
     .filter((m) => m && m.startsWith(device + '/')).sort((a, b) => b.length - a.length);
   for (const m of mounts) spawnSync('umount', ['-l', m]);
-  await store.stop();
+  store.child.kill('SIGTERM');
+  await new Promise((resolve) => store.child.once('exit', resolve));
 }
