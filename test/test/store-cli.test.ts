@@ -93,6 +93,7 @@ test("another account's token (SKIFF_TOKEN) cannot upload or release this app", 
   const up = skiff(['upload', b.path, '--key', 'bob', '--json'], { env: bobEnv });
   assert.equal(up.status, 1);
   assert.equal(up.json().error.code, 'forbidden');
+  assert.match(up.json().error.message, /not registered to your account bob/);
   const rel = skiff(['release', 'hello', '1', 'edge', '--json'], { env: bobEnv });
   assert.equal(rel.json().error.code, 'forbidden');
   assert.deepEqual(readdirSync(join(store.dataDir, 'blobs')).sort(), blobsBefore);

@@ -3,6 +3,7 @@ import { SingleBar } from 'cli-progress';
 import { defaultKeyName, loadKey } from '../keystore';
 import type { StoreClient, UploadResult, ReleaseResult } from './api';
 import { humanBytes } from './status';
+import { StoreRequestError } from './errors';
 
 export interface UploadOutcome extends UploadResult { key: string; released?: ReleaseResult }
 
@@ -14,6 +15,13 @@ export async function uploadBundle(client: StoreClient, file: string, opts: { ke
   const keyName = opts.key ?? defaultKeyName();
   const key = loadKey(keyName);
   const info = await validateBundle(file);
+  // Ask before sending the bytes: a refusal after a large upload wastes it, and a store that refuses
+  // a body early closes the connection mid-send. The store checks all of this again itself.
+  const account = await client.account();
+  if (!account.apps.some((a) => a.name === info.manifest.name)) {
+    throw new StoreRequestError('forbidden',
+      `the bundle is named "${info.manifest.name}", which is not registered to your account ${account.name}; run: skiff register ${info.manifest.name}`, 403);
+  }
   let bar: SingleBar | null = null;
   if (opts.progress) {
     bar = new SingleBar({
