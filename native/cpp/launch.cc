@@ -1,4 +1,4 @@
-// The parent's side of a launch: cgroup, clone, release, and reading the child's report.
+// The parent's side of a launch: clone, the cgroup, release, and reading the child's report.
 #include "launch.h"
 
 #include <errno.h>
