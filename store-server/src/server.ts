@@ -56,11 +56,22 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
   refresh();
   const timer = setInterval(refresh, context.settings.expiryCheckIntervalSeconds * 1000);
   timer.unref();
+  const prune = () => {
+    try {
+      const deleted = context.tuf.pruneSuperseded();
+      if (deleted.length) app.log.info({ count: deleted.length }, 'deleted superseded metadata versions');
+    } catch (err) {
+      app.log.error({ err }, 'pruning superseded metadata failed');
+    }
+  };
+  const pruneTimer = setInterval(prune, context.settings.pruneIntervalSeconds * 1000);
+  pruneTimer.unref();
   let url: string;
   try {
     url = await app.listen({ host, port });
   } catch (err) {
     clearInterval(timer);
+    clearInterval(pruneTimer);
     await app.close();
     context.close();
     unlock();
@@ -69,6 +80,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
   let closing: Promise<void> | null = null;
   const close = () => closing ??= (async () => {
     clearInterval(timer);
+    clearInterval(pruneTimer);
     await app.close();
     context.close();
     unlock();

@@ -18,6 +18,13 @@ export interface StoreSettings {
   rootExpirySeconds: number;
   /** How often the server checks for metadata close to expiry. */
   expiryCheckIntervalSeconds: number;
+  /**
+   * A superseded version of snapshot, targets or a bin is deleted once its successor is this old. Safe
+   * when at least timestampExpirySeconds: every timestamp that could still lead to it has expired.
+   */
+  metadataRetentionSeconds: number;
+  /** How often the server looks for superseded metadata to delete. */
+  pruneIntervalSeconds: number;
   /** Hashed bins: 2^binBitLength bins (fixed at init). */
   binBitLength: number;
   /** Cache-Control max-age of timestamp.json (every other metadata and target file is immutable). */
@@ -39,6 +46,8 @@ export const DEFAULT_SETTINGS: StoreSettings = {
   onlineResignMarginSeconds: 2 * DAY,
   rootExpirySeconds: 365 * DAY,
   expiryCheckIntervalSeconds: 60,
+  metadataRetentionSeconds: 2 * DAY,
+  pruneIntervalSeconds: 3600,
   binBitLength: 8,
   timestampMaxAgeSeconds: 10,
   socketIdleTimeoutSeconds: 120,
@@ -53,6 +62,9 @@ export function resolveSettings(partial: Partial<StoreSettings> = {}): StoreSett
   if (s.binBitLength < 1 || s.binBitLength > 16) throw new TypeError('setting binBitLength must be within 1..16');
   if (s.timestampResignMarginSeconds >= s.timestampExpirySeconds) {
     throw new TypeError('setting timestampResignMarginSeconds must be smaller than timestampExpirySeconds');
+  }
+  if (s.metadataRetentionSeconds < s.timestampExpirySeconds) {
+    throw new TypeError('setting metadataRetentionSeconds must be at least timestampExpirySeconds');
   }
   return s;
 }

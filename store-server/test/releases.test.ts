@@ -180,3 +180,19 @@ test('a release signed but never recorded (crash before the SQLite commit) is ro
   assert.equal(store.ctx.tuf.versions.timestamp, v + 1, 'a new version, never an old one again');
   assert.deepEqual(store.app.store.releases.reconcile(), { apps: [], report: null });
 });
+
+test('superseded metadata versions are deleted once their successor is older than the retention; current ones never', () => {
+  assert.deepEqual(store.ctx.tuf.pruneSuperseded(), [], 'nothing is old enough yet');
+  const deleted = store.ctx.tuf.pruneSuperseded(new Date(Date.now() + 3 * 24 * 3600 * 1000));
+  assert.ok(deleted.includes('1.snapshot.json'), deleted.join(' '));
+  assert.ok(!deleted.some((f) => f.endsWith('.root.json')), 'root versions stay: devices walk them');
+  const files = new Set(readdirSync(metadataDir()));
+  const timestamp = readJson(join(metadataDir(), 'timestamp.json'));
+  const snapshotFile = `${timestamp.signed.meta['snapshot.json'].version}.snapshot.json`;
+  assert.ok(files.has(snapshotFile));
+  for (const [file, meta] of Object.entries(readJson(join(metadataDir(), snapshotFile)).signed.meta as Record<string, { version: number }>)) {
+    assert.ok(files.has(`${meta.version}.${file}`), `current ${meta.version}.${file} was deleted`);
+  }
+  for (const f of deleted) assert.ok(!files.has(f));
+  assert.ok(files.has('1.root.json') && files.has('root.json'));
+});

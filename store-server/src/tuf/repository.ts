@@ -9,7 +9,7 @@
 // the same process, which is what serializes releases and keeps versions strictly increasing.
 // The rename of timestamp.json is the commit point; files written before it are unreferenced
 // until then, and are simply overwritten by the next attempt.
-import { existsSync, linkSync, mkdirSync, readFileSync, readdirSync, copyFileSync } from 'node:fs';
+import { existsSync, linkSync, mkdirSync, readFileSync, readdirSync, copyFileSync, rmSync, statSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { Metadata, MetaFile, MetadataKind, Root, Snapshot, TargetFile, Targets, Timestamp } from '@tufjs/models';
@@ -363,6 +363,37 @@ export class TufRepository {
     let n = serialize(this.root).length + serialize(this.targets).length + serialize(this.snapshot).length + this.timestampBytes.length;
     for (const md of this.bins.values()) n += serialize(md).length;
     return n;
+  }
+
+  /**
+   * Deletes versioned metadata (N.snapshot.json, N.targets.json, N.bins-XX.json) whose successor was
+   * written more than `metadataRetentionSeconds` ago; root versions are kept forever (devices walk them).
+   */
+  pruneSuperseded(now = new Date()): string[] {
+    const byRole = new Map<string, number[]>();
+    for (const f of readdirSync(this.paths.metadata)) {
+      const m = /^(\d+)\.(.+)\.json$/.exec(f);
+      if (!m || m[2] === 'root') continue;
+      const list = byRole.get(m[2]!) ?? [];
+      list.push(Number(m[1]));
+      byRole.set(m[2]!, list);
+    }
+    const cutoff = now.getTime() - this.settings.metadataRetentionSeconds * 1000;
+    const current = new Map<string, number>([['snapshot', this.snapshot.signed.version], ['targets', this.targets.signed.version]]);
+    for (const [name, md] of this.bins) current.set(name, md.signed.version);
+    const deleted: string[] = [];
+    for (const [role, versions] of byRole) {
+      versions.sort((a, b) => a - b);
+      for (let i = 0; i < versions.length - 1; i++) {
+        if (versions[i]! >= (current.get(role) ?? Infinity)) break;
+        const successor = join(this.paths.metadata, `${versions[i + 1]}.${role}.json`);
+        if (statSync(successor).mtimeMs > cutoff) break;
+        const file = `${versions[i]}.${role}.json`;
+        rmSync(join(this.paths.metadata, file), { force: true });
+        deleted.push(file);
+      }
+    }
+    return deleted;
   }
 
   /** Names of the metadata files on disk (for tests). */
