@@ -47,13 +47,15 @@ function buildProgram(): Command {
     .option('--timestamp-expiry <seconds>', 'lifetime of a signed timestamp', integer)
     .option('--timestamp-margin <seconds>', 're-sign the timestamp when it expires within this', integer)
     .option('--expiry-check-interval <seconds>', 'how often to look for metadata close to expiry', integer)
+    .option('--metadata-retention <seconds>', 'keep superseded metadata versions this long (at least the timestamp expiry)', integer)
     .option('--log-level <level>', 'pino log level', 'info')
-    .action(async (opts: { data?: string; listen: string; maxUploadBytes?: number; timestampExpiry?: number; timestampMargin?: number; expiryCheckInterval?: number; logLevel: string }) => {
+    .action(async (opts: { data?: string; listen: string; maxUploadBytes?: number; timestampExpiry?: number; timestampMargin?: number; expiryCheckInterval?: number; metadataRetention?: number; logLevel: string }) => {
       const settings: Partial<StoreSettings> = {};
       if (opts.maxUploadBytes !== undefined) settings.maxUploadBytes = opts.maxUploadBytes;
       if (opts.timestampExpiry !== undefined) settings.timestampExpirySeconds = opts.timestampExpiry;
       if (opts.timestampMargin !== undefined) settings.timestampResignMarginSeconds = opts.timestampMargin;
       if (opts.expiryCheckInterval !== undefined) settings.expiryCheckIntervalSeconds = opts.expiryCheckInterval;
+      if (opts.metadataRetention !== undefined) settings.metadataRetentionSeconds = opts.metadataRetention;
       // Loaded here so that init and account commands do not pay for fastify.
       const { serveUntilSignalled } = require('./server') as typeof import('./server');
       await serveUntilSignalled({ dataDir: dataDirOf(opts), listen: opts.listen, settings, logLevel: opts.logLevel });
