@@ -33,8 +33,9 @@ export function writeWrappers(ctx: AppContext): string[] {
   const written: string[] = [];
   const plans: string[] = [];
   for (const app of Object.keys(ctx.manifest.apps)) {
-    // No per-launch suffix: the launcher makes the cgroup unique with the child's pid.
+    // No per-launch suffix here: appendPid makes the launcher name the cgroup <path>-<child pid>.
     const plan = buildLaunchPlan(ctx, { app }, [], { unique: '' });
+    if (plan.cgroup) plan.cgroup.appendPid = true;
     const file = planPath(ctx.root, ctx.name, app);
     writeAtomic(file, JSON.stringify(plan, null, 2) + '\n', 0o644);
     plans.push(file);

@@ -97,8 +97,8 @@ describe('a confined app', { skip: skip ?? false }, () => {
   });
 
   // clone/clone3 with CLONE_NEWUSER give an unprivileged user namespace (nf_tables and friends reachable):
-  // the plan asks for clone3 → ENOSYS and clone's namespace flags → EPERM, which the launcher does not apply yet.
-  test('namespaces cannot be made through clone or clone3 either', { todo: 'needs the launcher to apply seccomp.errnoBySyscall and denyCloneFlags' }, async () => {
+  // the plan asks for clone3 → ENOSYS (so glibc falls back to clone) and clone's namespace flags → EPERM.
+  test('namespaces cannot be made through clone or clone3 either', async () => {
     const r = lines((await probe(['clone_ns'])).out);
     assert.deepEqual(r, { clone_newuser: 'EPERM', clone_newns: 'EPERM', clone_newnet: 'EPERM', clone3_newuser: 'ENOSYS' });
   });

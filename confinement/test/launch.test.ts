@@ -75,8 +75,8 @@ describe('launching', { skip: skip ?? false }, () => {
     assert.ok(!existsSync(plan));
   });
 
-  // A saved plan names one cgroup path; two runs of it at once need the launcher to make each path unique.
-  test('two runs of one wrapper at the same time both work', { todo: 'needs skiff-launch to add its child pid to cgroup.path (asked of native)' }, async () => {
+  // A saved plan names one cgroup path; appendPid makes the launcher add the child's pid to it.
+  test('two runs of one wrapper at the same time both work', async () => {
     writeWrappers(fx.ctx('probe'));
     const wrapper = join(fx.root, 'skiff', 'bin', 'probe.sh');
     const first = spawn(wrapper, ['-c', 'sleep 0.5; echo first'], { stdio: ['ignore', 'pipe', 'pipe'] });
