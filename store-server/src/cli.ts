@@ -109,6 +109,7 @@ export async function main(argv: string[]): Promise<void> {
       process.stdout.write(JSON.stringify({ error: { code: err instanceof SkiffError ? err.code : 'internal-error', message } }) + '\n');
     } else process.stderr.write(`skiff-store: ${message}\n`);
     if (!(err instanceof SkiffError) && process.env.SKIFF_DEBUG) console.error(err);
-    process.exitCode = err instanceof SkiffError && err.code === 'usage' ? 2 : 1;
+    // A bad flag or setting value is a usage error.
+    process.exitCode = err instanceof SkiffError && (err.code === 'usage' || err.code === 'setting-invalid') ? 2 : 1;
   }
 }

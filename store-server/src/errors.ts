@@ -66,3 +66,10 @@ export class RepositoryError extends SkiffError {
     super('repository-invalid', message);
   }
 }
+
+/** A setting (flag) has a value the store cannot work with. */
+export class SettingError extends SkiffError {
+  constructor(message: string) {
+    super('setting-invalid', message);
+  }
+}

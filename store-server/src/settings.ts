@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { SettingError } from './errors';
 
 /** Limits and timings of a store; every value carries its unit in its name. */
 export interface StoreSettings {
@@ -57,14 +58,14 @@ export const DEFAULT_SETTINGS: StoreSettings = {
 export function resolveSettings(partial: Partial<StoreSettings> = {}): StoreSettings {
   const s = { ...DEFAULT_SETTINGS, ...partial };
   for (const [k, v] of Object.entries(s)) {
-    if (!Number.isInteger(v) || v < 0) throw new TypeError(`setting ${k} must be a non-negative integer, got ${String(v)}`);
+    if (!Number.isInteger(v) || v < 0) throw new SettingError(`setting ${k} must be a non-negative integer, got ${String(v)}`);
   }
-  if (s.binBitLength < 1 || s.binBitLength > 16) throw new TypeError('setting binBitLength must be within 1..16');
+  if (s.binBitLength < 1 || s.binBitLength > 16) throw new SettingError('setting binBitLength must be within 1..16');
   if (s.timestampResignMarginSeconds >= s.timestampExpirySeconds) {
-    throw new TypeError('setting timestampResignMarginSeconds must be smaller than timestampExpirySeconds');
+    throw new SettingError('setting timestampResignMarginSeconds must be smaller than timestampExpirySeconds');
   }
   if (s.metadataRetentionSeconds < s.timestampExpirySeconds) {
-    throw new TypeError('setting metadataRetentionSeconds must be at least timestampExpirySeconds');
+    throw new SettingError('setting metadataRetentionSeconds must be at least timestampExpirySeconds');
   }
   return s;
 }
