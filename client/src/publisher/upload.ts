@@ -1,4 +1,4 @@
-import { validateBundle } from '@skiff/bundle';
+import { SkiffError, validateBundle } from '@skiff/bundle';
 import { SingleBar } from 'cli-progress';
 import { defaultKeyName, loadKey } from '../keystore';
 import type { StoreClient, UploadResult, ReleaseResult } from './api';
@@ -40,6 +40,17 @@ export async function uploadBundle(client: StoreClient, file: string, opts: { ke
     bar?.stop();
   }
   const outcome: UploadOutcome = { ...result, key: keyName };
-  if (opts.release) outcome.released = await client.release(result.name, result.revision, opts.release);
+  if (opts.release) {
+    try {
+      outcome.released = await client.release(result.name, result.revision, opts.release);
+    } catch (err) {
+      // The upload stands: say which revision it made, so the release can be retried by hand.
+      if (err instanceof SkiffError) {
+        throw new StoreRequestError(err.code, `uploaded ${result.name} revision ${result.revision}, but releasing it to ${opts.release} failed: ${err.message}`,
+          err instanceof StoreRequestError ? err.status : 0);
+      }
+      throw err;
+    }
+  }
   return outcome;
 }
