@@ -1,0 +1,161 @@
+// The refusals of trust-refusals.test.ts, seen through the real `skiff install` (root): the command fails
+// with one clear line and a non-zero exit, and nothing is installed, downloaded or mounted.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, openSync, readdirSync, readSync, writeSync, closeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TrustWorld, type Published } from '../src/trust-fixture';
+import { strangerKey } from '../src/trust-forge';
+import { execFile } from 'node:child_process';
+import { cleanupRoot, mountsUnder, rootSkipReason, SKIFF } from '../src/device-fixture';
+
+/** The real CLI, run asynchronously: the attacker proxy lives in this process and must keep answering. */
+function skiff(root: string, args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [SKIFF, '--root', root, ...args], { encoding: 'utf8', timeout: 120_000 }, (err, stdout, stderr) => {
+      resolve({ status: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
+    });
+  });
+}
+
+const skip = rootSkipReason();
+let world: TrustWorld;
+let hello: Published;
+const roots: string[] = [];
+
+before(async () => {
+  if (skip) return;
+  world = await TrustWorld.start();
+  hello = await world.publish('hello', 128 * 1024);
+});
+after(async () => {
+  for (const r of roots) cleanupRoot(r);
+  await world?.close();
+});
+
+/** A device set up for the store behind the proxy (setup itself goes through the proxy too). */
+async function newDevice(): Promise<string> {
+  const root = mkdtempSync(join(tmpdir(), 'skiff-trust-dev-'));
+  roots.push(root);
+  const r = await skiff(root, ['setup', '--store', world.proxy.url, '--trust', world.store.rootJsonPath]);
+  assert.equal(r.status, 0, r.stderr);
+  return root;
+}
+
+/** `skiff install NAME` fails in one line matching `why`, and leaves no app, bundle or mount behind but `installed`. */
+async function refusedInstall(name: string, why: RegExp, device?: string, installed: string[] = []): Promise<void> {
+  const root = device ?? await newDevice();
+  const r = await skiff(root, ['install', name]);
+  assert.notEqual(r.status, 0, `install should fail: ${r.stdout}`);
+  const lines = r.stderr.trim().split('\n');
+  assert.equal(lines.length, 1, `one line: ${r.stderr}`);
+  assert.match(lines[0]!, why);
+  console.log(`# skiff install ${name}: ${lines[0]}`);
+  const list = await skiff(root, ['list', '--json']);
+  assert.equal(list.status, 0, list.stderr);
+  assert.deepEqual((JSON.parse(list.stdout) as { name: string }[]).map((a) => a.name), installed, 'nothing more installed');
+  const bundles = join(root, 'var', 'lib', 'skiff', 'bundles');
+  assert.deepEqual((existsSync(bundles) ? readdirSync(bundles) : []).filter((f) => !installed.some((n) => f.startsWith(`${n}_`))), [], 'nothing downloaded');
+  assert.equal(mountsUnder(root).length, installed.length, 'nothing more mounted');
+}
+
+test('skiff install refuses a tampered bundle', { skip }, async () => {
+  const app = await world.publish('tampered', 128 * 1024);
+  const fd = openSync(world.targetFile(app), 'r+');
+  const byte = Buffer.alloc(1);
+  readSync(fd, byte, 0, 1, 50_000);
+  writeSync(fd, Buffer.from([byte[0]! ^ 0xff]), 0, 1, 50_000);
+  closeSync(fd);
+  await refusedInstall('tampered', /does not match its signed sha256.*refused/);
+});
+
+test('skiff install refuses an expired timestamp', { skip }, async () => {
+  world.proxy.on('/repo/metadata/timestamp.json', { kind: 'serve', body: await world.forger.nextTimestamp({ expires: '2020-01-01T00:00:00Z' }) });
+  try {
+    await refusedInstall('hello', /expired/);
+  } finally {
+    world.proxy.clear();
+  }
+});
+
+test('skiff install refuses metadata signed by an unknown key', { skip }, async () => {
+  world.proxy.on('/repo/metadata/timestamp.json', { kind: 'serve', body: await world.forger.nextTimestamp({ keys: [strangerKey()] }) });
+  try {
+    await refusedInstall('hello', /not signed by the trusted keys/);
+  } finally {
+    world.proxy.clear();
+  }
+});
+
+test('skiff install refuses a rollback of the timestamp', { skip }, async () => {
+  const root = await newDevice();
+  const old = await world.forger.fetch('timestamp.json');
+  await world.publish('mover');
+  const r = await skiff(root, ['install', 'mover']);
+  assert.equal(r.status, 0, `the device sees the newer timestamp: ${r.stderr}`);
+  world.proxy.on('/repo/metadata/timestamp.json', { kind: 'serve', body: old });
+  try {
+    await refusedInstall('hello', /\(rollback\): New timestamp version \d+ is less than current version \d+/, root, ['mover']);
+  } finally {
+    world.proxy.clear();
+  }
+});
+
+test('skiff install refuses a server that streams without end (metadata and bundle)', { skip }, async () => {
+  world.proxy.on('/repo/metadata/timestamp.json', { kind: 'endless' });
+  try {
+    await refusedInstall('hello', /more than the 16384 bytes allowed for timestamp\.json/);
+  } finally {
+    world.proxy.clear();
+  }
+  world.proxy.on(world.targetRequestPath(hello), { kind: 'endless' });
+  try {
+    await refusedInstall('hello', /more than the \d+ bytes signed for apps\/hello\/\d+\.skiff/);
+  } finally {
+    world.proxy.clear();
+  }
+});
+
+test('skiff install refuses a channel map naming a revision that has no target', { skip }, async () => {
+  const content = Buffer.from(JSON.stringify({ name: 'hello', channels: { 'latest/stable': { revision: 42, version: '4.2' } } }) + '\n');
+  for (const [path, body] of await world.forger.release('apps/hello/channels.json', content)) world.proxy.on(path, { kind: 'serve', body });
+  try {
+    await refusedInstall('hello', /names revision 42 in latest\/stable, which the store has not signed; refused/);
+  } finally {
+    world.proxy.clear();
+  }
+});
+
+test('and through the same proxy, an honest install works', { skip }, async () => {
+  const root = await newDevice();
+  const r = await skiff(root, ['install', 'hello']);
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(mountsUnder(root).length, 1);
+});
+
+test('skiff install resumes a download cut mid-way, with a Range request', { skip }, async () => {
+  const big = await world.publish('resumable', 1024 * 1024);
+  const path = world.targetRequestPath(big);
+  world.proxy.on(path, { kind: 'cut', afterBytes: 400_000 }, 1);
+  try {
+    const root = await newDevice();
+    const r = await skiff(root, ['install', 'resumable']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(world.proxy.requestsFor(path).map((q) => q.headers.range), [undefined, 'bytes=400000-']);
+    assert.equal(mountsUnder(root).length, 1);
+  } finally {
+    world.proxy.clear();
+  }
+});
+
+test('skiff install refuses a snapshot that does not match the timestamp (mix-and-match)', { skip }, async () => {
+  const current = await world.forger.snapshot();
+  const older = await world.forger.snapshot(current.md.signed.version - 1);
+  world.proxy.on(`/repo/metadata/${current.md.signed.version}.snapshot.json`, { kind: 'serve', body: older.bytes });
+  try {
+    await refusedInstall('hello', /\(mix-and-match\): snapshot\.json: Expected (hash|length)/);
+  } finally {
+    world.proxy.clear();
+  }
+});
