@@ -4,7 +4,8 @@ import https from 'node:https';
 import { basename } from 'node:path';
 import { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { BaseFetcher } from 'tuf-js';
+// The fetcher module alone: the rest of tuf-js loads only when metadata is refreshed (CLI start-up).
+import { BaseFetcher } from 'tuf-js/dist/fetcher';
 import { DownloadHTTPError } from 'tuf-js/dist/error';
 import { SkiffError } from '@skiff/bundle';
 import { DownloadAbortedError, DownloadFailedError, TrustRefusedError } from './errors';

@@ -3,7 +3,7 @@
 import { rmSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Metadata, MetadataKind, Root } from '@tufjs/models';
+import type { Metadata, Root } from '@tufjs/models';
 import { writeFileAtomic } from './atomic';
 import { TrustMissingError } from './errors';
 
@@ -12,7 +12,8 @@ export const SHIPPED_ROOT = 'root.shipped.json';
 const WORK_PREFIX = '.work-';
 
 /** Parses one metadata file and checks its shape (and, for root, its own signatures); undefined when unusable. */
-function readMetadata(bytes: Buffer, file: string): Metadata<Root> | object | undefined {
+async function readMetadata(bytes: Buffer, file: string): Promise<Metadata<Root> | object | undefined> {
+  const { Metadata, MetadataKind } = require('@tufjs/models') as typeof import('@tufjs/models'); // loaded on first use, like tuf-js
   try {
     const json = JSON.parse(bytes.toString('utf8'));
     if (file.startsWith('root')) {
@@ -55,7 +56,7 @@ export class MetadataStore {
 
   /** Writes a freshly shipped root (device setup): both the trust anchor and its untouched copy. */
   async installShippedRoot(bytes: Buffer): Promise<void> {
-    if (!readMetadata(bytes, 'root.json')) throw new TrustMissingError('the root metadata given to trust is not a valid, self-signed TUF root');
+    if (!(await readMetadata(bytes, 'root.json'))) throw new TrustMissingError('the root metadata given to trust is not a valid, self-signed TUF root');
     await writeFileAtomic(join(this.trustDir, SHIPPED_ROOT), bytes);
     await writeFileAtomic(join(this.trustDir, 'root.json'), bytes);
   }
@@ -64,7 +65,7 @@ export class MetadataStore {
   async trustedRoot(): Promise<{ bytes: Buffer; root: Metadata<Root> }> {
     for (const file of ['root.json', SHIPPED_ROOT]) {
       const bytes = await readIfExists(join(this.trustDir, file));
-      const root = bytes && readMetadata(bytes, file);
+      const root = bytes && await readMetadata(bytes, file);
       if (bytes && root) return { bytes, root: root as Metadata<Root> };
     }
     throw new TrustMissingError(`no usable trusted root in ${this.trustDir}; set the device up with the store's root.json`);
@@ -73,7 +74,7 @@ export class MetadataStore {
   /** Keeps the shipped root aside on first use, when setup wrote only root.json. */
   private async ensureShippedRoot(): Promise<void> {
     const shipped = await readIfExists(join(this.trustDir, SHIPPED_ROOT));
-    if (shipped && readMetadata(shipped, SHIPPED_ROOT)) return;
+    if (shipped && await readMetadata(shipped, SHIPPED_ROOT)) return;
     const { bytes } = await this.trustedRoot();
     await writeFileAtomic(join(this.trustDir, SHIPPED_ROOT), bytes);
   }
@@ -91,7 +92,7 @@ export class MetadataStore {
       if (!file.endsWith('.json') || file.startsWith('.') || file.startsWith('root')) continue;
       const cached = await readFile(join(this.trustDir, file));
       // A corrupt cached file is left out: tuf-js then fetches it again (rollback checks use what remains).
-      if (readMetadata(cached, file)) await writeFile(join(work, file), cached);
+      if (await readMetadata(cached, file)) await writeFile(join(work, file), cached);
     }
     return work;
   }

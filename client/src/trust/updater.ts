@@ -2,7 +2,7 @@
 import { Readable } from 'node:stream';
 import { posix } from 'node:path';
 import type { TargetFile } from '@tufjs/models';
-import { Updater } from 'tuf-js';
+import type { Updater } from 'tuf-js';
 import { PersistError } from 'tuf-js/dist/error';
 import { SkiffError } from '@skiff/bundle';
 import { DownloadFailedError, TrustRefusedError } from './errors';
@@ -27,7 +27,9 @@ export class VerifiedRepository {
     const work = await this.store.seedWorkDir();
     const previous = this.workDir;
     this.workDir = work;
-    this.updater = new Updater({
+    // Loaded on first use: most device commands never talk to the store.
+    const { Updater: TufUpdater } = require('tuf-js/dist/updater') as typeof import('tuf-js');
+    this.updater = new TufUpdater({
       metadataDir: work,
       metadataBaseUrl: this.metadataBaseUrl,
       targetBaseUrl: this.targetBaseUrl,
