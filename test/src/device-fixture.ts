@@ -1,6 +1,6 @@
 // End-to-end helpers for device tests: bundles built on the fly, the real CLI, and checks of the
 // device as the kernel and the disk see it (mount table, files, state.db).
-import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
+import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
@@ -187,4 +187,16 @@ export async function checkOldOrNew(root: string, name: string, label: string, s
     if (run.code !== 0 || !run.stdout.includes(want)) throw new Error(`${label}: run ${run.code}: ${run.stdout} (want "${want}")`);
   }
   return match;
+}
+
+/** `skiff` without blocking this process's event loop: needed when this process serves the store or a proxy. */
+export function skiffAsync(root: string, args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [SKIFF, '--root', root, ...args], { env: { ...process.env, SKIFF_ROOT: root, ...env } });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (d: string) => { stdout += d; });
+    child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+    child.once('close', (status, signal) => resolve({ status, signal, stdout, stderr }));
+  });
 }

@@ -119,6 +119,22 @@ describe('device: install, refresh, revert, remove from a real store', { skip: r
     assert.equal(skiff(root, ['remove', 'hello', '--purge']).status, 0);
   });
 
+  test('channels: a closed risk follows the next more stable one; refresh --channel switches', async () => {
+    const publishTo = async (version: string, channel: string): Promise<number> =>
+      (await publishBundle(store!, await makeBundle(work, { name: 'hello', version, checkHealth: 0 }), { channel })).revision;
+    const stable = await publishTo('3.0', 'stable');
+    assert.equal(skiff(root, ['install', 'hello', '--channel', 'candidate']).status, 0);
+    assert.deepEqual(list().map((a) => [a.revision, a.channel]), [[stable, 'latest/candidate']], 'candidate is closed: follows stable');
+    const beta = await publishTo('3.1', 'beta');
+    assert.deepEqual(skiffJson<unknown[]>(root, ['refresh', '--list']), [], 'candidate never follows beta');
+    const r = skiff(root, ['refresh', 'hello', '--channel', 'edge']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(list().map((a) => [a.revision, a.version, a.channel]), [[beta, '3.1', 'latest/edge']]);
+    checkDevice(beta, [stable, beta]);
+    runs('3.1');
+    assert.equal(skiff(root, ['remove', 'hello', '--purge']).status, 0);
+  });
+
   test('installing an app the store does not have: one clear line, nothing installed', () => {
     const r = skiff(root, ['install', 'nonexistent-app']);
     assert.equal(r.status, 1);
