@@ -89,13 +89,14 @@ async function misbehavingServer(handler: http.RequestListener): Promise<{ url: 
   return { url, close: () => { server.closeAllConnections(); return new Promise((r) => server.close(() => r())); } };
 }
 
-test('fetcher: HTTP errors are tuf-js DownloadHTTPErrors; redirects are followed a few times; endless bodies are cut at the cap; silence times out', async () => {
+test('fetcher: HTTP errors are tuf-js DownloadHTTPErrors; redirects are followed a few times; endless bodies are cut at the cap; silence and no answer time out', async () => {
   const server = await misbehavingServer((req, res) => {
     if (req.url === '/missing') return void res.writeHead(404).end();
     if (req.url === '/moved') return void res.writeHead(302, { location: '/small' }).end();
     if (req.url === '/loop') return void res.writeHead(301, { location: '/loop' }).end();
     if (req.url === '/small') return void res.writeHead(200).end('{"ok":1}');
     if (req.url === '/silent') return void res.writeHead(200).flushHeaders();
+    if (req.url === '/mute') return; // accepts, never answers
     res.writeHead(200);
     const chunk = Buffer.alloc(4096, 1);
     const pump = () => { while (!res.destroyed && res.write(chunk)); };
@@ -111,6 +112,8 @@ test('fetcher: HTTP errors are tuf-js DownloadHTTPErrors; redirects are followed
     await assert.rejects(fetcher.downloadBytes(`${server.url}/endless`, 16384), (e: Error) => e instanceof TrustRefusedError && /16384 bytes/.test(e.message));
     assert.ok(Date.now() - started < 2000, 'cut at the cap, not after a timeout');
     await assert.rejects(fetcher.downloadBytes(`${server.url}/silent`, 100), (e: Error) => e instanceof DownloadFailedError && /sent nothing for 200 ms/.test(e.message));
+    const mute = new StoreFetcher(trustSettings({ requestTimeoutMs: 200, retries: 0 }));
+    await assert.rejects(mute.downloadBytes(`${server.url}/mute`, 100), (e: Error) => e instanceof DownloadFailedError && /no answer from 127\.0\.0\.1:\d+ within 200 ms/.test(e.message));
   } finally {
     await server.close();
   }
