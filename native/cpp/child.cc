@@ -29,14 +29,14 @@ enum Step : int32_t {
   kWaitParent, kStdio, kUnshareCgroup, kMakeSlave, kOpenSource, kRootTmpfs, kPivotRoot,
   kBind, kRemountBind, kTmpfs, kProc, kMkdir, kSymlink, kUmountOldRoot, kRemountRoot,
   kLoopback, kSethostname, kCloseFds, kSetsid, kCapbsetDrop, kAmbientClear, kSetgroups,
-  kSetresgid, kSetresuid, kCapset, kChdir, kNoNewPrivs, kSeccomp, kExecve, kStepCount,
+  kSetresgid, kSetresuid, kPdeathsig, kCapset, kChdir, kNoNewPrivs, kSeccomp, kExecve, kStepCount,
 };
 
 const char* const kStepNames[kStepCount] = {
   "wait_parent", "stdio", "unshare_cgroup", "make_slave", "bind", "root_tmpfs", "pivot_root",
   "bind", "remount_bind", "tmpfs", "proc", "mkdir", "symlink", "umount_oldroot", "remount_root",
   "loopback", "sethostname", "close_fds", "setsid", "capbset_drop", "ambient_clear", "setgroups",
-  "setresgid", "setresuid", "capset", "chdir", "no_new_privs", "seccomp", "execve",
+  "setresgid", "setresuid", "pdeathsig", "capset", "chdir", "no_new_privs", "seccomp", "execve",
 };
 
 // The new root is built on a tmpfs mounted here (inside our own mount namespace only), and the
@@ -361,6 +361,9 @@ void child_main(Prepared* p, const ChildFds& fds) {
   if (syscall(SYS_setgroups, 0, nullptr) < 0) die(kSetgroups, errno);
   if (syscall(SYS_setresgid, plan.gid, plan.gid, plan.gid) < 0) die(kSetresgid, errno);
   if (syscall(SYS_setresuid, plan.uid, plan.uid, plan.uid) < 0) die(kSetresuid, errno);
+  // If the launcher (or skiff) dies, so does the app: no orphan outside supervision. Set after
+  // the uid change, which clears it; the release above proved the parent was alive.
+  if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) < 0) die(kPdeathsig, errno);
   // Every capability gone from the effective, permitted and inheritable sets (also for uid 0).
   if (clear_capabilities() < 0) die(kCapset, errno);
   // As the app's user, so the folder's permissions apply to it.

@@ -110,6 +110,26 @@ test('one plan file run twice at once: with appendPid each run gets its own cgro
   assert.deepEqual(readdirSync(parent, { withFileTypes: true }).filter((e) => e.isDirectory() && e.name.startsWith('twice-')).map((e) => e.name), []);
 });
 
+test('an app whose skiff-launch is killed dies with it (parent-death signal), leaving no process', { skip }, async () => {
+  const seconds = `613.${process.pid}`;  // a duration no other process uses: pgrep finds only ours
+  const apps = () => spawnSync('pgrep', ['-f', `^sleep ${seconds}$`], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
+  const child = spawnProcess(launcherPath(), [planFile(basePlan(`echo ready; exec sleep ${seconds}`, {}))], { stdio: ['ignore', 'pipe', 'pipe'] });
+  try {
+    await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()));
+    assert.equal(apps().length, 1, 'the app runs');
+    // 'exit', not 'close': an orphaned app would keep the stdout pipe open forever.
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+    for (let i = 0; i < 100 && apps().length > 0; i++) await sleep(20);
+    assert.deepEqual(apps(), [], 'no app process outlives its launcher');
+  } finally {
+    spawnSync('pkill', ['-KILL', '-f', `^sleep ${seconds}$`]);
+    child.stdout.destroy();
+    child.stderr.destroy();
+  }
+});
+
 test('a failed launch prints one line naming the step and exits 125, leaving no cgroup', { skip }, () => {
   const cgroup = cgroupPlan('launcher-fail');
   const base = basePlan('true', { cgroup });
