@@ -1,10 +1,10 @@
 export * from './errors';
 export * from './types';
-export { ManifestSchema, NAME_PATTERN } from './manifest-schema';
+export { NAME_PATTERN } from './patterns';
 export { parseManifest, parseSize } from './manifest';
 export { findRefusals, checkBundleTree, type Refusal } from './rules';
 export { packBundle } from './pack';
-export { inspectBundle, validateBundle } from './inspect';
+export { inspectBundle, readBundleManifest, validateBundle } from './inspect';
 export { hashFile, sha256Hex } from './digest';
 export { generateKeyPair, saveKeyPair, loadKeyPair, publicKeyHex, tufPublicKey, keyIdOf, signBytes, verifyBytes } from './keys';
 export { canonicalJson } from './canonical';

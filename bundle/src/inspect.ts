@@ -14,6 +14,16 @@ import type { BundleInfo, BundleEntry } from './types';
  * the superblock is checked by hand, then `unsquashfs -lln` lists and `unsquashfs -cat` reads.
  */
 export async function inspectBundle(file: string): Promise<BundleInfo> {
+  const { manifest, files } = await readBundleManifest(file);
+  const digest = await hashFile(file);
+  return { manifest, files, size: digest.size, sha256: digest.sha256 };
+}
+
+/**
+ * The manifest and file list only, without hashing the image: for a device whose download has
+ * already checked the signed sha256 (a second pass over a large bundle costs as much as the download).
+ */
+export async function readBundleManifest(file: string): Promise<Pick<BundleInfo, 'manifest' | 'files'>> {
   await readSuperblock(file);
   const files = await listBundle(file);
   const entry = files.find((e) => e.path === MANIFEST_PATH);
@@ -25,8 +35,7 @@ export async function inspectBundle(file: string): Promise<BundleInfo> {
   }
   const text = await unsquashfs(file, ['-cat', file, MANIFEST_PATH], BUNDLE_LIMITS.manifestMaxBytes + 1);
   const manifest = parseManifest(text.toString('utf8'), `${basename(file)}:${MANIFEST_PATH}`);
-  const digest = await hashFile(file);
-  return { manifest, files, size: digest.size, sha256: digest.sha256 };
+  return { manifest, files };
 }
 
 /** inspectBundle plus the same tree rules as packBundle: what the store runs on every upload. */

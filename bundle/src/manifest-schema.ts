@@ -1,12 +1,11 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import { BUNDLE_LIMITS } from './settings';
 import { HOOK_NAMES } from './types';
+import { NAME_PATTERN, SIZE_PATTERN } from './patterns';
 
 // Each schema carries `hint`: the reason printed when a value breaks it, in words a publisher reads.
 const hinted = <T extends TSchema>(schema: T, hint: string): T => Object.assign(schema, { hint });
 
-/** Bundle, app, plug and key names: lowercase letters, digits and single dashes, no dash at either end. */
-export const NAME_PATTERN = '^[a-z0-9](?:-?[a-z0-9])*$';
 const name = (min: number, max: number) => hinted(
   Type.String({ pattern: NAME_PATTERN, minLength: min, maxLength: max }),
   `must be ${min}-${max} lowercase letters, digits and single dashes, starting and ending with a letter or digit`);
@@ -36,7 +35,6 @@ const hooks = Type.Object(
   Object.fromEntries(HOOK_NAMES.map((h) => [h, Type.Optional(hook)])),
   { additionalProperties: false });
 
-export const SIZE_PATTERN = '^[1-9][0-9]{0,12}[KMG]$';
 
 const resources = Type.Object({
   memory: hinted(Type.Optional(Type.String({ pattern: SIZE_PATTERN })), 'must be a size like 64M (K, M or G)'),

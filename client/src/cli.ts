@@ -1,24 +1,52 @@
 import { Command } from 'commander';
 import { SkiffError } from '@skiff/bundle';
-import { registerBundleCommands } from './commands/bundle';
-import { registerPublisherCommands } from './commands/publisher';
-import { registerDeviceCommands } from './commands/device';
-import { registerRunCommands } from './commands/run';
 
 const VERSION: string = require('../../package.json').version;
 
-/** Builds the whole `skiff` program; each area registers its verbs from its own module. */
-export function buildProgram(): Command {
+type Area = 'bundle' | 'publisher' | 'device' | 'run';
+
+// Each area's module (and what it imports: SQLite, tuf-js, the native addon) loads only when one
+// of its verbs runs: a verb pays for its own area, not for all four, on every start.
+const AREAS: Record<Area, () => (program: Command) => void> = {
+  bundle: () => require('./commands/bundle').registerBundleCommands,
+  publisher: () => require('./commands/publisher').registerPublisherCommands,
+  device: () => require('./commands/device').registerDeviceCommands,
+  run: () => require('./commands/run').registerRunCommands,
+};
+
+const VERB_AREAS: Record<string, Area[]> = {
+  pack: ['bundle'], inspect: ['bundle'], key: ['bundle', 'publisher'],
+  login: ['publisher'], register: ['publisher'], upload: ['publisher'], release: ['publisher'],
+  close: ['publisher'], status: ['publisher'], find: ['publisher'],
+  setup: ['device'], install: ['device'], refresh: ['device'], revert: ['device'], remove: ['device'],
+  list: ['device'], info: ['device'], changes: ['device'], tasks: ['device'], abort: ['device'],
+  boot: ['device'], config: ['device'],
+  run: ['run'], connect: ['run'], disconnect: ['run'], connections: ['run'],
+};
+
+/** The verb of a command line: the first word that is not an option or the value of --root. */
+function verbOf(args: string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === '--root') { i++; continue; }
+    if (!args[i].startsWith('-')) return args[i];
+  }
+  return undefined;
+}
+
+/**
+ * Builds the `skiff` program; each area registers its verbs from its own module. With `argv`, only
+ * the areas of its verb are loaded (all of them for --help, no verb, or an unknown verb).
+ */
+export function buildProgram(argv?: string[]): Command {
   const program = new Command('skiff')
     .description('Install, update and run confined apps; pack and publish them.')
     .version(VERSION, '-V, --version')
     .option('--root <dir>', 'device root folder (env SKIFF_ROOT)', process.env.SKIFF_ROOT ?? '/')
     .showHelpAfterError()
     .configureOutput({ outputError: (str, write) => write(str) });
-  registerBundleCommands(program);
-  registerPublisherCommands(program);
-  registerDeviceCommands(program);
-  registerRunCommands(program);
+  const verb = argv ? verbOf(argv.slice(2)) : undefined;
+  const areas = (verb && VERB_AREAS[verb]) || (Object.keys(AREAS) as Area[]);
+  for (const area of areas) AREAS[area]()(program);
   return program;
 }
 
@@ -33,7 +61,7 @@ export function reportError(err: unknown, json: boolean): never {
 }
 
 export async function main(argv: string[]): Promise<void> {
-  const program = buildProgram();
+  const program = buildProgram(argv);
   try {
     await program.parseAsync(argv);
   } catch (err) {

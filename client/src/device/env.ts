@@ -1,4 +1,4 @@
-import { inspectBundle, parseManifest, type HookName, type Manifest } from '@skiff/bundle';
+import { checkBundleTree, readBundleManifest, parseManifest, type HookName, type Manifest } from '@skiff/bundle';
 import * as native from '@skiff/native';
 import * as confinement from '@skiff/confinement';
 import type { AppContext } from '@skiff/confinement';
@@ -33,7 +33,13 @@ export const realBackend: Backend = {
   runHook: (ctx, hook) => confinement.runHook(ctx, hook, { timeoutMs: HOOK_TIMEOUT_MS }),
   writeWrappers: (ctx) => { confinement.writeWrappers(ctx); },
   removeWrappers: (root, name) => confinement.removeWrappers(root, name),
-  inspectManifest: async (file) => (await inspectBundle(file)).manifest,
+  // No second hash pass: the download checked the signed sha256 (a --dangerous bundle has none to check).
+  // The tree rules are cheap (the listing only) and hold for --dangerous bundles too.
+  inspectManifest: async (file) => {
+    const { manifest, files } = await readBundleManifest(file);
+    checkBundleTree(manifest, files);
+    return manifest;
+  },
   mountedManifest: (dir) => {
     const file = join(dir, 'meta/app.yaml');
     return parseManifest(readFileSync(file, 'utf8'), file);
