@@ -61,9 +61,11 @@ describe('skiff run and permissions', { skip: skipReason() }, () => {
     const child = spawn(process.execPath, [skiff, '--root', root, 'run', 'runcli.sh', '--', '-c',
       'trap "echo got-term; exit 42" TERM; echo ready; while :; do sleep 0.05; done'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
+    let sent = false;
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString();
-      if (out.includes('ready')) child.kill('SIGTERM');
+      // Once: a second TERM after the app has exited would reach skiff itself, not the app.
+      if (out.includes('ready') && !sent) { sent = true; child.kill('SIGTERM'); }
     });
     const code = await new Promise<number | null>((resolve) => child.on('exit', (c) => resolve(c)));
     assert.deepEqual([code, out], [42, 'ready\ngot-term\n']);
