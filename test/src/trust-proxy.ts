@@ -8,6 +8,8 @@ export type ProxyRule =
   | { kind: 'serve'; body: Buffer }
   /** Forward the store's answer but close the connection after this many body bytes. */
   | { kind: 'cut'; afterBytes: number }
+  /** Forward the store's answer, then go silent after this many body bytes, the connection left open. */
+  | { kind: 'hold'; afterBytes: number }
   /** A body that never ends: chunks forever, no Content-Length. */
   | { kind: 'endless' }
   /** Headers, then silence. */
@@ -84,10 +86,11 @@ export class TrustProxy {
       return;
     }
     if (rule?.kind === 'ignore-range') delete req.headers.range;
-    this.forward(req, res, rule?.kind === 'cut' ? rule.afterBytes : undefined);
+    const limit = rule?.kind === 'cut' || rule?.kind === 'hold' ? rule.afterBytes : undefined;
+    this.forward(req, res, limit, rule?.kind === 'hold');
   }
 
-  private forward(req: http.IncomingMessage, res: http.ServerResponse, cutAfter?: number): void {
+  private forward(req: http.IncomingMessage, res: http.ServerResponse, cutAfter?: number, hold = false): void {
     const headers = { ...req.headers, host: this.upstream.host };
     const up = http.request(new URL(req.url ?? '/', this.upstream), { method: req.method, headers }, (upRes) => {
       res.writeHead(upRes.statusCode ?? 502, upRes.headers);
@@ -95,7 +98,7 @@ export class TrustProxy {
       upRes.on('data', (chunk: Buffer) => {
         if (cutAfter !== undefined && sent >= cutAfter) return;
         if (cutAfter !== undefined && sent + chunk.length >= cutAfter) {
-          res.write(chunk.subarray(0, cutAfter - sent), () => res.destroy());
+          res.write(chunk.subarray(0, cutAfter - sent), () => { if (!hold) res.destroy(); });
           upRes.destroy();
           sent = cutAfter;
           return;

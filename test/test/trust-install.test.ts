@@ -2,12 +2,13 @@
 // with one clear line and a non-zero exit, and nothing is installed, downloaded or mounted.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, openSync, readdirSync, readSync, writeSync, closeSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, readdirSync, readSync, writeSync, closeSync, statSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TrustWorld, type Published } from '../src/trust-fixture';
 import { strangerKey } from '../src/trust-forge';
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { cleanupRoot, mountsUnder, rootSkipReason, SKIFF } from '../src/device-fixture';
 
 /** The real CLI, run asynchronously: the attacker proxy lives in this process and must keep answering. */
@@ -144,6 +145,30 @@ test('skiff install resumes a download cut mid-way, with a Range request', { ski
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual(world.proxy.requestsFor(path).map((q) => q.headers.range), [undefined, 'bytes=400000-']);
     assert.equal(mountsUnder(root).length, 1);
+  } finally {
+    world.proxy.clear();
+  }
+});
+
+test('an install killed mid-download resumes in the next command, with a Range request', { skip }, async () => {
+  const big = await world.publish('killedmidway', 1024 * 1024);
+  const path = world.targetRequestPath(big);
+  const held = 300_000;
+  world.proxy.on(path, { kind: 'hold', afterBytes: held }, 1);
+  try {
+    const root = await newDevice();
+    const first = spawn(process.execPath, [SKIFF, '--root', root, 'install', 'killedmidway'], { stdio: 'ignore' });
+    const partial = join(root, 'var', 'lib', 'skiff', 'bundles', `killedmidway_${big.revision}.skiff.partial`);
+    for (let i = 0; i < 400 && !(existsSync(partial) && statSync(partial).size >= held); i++) await sleep(25);
+    assert.equal(statSync(partial).size, held, 'the first attempt wrote what the link let through');
+    const exited = new Promise((r) => first.once('exit', r));
+    first.kill('SIGKILL');
+    await exited;
+    const r = await skiff(root, ['install', 'killedmidway']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(world.proxy.requestsFor(path).map((q) => q.headers.range), [undefined, `bytes=${held}-`]);
+    assert.equal(mountsUnder(root).length, 1);
+    assert.deepEqual(readdirSync(join(root, 'var', 'lib', 'skiff', 'partials')), [], 'the kept partial was used up');
   } finally {
     world.proxy.clear();
   }

@@ -7,6 +7,7 @@ export class DevicePaths {
   readonly trustDir: string;
   readonly bundlesDir: string;
   readonly snapshotsDir: string;
+  readonly partialsDir: string;
   readonly appsDir: string;
   readonly binDir: string;
   readonly dataDir: string;
@@ -18,12 +19,15 @@ export class DevicePaths {
     this.bundlesDir = join(this.stateDir, 'bundles');
     // Data kept by `remove` (without --purge) for a later install to restore.
     this.snapshotsDir = join(this.stateDir, 'snapshots');
+    // Interrupted downloads kept across changes, by the signed sha256, for the next attempt to resume.
+    this.partialsDir = join(this.stateDir, 'partials');
     this.appsDir = join(root, 'skiff');
     this.binDir = join(this.appsDir, 'bin');
     this.dataDir = join(root, 'var/skiff');
   }
 
   bundleFile(name: string, rev: number): string { return join(this.bundlesDir, `${name}_${rev}.skiff`); }
+  partialFile(sha256: string): string { return join(this.partialsDir, `${sha256}.partial`); }
   appDir(name: string): string { return join(this.appsDir, name); }
   mountDir(name: string, rev: number): string { return join(this.appsDir, name, String(rev)); }
   currentLink(name: string): string { return join(this.appsDir, name, 'current'); }
