@@ -8,5 +8,6 @@ export { inspectBundle, readBundleManifest, validateBundle } from './inspect';
 export { hashFile, sha256Hex } from './digest';
 export { generateKeyPair, saveKeyPair, loadKeyPair, publicKeyHex, tufPublicKey, keyIdOf, signBytes, verifyBytes } from './keys';
 export { canonicalJson } from './canonical';
+export { writeFileAtomic, fsyncDir, type AtomicWriteOptions } from './files';
 export { BUNDLE_LIMITS, MKSQUASHFS_OPTIONS, MANIFEST_PATH, HOOKS_DIR } from './settings';
 export { ToolError } from './tools';

@@ -1,7 +1,6 @@
 import nacl from 'tweetnacl';
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { dirname, join, basename } from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from './files';
 import { KeyError } from './errors';
 import { canonicalJson } from './canonical';
 import { sha256Hex } from './digest';
@@ -26,21 +25,8 @@ export function saveKeyPair(path: string, kp: KeyPair): void {
     keytype: 'ed25519', scheme: 'ed25519', keyid: keyIdOf(publicHex),
     public: publicHex, secret: Buffer.from(kp.secretKey).toString('hex'),
   };
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const tmp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);
   // Created 0600 from the start: the secret never sits in a readable file, even for a moment.
-  const fd = openSync(tmp, 'wx', 0o600);
-  try {
-    writeSync(fd, JSON.stringify(body, null, 2) + '\n');
-    fsyncSync(fd);
-  } catch (err) {
-    closeSync(fd);
-    unlinkSync(tmp);
-    throw err;
-  }
-  closeSync(fd);
-  renameSync(tmp, path);
-  syncFolder(dirname(path));
+  writeFileAtomic(path, JSON.stringify(body, null, 2) + '\n', { mode: 0o600, dirMode: 0o700 });
 }
 
 /** Reads a key file written by saveKeyPair; refuses one whose halves do not match. */
@@ -88,10 +74,4 @@ export function signBytes(secretKey: Uint8Array, bytes: Uint8Array): string {
 export function verifyBytes(publicHex: string, bytes: Uint8Array, sigHex: string): boolean {
   if (!HEX_PUBLIC.test(publicHex) || !HEX_SIGNATURE.test(sigHex)) return false;
   return nacl.sign.detached.verify(bytes, Buffer.from(sigHex, 'hex'), Buffer.from(publicHex, 'hex'));
-}
-
-// The rename is durable only once the folder entry is on disk.
-function syncFolder(dir: string): void {
-  const fd = openSync(dir, 'r');
-  try { fsyncSync(fd); } finally { closeSync(fd); }
 }

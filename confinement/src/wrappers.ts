@@ -1,20 +1,10 @@
 // Wrappers: a saved plan per app and a tiny shell script that execs skiff-launch on it (no Node at start).
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import { readdirSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { writeFileAtomic } from '@skiff/bundle';
 import { launcherPath } from '@skiff/native';
 import type { AppContext } from './context';
 import { buildLaunchPlan, planPath, wrapperPaths } from './plan';
-
-/** Writes a file whole or not at all: temporary file, fsync, rename, fsync of the folder. */
-function writeAtomic(path: string, text: string, mode: number): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o755 });
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  const fd = openSync(tmp, 'w', mode);
-  try { writeSync(fd, text); fsyncSync(fd); } finally { closeSync(fd); }
-  renameSync(tmp, path);
-  const dir = openSync(dirname(path), 'r');
-  try { fsyncSync(dir); } finally { closeSync(dir); }
-}
 
 const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
@@ -37,10 +27,10 @@ export function writeWrappers(ctx: AppContext): string[] {
     const plan = buildLaunchPlan(ctx, { app }, [], { unique: '' });
     if (plan.cgroup) plan.cgroup.appendPid = true;
     const file = planPath(ctx.root, ctx.name, app);
-    writeAtomic(file, JSON.stringify(plan, null, 2) + '\n', 0o644);
+    writeFileAtomic(file, JSON.stringify(plan, null, 2) + '\n', 0o644);
     plans.push(file);
     for (const wrapper of wrapperPaths(ctx.root, ctx.manifest, app)) {
-      writeAtomic(wrapper, `#!/bin/sh\nexec ${shellQuote(launcher)} ${shellQuote(file)} "$@"\n`, 0o755);
+      writeFileAtomic(wrapper, `#!/bin/sh\nexec ${shellQuote(launcher)} ${shellQuote(file)} "$@"\n`, 0o755);
       written.push(wrapper);
     }
   }

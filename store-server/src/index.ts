@@ -14,4 +14,4 @@ export {
   TufRepository, bundleTargetPath, channelMapTargetPath, expiresIn, BIN_PREFIX, SPEC_VERSION,
   type ChannelMapDocument, type BundleTarget, type CommitReport,
 } from './tuf/repository';
-export { writeFileAtomic } from './tuf/atomic';
+export { writeFileAtomic } from '@skiff/bundle';

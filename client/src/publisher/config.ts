@@ -4,7 +4,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { SkiffError } from '@skiff/bundle';
-import { writeFileAtomicSync } from './atomic';
+import { writeFileAtomic } from '@skiff/bundle';
 import { NotLoggedInError } from './errors';
 
 export interface StoreLogin { store: string; token: string }
@@ -33,7 +33,7 @@ export function normaliseStoreUrl(text: string): string {
 
 export function saveLogin(login: StoreLogin): string {
   const path = loginPath();
-  writeFileAtomicSync(path, JSON.stringify({ store: normaliseStoreUrl(login.store), token: login.token }, null, 2) + '\n', 0o600);
+  writeFileAtomic(path, JSON.stringify({ store: normaliseStoreUrl(login.store), token: login.token }, null, 2) + '\n', { mode: 0o600, dirMode: 0o700 });
   return path;
 }
 

@@ -8,7 +8,7 @@ import type { StoreContext } from '../context';
 import type { AccountRow } from '../repositories/accounts';
 import type { AppService } from './apps';
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, PayloadTooLargeError } from '../errors';
-import { fsyncDir } from '../tuf/atomic';
+import { fsyncDir } from '@skiff/bundle';
 
 export interface UploadRequest {
   account: AccountRow;

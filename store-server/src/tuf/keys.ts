@@ -12,7 +12,7 @@ import { readFileSync, mkdirSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { Key, Metadata, Signature } from '@tufjs/models';
 import { generateKeyPair, keyIdOf, publicKeyHex, signBytes, tufPublicKey } from '@skiff/bundle';
-import { writeFileAtomic } from './atomic';
+import { writeFileAtomic } from '@skiff/bundle';
 import { RepositoryError } from '../errors';
 
 export const ROLE_NAMES = ['root', 'targets', 'snapshot', 'timestamp', 'bins'] as const;

@@ -15,7 +15,7 @@ import { dirname, join } from 'node:path';
 import { Metadata, MetaFile, MetadataKind, Root, Snapshot, TargetFile, Targets, Timestamp } from '@tufjs/models';
 import type { StorePaths, StoreSettings } from '../settings';
 import { RepositoryError } from '../errors';
-import { fsyncDir, writeFileAtomic } from './atomic';
+import { fsyncDir, writeFileAtomic } from '@skiff/bundle';
 import { spawnSync } from 'node:child_process';
 import { signMetadata, type RoleKeys } from './keys';
 

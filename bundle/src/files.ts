@@ -12,12 +12,14 @@ export interface AtomicWriteOptions {
   fsyncFile?: boolean;
   /** fsync the folder after the rename (default true); a caller writing many files may sync the folder once. */
   fsyncFolder?: boolean;
+  /** Mode of the folders created on the way (default 0755; 0700 for folders that hold secrets). */
+  dirMode?: number;
 }
 
 export function writeFileAtomic(path: string, data: Uint8Array | string, opts: AtomicWriteOptions | number = {}): void {
-  const { mode = 0o644, fsyncFile = true, fsyncFolder = true } = typeof opts === 'number' ? { mode: opts } : opts;
+  const { mode = 0o644, fsyncFile = true, fsyncFolder = true, dirMode = 0o755 } = typeof opts === 'number' ? { mode: opts } : opts;
   const dir = dirname(path);
-  mkdirSync(dir, { recursive: true });
+  mkdirSync(dir, { recursive: true, mode: dirMode });
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const fd = openSync(tmp, 'wx', mode);
   try {
@@ -35,6 +37,7 @@ export function writeFileAtomic(path: string, data: Uint8Array | string, opts: A
   if (fsyncFolder) fsyncDir(dir);
 }
 
+/** fsync a folder so that a rename or unlink in it survives a power cut. */
 export function fsyncDir(dir: string): void {
   const fd = openSync(dir, 'r');
   try {
