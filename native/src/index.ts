@@ -1,2 +1,3 @@
 export * from './plan';
 export * from './api';
+export { removeStaleCgroups, CGROUP_PARENT } from './cgroups';

@@ -4,13 +4,26 @@
 // is exactly in the old or the new state, with the current revision mounted and running.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startStore, publishBundle, type RunningStore } from '../src/store';
 import { skiff, makeBundle, cleanupRoot, checkOldOrNew, rootSkipReason, mountsUnder, setupDevice, withDevice, type AppState } from '../src/device-fixture';
 
 type State = AppState;
+
+/** cgroups of `prefix` apps whose launcher (the pid in the name) is dead: what a killed skiff leaves. */
+function deadCgroups(prefix: string): string[] {
+  const hierarchies = ['/sys/fs/cgroup', ...readdirSync('/sys/fs/cgroup').map((c) => join('/sys/fs/cgroup', c))];
+  const found: string[] = [];
+  for (const dir of hierarchies.map((h) => join(h, 'skiff')).filter((d) => existsSync(d))) {
+    for (const name of readdirSync(dir).filter((n) => n.startsWith(prefix))) {
+      const pid = /-(\d+)(?:-\d+)?$/.exec(name)?.[1];
+      if (pid && !existsSync(`/proc/${pid}`)) found.push(join(dir, name));
+    }
+  }
+  return found;
+}
 
 describe('device: a crash at every task boundary leaves the old or the new state', { skip: rootSkipReason() }, () => {
   let store: RunningStore | undefined;
@@ -111,5 +124,9 @@ describe('device: a crash at every task boundary leaves the old or the new state
     assert.equal(r.signal, 'SIGKILL');
     ok(root, ['refresh', 'hello']);
     await check(root, 'rerun', [{ current: r2, retained: [r1, r2] }]);
+  });
+
+  test('no cgroup of a hook killed with its skiff is left behind (recovery removes them)', () => {
+    assert.deepEqual(deadCgroups('hello.'), []);
   });
 });

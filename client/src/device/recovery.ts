@@ -1,4 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
+import { removeStaleCgroups } from '@skiff/native';
+import { probeCgroups } from '@skiff/confinement';
 import type { ChangeRunner } from './changes';
 import type { DeviceEnv } from './env';
 import type { ChangeRow } from './task';
@@ -8,7 +10,18 @@ import type { ChangeRow } from './task';
  * undone, one past it is finished. The runner knows which is which from the task statuses.
  */
 export async function recoverChanges(runner: ChangeRunner<DeviceEnv>): Promise<ChangeRow[]> {
-  return runner.recover();
+  const recovered = await runner.recover();
+  removeLeftoverCgroups();
+  return recovered;
+}
+
+/** Removes the empty cgroups of hooks and apps whose launcher was killed; never fails a command. */
+export function removeLeftoverCgroups(): string[] {
+  try {
+    return removeStaleCgroups(probeCgroups());
+  } catch {
+    return [];  // no usable hierarchy, or not root: nothing of ours can be there
+  }
 }
 
 /** Boot: mounts every retained revision again (mounts do not survive a reboot). Returns warnings. */
