@@ -12,7 +12,7 @@ import { DownloadHTTPError } from 'tuf-js/dist/error';
 import { generateKeyPair, keyIdOf, publicKeyHex, signBytes, tufPublicKey } from '@skiff/bundle';
 import { trustSettings, TrustMissingError, TrustRefusedError, DownloadFailedError } from '../src/trust';
 import { parseChannelMap, toBundleTarget } from '../src/trust/targets';
-import { writeFileAtomic } from '../src/trust/atomic';
+import { writeFileAtomic } from '@skiff/bundle';
 import { MetadataStore, SHIPPED_ROOT } from '../src/trust/metadata-store';
 import { StoreFetcher } from '../src/trust/fetcher';
 

@@ -1,10 +1,4 @@
-import { closeSync, constants, existsSync, fsyncSync, openSync, readdirSync, rmSync, rmdirSync, lstatSync } from 'node:fs';
-
-/** fsync a folder so a rename or unlink in it is on disk. */
-export function fsyncDir(dir: string): void {
-  const fd = openSync(dir, constants.O_RDONLY | constants.O_DIRECTORY);
-  try { fsyncSync(fd); } finally { closeSync(fd); }
-}
+import { existsSync, readdirSync, rmSync, rmdirSync, lstatSync } from 'node:fs';
 
 /** True when path exists, without following a final symlink. */
 export function lexists(path: string): boolean {

@@ -6,7 +6,7 @@ import { mkdir, open, rename, rm, stat, statfs, type FileHandle } from 'node:fs/
 import { basename, dirname } from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fsyncDir } from './atomic';
+import { fsyncDir } from '@skiff/bundle';
 import { DownloadAbortedError, DownloadFailedError, NoSpaceError, TrustRefusedError } from './errors';
 import { asDownloadError, isTransient, StoreHTTPError, type StoreFetcher } from './fetcher';
 import { noProgress, progressBar, type Progress } from './progress';
@@ -59,7 +59,7 @@ export async function downloadBundle(d: BundleDownload): Promise<void> {
     await partial.handle.sync();
     await partial.handle.close();
     await rename(partialPath, dest);
-    await fsyncDir(dirname(dest));
+    fsyncDir(dirname(dest));
   } catch (err) {
     await partial.handle.close().catch(() => undefined);
     // A refusal keeps nothing; a network failure keeps the partial (if any byte came) so the next attempt resumes.

@@ -4,7 +4,7 @@ import { rmSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Metadata, Root } from '@tufjs/models';
-import { writeFileAtomic } from './atomic';
+import { writeFileAtomic } from '@skiff/bundle';
 import { TrustMissingError } from './errors';
 
 /** The root the device was set up with: never overwritten, the fallback when the cached root is corrupt. */
@@ -57,8 +57,8 @@ export class MetadataStore {
   /** Writes a freshly shipped root (device setup): both the trust anchor and its untouched copy. */
   async installShippedRoot(bytes: Buffer): Promise<void> {
     if (!(await readMetadata(bytes, 'root.json'))) throw new TrustMissingError('the root metadata given to trust is not a valid, self-signed TUF root');
-    await writeFileAtomic(join(this.trustDir, SHIPPED_ROOT), bytes);
-    await writeFileAtomic(join(this.trustDir, 'root.json'), bytes);
+    writeFileAtomic(join(this.trustDir, SHIPPED_ROOT), bytes);
+    writeFileAtomic(join(this.trustDir, 'root.json'), bytes);
   }
 
   /** The newest root the device trusts: the cached root.json, or the shipped one when the cache is corrupt. */
@@ -76,7 +76,7 @@ export class MetadataStore {
     const shipped = await readIfExists(join(this.trustDir, SHIPPED_ROOT));
     if (shipped && await readMetadata(shipped, SHIPPED_ROOT)) return;
     const { bytes } = await this.trustedRoot();
-    await writeFileAtomic(join(this.trustDir, SHIPPED_ROOT), bytes);
+    writeFileAtomic(join(this.trustDir, SHIPPED_ROOT), bytes);
   }
 
   /** A new working folder for one tuf-js Updater, seeded with every cached file that still parses. */
@@ -104,7 +104,7 @@ export class MetadataStore {
       const fresh = await readFile(join(work, file));
       const cached = await readIfExists(join(this.trustDir, file));
       if (cached && cached.equals(fresh)) continue;
-      await writeFileAtomic(join(this.trustDir, file), fresh);
+      writeFileAtomic(join(this.trustDir, file), fresh);
     }
   }
 

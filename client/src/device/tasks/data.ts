@@ -2,7 +2,8 @@ import { chownSync, existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TaskHandler } from '../changes';
 import type { DeviceEnv } from '../env';
-import { fsyncDir, rmdirIfEmpty, rmrf } from '../fsutil';
+import { fsyncDir } from '@skiff/bundle';
+import { rmdirIfEmpty, rmrf } from '../fsutil';
 import { copyTree } from '../copytree';
 
 export interface CopyDataParams { name: string; from: number | null; to: number; uid: number }

@@ -2,7 +2,8 @@ import { copyFileSync, existsSync, readdirSync, renameSync, statSync } from 'nod
 import type { TaskHandler } from '../changes';
 import type { DeviceEnv } from '../env';
 import type { BundleTarget } from '../../trust';
-import { fsyncDir, rmrf } from '../fsutil';
+import { fsyncDir } from '@skiff/bundle';
+import { rmrf } from '../fsutil';
 import { dirname, join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 

@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import type { TaskHandler } from '../changes';
 import type { DeviceEnv } from '../env';
 import type { DevicePaths } from '../paths';
-import { fsyncDir, lexists, rmrf } from '../fsutil';
+import { fsyncDir } from '@skiff/bundle';
+import { lexists, rmrf } from '../fsutil';
 
 export interface SwitchParams { name: string; to: number; from: number | null; channel: string; fromChannel: string | null }
 
