@@ -1,11 +1,13 @@
 // End-to-end helpers for device tests: bundles built on the fly, the real CLI, and checks of the
 // device as the kernel and the disk see it (mount table, files, state.db).
 import { spawn, spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import Database from 'better-sqlite3';
 import { packBundle } from '@skiff/bundle';
+import { startStore, type RunningStore } from './store';
 import * as native from '@skiff/native';
 import { runConfined } from '@skiff/confinement';
 import { openDevice } from '@skiff/client/dist/src/device';
@@ -199,4 +201,19 @@ export function skiffAsync(root: string, args: string[], env: Record<string, str
     child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
     child.once('close', (status, signal) => resolve({ status, signal, stdout, stderr }));
   });
+}
+
+/** A real store on 127.0.0.1 and a device root in a fresh temporary folder, for one test file. */
+export interface DeviceWorld { store: RunningStore; work: string; root: string }
+
+export async function openDeviceWorld(name: string): Promise<DeviceWorld> {
+  const work = mkdtempSync(join(tmpdir(), `skiff-${name}-`));
+  return { work, root: join(work, 'root'), store: await startStore() };
+}
+
+/** Unmounts what the device left, stops the store and removes the folder; safe on a half-opened world. */
+export async function closeDeviceWorld(world: Partial<DeviceWorld>): Promise<void> {
+  if (world.root) cleanupRoot(world.root);
+  await world.store?.stop();
+  if (world.work) rmSync(world.work, { recursive: true, force: true });
 }

@@ -2,26 +2,19 @@
 // again, then recovers a change that the power cut interrupted.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import * as native from '@skiff/native';
-import { startStore, publishBundle, type RunningStore } from '../src/store';
-import { skiff, makeBundle, cleanupRoot, checkOldOrNew, rootSkipReason, mountsUnder, setupDevice, withDevice } from '../src/device-fixture';
+import { publishBundle, type RunningStore } from '../src/store';
+import { skiff, makeBundle, openDeviceWorld, closeDeviceWorld, checkOldOrNew, rootSkipReason, mountsUnder, setupDevice, withDevice } from '../src/device-fixture';
 
 describe('device: boot after a reboot', { skip: rootSkipReason() }, () => {
   let store: RunningStore | undefined;
   let work = '';
   let root = '';
   before(async () => {
-    work = mkdtempSync(join(tmpdir(), 'skiff-boot-'));
-    root = join(work, 'root');
-    store = await startStore();
+    ({ store, work, root } = await openDeviceWorld('boot'));
   });
   after(async () => {
-    if (root) cleanupRoot(root);
-    await store?.stop();
-    rmSync(work, { recursive: true, force: true });
+    await closeDeviceWorld({ store, work, root });
   });
 
   /** What a reboot does to the device: every mount under its root is gone. */

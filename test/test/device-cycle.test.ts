@@ -2,11 +2,10 @@
 // (prune) → revert → remove → install (data restored), checking `list --json` and the mount table each step.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { startStore, publishBundle, type RunningStore } from '../src/store';
-import { skiff, skiffJson, makeBundle, cleanupRoot, viewDevice, expectedView, checkStateDb, rootSkipReason, type ListedApp } from '../src/device-fixture';
+import { publishBundle, type RunningStore } from '../src/store';
+import { skiff, skiffJson, makeBundle, openDeviceWorld, closeDeviceWorld, viewDevice, expectedView, checkStateDb, rootSkipReason, type ListedApp } from '../src/device-fixture';
 
 describe('device: install, refresh, revert, remove from a real store', { skip: rootSkipReason() }, () => {
   let store: RunningStore | undefined;
@@ -14,16 +13,12 @@ describe('device: install, refresh, revert, remove from a real store', { skip: r
   let root = '';
 
   before(async () => {
-    work = mkdtempSync(join(tmpdir(), 'skiff-cycle-'));
-    root = join(work, 'root');
-    store = await startStore();
+    ({ store, work, root } = await openDeviceWorld('cycle'));
     const r = skiff(root, ['setup', '--store', store.url, '--trust', store.rootJsonPath]);
     assert.equal(r.status, 0, r.stderr);
   });
   after(async () => {
-    if (root) cleanupRoot(root);
-    await store?.stop();
-    rmSync(work, { recursive: true, force: true });
+    await closeDeviceWorld({ store, work, root });
   });
 
   const publish = async (version: string, checkHealth = 0): Promise<number> =>

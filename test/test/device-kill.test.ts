@@ -3,11 +3,8 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startStore, publishBundle, type RunningStore } from '../src/store';
-import { SKIFF, skiff, makeBundle, cleanupRoot, checkOldOrNew, rootSkipReason, mountsUnder, setupDevice, withDevice, type AppState } from '../src/device-fixture';
+import { publishBundle, type RunningStore } from '../src/store';
+import { SKIFF, skiff, makeBundle, openDeviceWorld, closeDeviceWorld, checkOldOrNew, rootSkipReason, mountsUnder, setupDevice, withDevice, type AppState } from '../src/device-fixture';
 
 /** Kills at random moments; the issue asks for at least 50. */
 const KILLS = Number(process.env.SKIFF_TEST_KILLS ?? 50);
@@ -24,14 +21,10 @@ describe('device: random kills during a refresh of a 20 MB bundle', { skip: root
   let root = '';
 
   before(async () => {
-    work = mkdtempSync(join(tmpdir(), 'skiff-kill-'));
-    root = join(work, 'root');
-    store = await startStore();
+    ({ store, work, root } = await openDeviceWorld('kill'));
   });
   after(async () => {
-    if (root) cleanupRoot(root);
-    await store?.stop();
-    rmSync(work, { recursive: true, force: true });
+    await closeDeviceWorld({ store, work, root });
   });
 
   const ok = (args: string[]): void => {

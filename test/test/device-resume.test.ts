@@ -2,12 +2,9 @@
 // with Range and installs. (Refusals through `skiff install` are in trust-install.test.ts.)
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startStore, publishBundle, type RunningStore } from '../src/store';
+import { publishBundle, type RunningStore } from '../src/store';
 import { TrustProxy } from '../src/trust-proxy';
-import { skiff, skiffAsync, makeBundle, cleanupRoot, viewDevice, expectedView, rootSkipReason } from '../src/device-fixture';
+import { skiff, skiffAsync, makeBundle, openDeviceWorld, closeDeviceWorld, viewDevice, expectedView, rootSkipReason } from '../src/device-fixture';
 
 describe('device: an interrupted download resumes', { skip: rootSkipReason() }, () => {
   let store: RunningStore | undefined;
@@ -15,18 +12,14 @@ describe('device: an interrupted download resumes', { skip: rootSkipReason() }, 
   let work = '';
   let root = '';
   before(async () => {
-    work = mkdtempSync(join(tmpdir(), 'skiff-refused-'));
-    root = join(work, 'root');
-    store = await startStore();
+    ({ store, work, root } = await openDeviceWorld('resume'));
     proxy = await TrustProxy.start(store.url);
     const r = skiff(root, ['setup', '--store', proxy.url, '--trust', store.rootJsonPath]);
     assert.equal(r.status, 0, r.stderr);
   });
   after(async () => {
-    if (root) cleanupRoot(root);
     await proxy?.stop();
-    await store?.stop();
-    rmSync(work, { recursive: true, force: true });
+    await closeDeviceWorld({ store, work, root });
   });
 
   test('a download cut half-way resumes with Range, and installs', async () => {
