@@ -1,7 +1,6 @@
 import { LineCounter, parseDocument, isMap, isNode, isScalar, isSeq, type Document } from 'yaml';
-import { Value, ValueErrorType } from '@sinclair/typebox/value';
 import { ManifestError } from './errors';
-import { ManifestSchema } from './manifest-schema';
+import { checkManifest } from './manifest-check';
 import { BUNDLE_LIMITS, MANIFEST_PATH } from './settings';
 import type { HookName, Manifest } from './types';
 
@@ -29,19 +28,21 @@ export function parseManifest(text: string, source: string = MANIFEST_PATH): Man
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new ManifestError(`${source}: must be a YAML map with name, version, summary and apps`, undefined, 1);
   }
+  if (checkManifest(value)) return normalize(value as Manifest);
   const problems = schemaProblems(value, doc, lines);
   const first = problems[0];
-  if (first) {
-    const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : '';
-    throw new ManifestError(`${source}: ${first.field}${first.line ? ` (line ${first.line})` : ''}: ${first.reason}${more}`, first.field, first.line);
-  }
-  return normalize(value as Manifest);
+  if (!first) throw new ManifestError(`${source}: does not match the manifest schema`);
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : '';
+  throw new ManifestError(`${source}: ${first.field}${first.line ? ` (line ${first.line})` : ''}: ${first.reason}${more}`, first.field, first.line);
 }
 
 interface Problem { field: string; reason: string; line: number | undefined; missing: boolean }
 
 // One problem per field, those in the text first (by line), then missing fields.
+// TypeBox loads here only, when a manifest is refused: checking a valid one needs the generated check alone.
 function schemaProblems(value: unknown, doc: Document, lines: LineCounter): Problem[] {
+  const { Value, ValueErrorType } = require('@sinclair/typebox/value') as typeof import('@sinclair/typebox/value');
+  const { ManifestSchema } = require('./manifest-schema') as typeof import('./manifest-schema');
   const byField = new Map<string, Problem>();
   for (const e of Value.Errors(ManifestSchema, value)) {
     const segments = e.path.split('/').slice(1).map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));

@@ -82,3 +82,31 @@ test('parseSize reads K, M and G as powers of 1024 and refuses the rest', () => 
     assert.throws(() => parseSize(bad), ManifestError, bad);
   }
 });
+
+test('manifest-check.ts is what bundle/scripts/gen-manifest-check.mjs makes from the current schema', async () => {
+  const gen = join(__dirname, '..', '..', 'scripts', 'gen-manifest-check.mjs');
+  const { manifestCheckSource } = await import(gen) as { manifestCheckSource(): string };
+  const committed = readFileSync(join(__dirname, '..', '..', 'src', 'manifest-check.ts'), 'utf8');
+  assert.equal(committed, manifestCheckSource(), 'stale: run `npx tsc --build bundle && node bundle/scripts/gen-manifest-check.mjs`');
+});
+
+test('the generated check gives the same answer as TypeBox Value.Check, valid and refused alike', () => {
+  const docs: unknown[] = [
+    { name: 'hello', version: '1.2', summary: 'Says hello', apps: { hello: { command: 'bin/hello' } } },
+    { name: 'hello', version: '1.2', summary: 'x', apps: { a: { command: 'bin/a', plugs: ['network', 'network'] } } },
+    { name: 'hello', version: '1.2', summary: 'x', apps: { a: { command: 'bin/a', plugs: ['network', 'network-bind'] } } },
+    { name: 'hello', version: '1.2', summary: 'x', apps: { a: { command: 'bin/a', plugs: [1] } } },
+    { name: 'hello', version: '1.2', summary: 'x', apps: {} },
+    { name: 'hello', version: '1.2', summary: 'x', apps: { a: { command: 'bin/a' } }, resources: { memory: '64M', pids: 64, cpu: 0.5 } },
+    { name: 'hello', version: '1.2', summary: 'x', apps: { a: { command: 'bin/a' } }, resources: { cpu: 65 } },
+    { name: 'hello', version: '1.2', summary: 'x', apps: { a: { command: 'bin/a' } }, extra: true },
+    { name: 'hello', version: '1.2', summary: 'x', apps: { a: { command: 'bin/a' } }, hooks: { 'check-health': {} } },
+    { name: 'hello', version: 1.2, summary: 'x', apps: { a: { command: 'bin/a' } } },
+  ];
+  const { checkManifest } = require('../src/manifest-check') as typeof import('../src/manifest-check');
+  const { Value } = require('@sinclair/typebox/value') as typeof import('@sinclair/typebox/value');
+  const { ManifestSchema } = require('../src/manifest-schema') as typeof import('../src/manifest-schema');
+  const answers = docs.map((d) => checkManifest(d));
+  assert.deepEqual(answers, docs.map((d) => Value.Check(ManifestSchema, d)));
+  assert.ok(answers.includes(true) && answers.includes(false), 'the cases cover both answers');
+});
