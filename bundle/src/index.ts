@@ -5,6 +5,7 @@ export { parseManifest, parseSize } from './manifest';
 export { findRefusals, checkBundleTree, type Refusal } from './rules';
 export { packBundle } from './pack';
 export { inspectBundle, readBundleManifest, validateBundle } from './inspect';
+export { listTree } from './tree';
 export { hashFile, sha256Hex } from './digest';
 export { generateKeyPair, saveKeyPair, loadKeyPair, publicKeyHex, tufPublicKey, keyIdOf, signBytes, verifyBytes } from './keys';
 export { canonicalJson } from './canonical';

@@ -2,13 +2,14 @@
 // with one clear line and a non-zero exit, and nothing is installed, downloaded or mounted.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, openSync, readdirSync, readSync, writeSync, closeSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, readSync, rmSync, writeFileSync, writeSync, closeSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { MKSQUASHFS_OPTIONS } from '@skiff/bundle';
 import { TrustWorld, type Published } from '../src/trust-fixture';
 import { strangerKey } from '../src/trust-forge';
-import { execFile, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { cleanupRoot, mountsUnder, rootSkipReason, SKIFF } from '../src/device-fixture';
 
 /** The real CLI, run asynchronously: the attacker proxy lives in this process and must keep answering. */
@@ -125,6 +126,38 @@ test('skiff install refuses a channel map naming a revision that has no target',
     await refusedInstall('hello', /names revision 42 in latest\/stable, which the store has not signed; refused/);
   } finally {
     world.proxy.clear();
+  }
+});
+
+/** A bundle made by mksquashfs directly (so pack's own refusals do not stop it), with `files` under a fresh folder. */
+function rawBundle(files: Record<string, string>): Buffer {
+  const dir = mkdtempSync(join(tmpdir(), 'skiff-raw-'));
+  try {
+    for (const [path, text] of Object.entries(files)) {
+      mkdirSync(dirname(join(dir, 'tree', path)), { recursive: true });
+      writeFileSync(join(dir, 'tree', path), text, { mode: 0o755 });
+    }
+    execFileSync('mksquashfs', [join(dir, 'tree'), join(dir, 'b.skiff'), ...MKSQUASHFS_OPTIONS]);
+    return readFileSync(join(dir, 'b.skiff'));
+  } finally { rmSync(dir, { recursive: true, force: true }); }
+}
+
+test('skiff install refuses a signed bundle whose own manifest or tree disagrees with the signed target', { skip }, async () => {
+  const manifest = (name: string, version: string) => `name: ${name}\nversion: '${version}'\nsummary: x\napps:\n  ${name}:\n    command: bin/run\n`;
+  const cases: Array<[Record<string, string>, RegExp]> = [
+    [{ 'meta/app.yaml': manifest('impostor', '1.0'), 'bin/run': '#!/bin/sh\n' }, /bundle of hello revision \d+ names itself "impostor"/],
+    [{ 'meta/app.yaml': manifest('hello', '6.6'), 'bin/run': '#!/bin/sh\n' }, /has version "6.6", the store signed "1.0"/],
+    [{ 'meta/app.yaml': manifest('hello', '1.0'), 'bin/run': '#!/bin/sh\n', 'meta/hooks/install': '#!/bin/sh\n' },
+      /refused meta\/hooks\/install: hook file present but not declared/],
+  ];
+  for (const [files, why] of cases) {
+    // An attacker holding the online keys signs other bytes for hello's revision, keeping its custom fields.
+    for (const [path, body] of await world.forger.release(`apps/hello/${hello.revision}.skiff`, rawBundle(files))) world.proxy.on(path, { kind: 'serve', body });
+    try {
+      await refusedInstall('hello', why);
+    } finally {
+      world.proxy.clear();
+    }
   }
 });
 

@@ -1,4 +1,4 @@
-import { checkBundleTree, readBundleManifest, parseManifest, type HookName, type Manifest } from '@skiff/bundle';
+import { checkBundleTree, listTree, readBundleManifest, parseManifest, type HookName, type Manifest } from '@skiff/bundle';
 import * as native from '@skiff/native';
 import * as confinement from '@skiff/confinement';
 import type { AppContext } from '@skiff/confinement';
@@ -24,6 +24,8 @@ export interface Backend {
   inspectManifest(file: string): Promise<Manifest>;
   /** The manifest of a mounted revision. */
   mountedManifest(dir: string): Manifest;
+  /** Applies the bundle tree rules (the ones pack and the store apply) to a mounted revision. */
+  checkMountedTree(dir: string, manifest: Manifest): Promise<void>;
 }
 
 export const realBackend: Backend = {
@@ -44,6 +46,8 @@ export const realBackend: Backend = {
     const file = join(dir, 'meta/app.yaml');
     return parseManifest(readFileSync(file, 'utf8'), file);
   },
+  // Walks the read-only mount with lstat (no link followed): cheaper than two unsquashfs runs on the file.
+  checkMountedTree: async (dir, manifest) => { checkBundleTree(manifest, await listTree(dir)); },
 };
 
 /** What every task handler gets: the device, its mechanisms, and (lazily) its view of the store. */

@@ -21,7 +21,6 @@ export function switchInPlan(env: DeviceEnv, name: string, rev: number, source: 
   if (!have && source.kind === 'store') {
     const t = source.target;
     specs.push({ kind: 'download', summary: `Download ${name} revision ${rev} (${t.length} bytes)`, params: { name, rev, target: t } });
-    specs.push({ kind: 'verify', summary: `Check that the bundle is ${name} ${t.custom.version}`, params: { name, rev, version: t.custom.version, signed: { name: t.custom.name, revision: t.custom.revision } } });
   } else if (!have && source.kind === 'local') {
     specs.push({ kind: 'copy-local', summary: `Copy ${source.file} into the device`, params: { name, rev, file: source.file, size: source.size } });
   }
@@ -31,6 +30,10 @@ export function switchInPlan(env: DeviceEnv, name: string, rev: number, source: 
       name, rev, sha256, size, channel: source.kind === 'store' ? source.channel : null,
       dangerous: source.kind === 'local', devmode: source.kind === 'local' && source.devmode,
     } });
+  }
+  if (!have && source.kind === 'store') {
+    const t = source.target;
+    specs.push({ kind: 'verify', summary: `Check that the bundle is ${name} ${t.custom.version}`, params: { name, rev, version: t.custom.version, signed: { name: t.custom.name, revision: t.custom.revision } } });
   }
   if (from !== null) specs.push(hook(name, from, 'pre-refresh', false));
   if (!have) specs.push({ kind: 'copy-data', summary: from === null ? `Prepare data of ${name}` : `Copy data of revision ${from} to ${rev}`, params: { name, from, to: rev, uid } });
