@@ -3,12 +3,29 @@ export * from './types';
 export { NAME_PATTERN } from './patterns';
 export { parseManifest, parseSize } from './manifest';
 export { findRefusals, checkBundleTree, type Refusal } from './rules';
-export { packBundle } from './pack';
 export { inspectBundle, readBundleManifest, validateBundle } from './inspect';
 export { listTree } from './tree';
 export { hashFile, sha256Hex } from './digest';
-export { generateKeyPair, saveKeyPair, loadKeyPair, publicKeyHex, tufPublicKey, keyIdOf, signBytes, verifyBytes } from './keys';
 export { canonicalJson } from './canonical';
 export { writeFileAtomic, fsyncDir, type AtomicWriteOptions } from './files';
 export { BUNDLE_LIMITS, MKSQUASHFS_OPTIONS, MANIFEST_PATH, HOOKS_DIR } from './settings';
 export { ToolError } from './tools';
+
+// pack (mksquashfs) and keys (tweetnacl) load on first call: a device command needs neither, and
+// loading them cost every `skiff` start ~16 ms.
+type Pack = typeof import('./pack');
+type Keys = typeof import('./keys');
+const pack = (): Pack => require('./pack') as Pack;
+const keys = (): Keys => require('./keys') as Keys;
+function lazy<M, K extends keyof M>(load: () => M, key: K): M[K] {
+  return ((...args: unknown[]) => (load()[key] as (...a: unknown[]) => unknown)(...args)) as M[K];
+}
+export const packBundle = lazy(pack, 'packBundle');
+export const generateKeyPair = lazy(keys, 'generateKeyPair');
+export const saveKeyPair = lazy(keys, 'saveKeyPair');
+export const loadKeyPair = lazy(keys, 'loadKeyPair');
+export const publicKeyHex = lazy(keys, 'publicKeyHex');
+export const tufPublicKey = lazy(keys, 'tufPublicKey');
+export const keyIdOf = lazy(keys, 'keyIdOf');
+export const signBytes = lazy(keys, 'signBytes');
+export const verifyBytes = lazy(keys, 'verifyBytes');
