@@ -1,6 +1,6 @@
 // Crash at every task boundary: for install, refresh, revert and remove, SIGKILL the client at the
 // start and at the end of each task's do (SKIFF_TEST_CRASH_AT=#<seq>:do:<before|after>), and at each
-// undo of a refresh rolled back by check-health; then run the next command and check that the device
+// undo of a refresh and of an install rolled back by check-health; then run the next command and check that the device
 // is exactly in the old or the new state, with the current revision mounted and running.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -77,9 +77,12 @@ describe('device: a crash at every task boundary leaves the old or the new state
     // check-health fails: the rollback itself is crashed at each of its undo steps.
     { name: 'refresh rolled back', prepare: install1,
       command: ['refresh', 'hello', '--channel', 'beta'], old: { current: r1, retained: [r1] }, new: { current: r1, retained: [r1] }, undo: true },
+    // The same for a first install: its undo unmounts and deletes everything, past the switch too.
+    { name: 'install rolled back', prepare: async () => undefined,
+      command: ['install', 'hello', '--revision', String(bad)], old: { current: null, retained: [] }, new: { current: null, retained: [] }, undo: true },
   ];
 
-  for (const index of [0, 1, 2, 3, 4]) {
+  for (const index of [0, 1, 2, 3, 4, 5]) {
     test(`crash at each task boundary of scenario ${index}`, async (t) => {
       const s = scenarios()[index]!;
       // A clean run first, to count the tasks of this change.
