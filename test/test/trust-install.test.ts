@@ -207,6 +207,36 @@ test('an install killed mid-download resumes in the next command, with a Range r
   }
 });
 
+test('skiff abort from another process stops an install mid-download: undone, the bytes kept to resume', { skip }, async () => {
+  const big = await world.publish('aborted', 1024 * 1024);
+  const path = world.targetRequestPath(big);
+  const held = 300_000;
+  world.proxy.on(path, { kind: 'hold', afterBytes: held }, 1);
+  try {
+    const root = await newDevice();
+    const first = skiff(root, ['install', 'aborted']);
+    const partial = join(root, 'var', 'lib', 'skiff', 'bundles', `aborted_${big.revision}.skiff.partial`);
+    for (let i = 0; i < 400 && !(existsSync(partial) && statSync(partial).size >= held); i++) await sleep(25);
+    assert.equal(statSync(partial).size, held, 'the install is held mid-download');
+    const changes = await skiff(root, ['changes', '--json']);
+    const doing = (JSON.parse(changes.stdout) as { id: number; status: string }[]).filter((c) => c.status === 'doing');
+    assert.equal(doing.length, 1, changes.stdout);
+    const abort = await skiff(root, ['abort', String(doing[0]!.id)]);
+    assert.equal(abort.status, 0, abort.stderr);
+    assert.match(abort.stdout, /abort requested/);
+    const r = await first; // long before the 30 s stall timeout: the running task saw the abort
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr.trim(), /^skiff: Install aborted .* failed and was undone: aborted$/);
+    assert.equal(mountsUnder(root).length, 0);
+    assert.deepEqual(readdirSync(join(root, 'var', 'lib', 'skiff', 'partials')).length, 1, 'the received bytes are kept');
+    const again = await skiff(root, ['install', 'aborted']);
+    assert.equal(again.status, 0, again.stderr);
+    assert.deepEqual(world.proxy.requestsFor(path).map((q) => q.headers.range), [undefined, `bytes=${held}-`]);
+  } finally {
+    world.proxy.clear();
+  }
+});
+
 test('skiff install refuses a snapshot that does not match the timestamp (mix-and-match)', { skip }, async () => {
   const current = await world.forger.snapshot();
   const older = await world.forger.snapshot(current.md.signed.version - 1);

@@ -4,6 +4,8 @@ import { ChangeNotFoundError, AbortError, UndoPendingError } from './errors';
 
 /** Times recovery retries a failing undo (one per command) before leaving the change in error. */
 export const UNDO_ATTEMPTS = 3;
+/** How often a running task looks for an abort asked by another `skiff` process. */
+export const ABORT_POLL_MS = 200;
 
 /** The do and undo of one task kind, registered together. Both must be idempotent. */
 export interface TaskHandler<E> {
@@ -137,15 +139,20 @@ export class ChangeRunner<E> {
   private async doTask(row: TaskRow): Promise<void> {
     this.setTask(row.id, 'doing');
     this.maybeCrash(row, 'do', 'before');
+    // An abort asked from another process reaches a running task through its signal (the change row is polled).
+    const aborter = new AbortController();
+    const poll = setInterval(() => { if (this.change(row.change_id).abort_requested) aborter.abort(); }, ABORT_POLL_MS).unref();
     try {
-      await this.kinds.get(row.kind).do(this.env, new Task(this.state, { ...row, ...this.fresh(row.id) }));
+      await this.kinds.get(row.kind).do(this.env, new Task(this.state, { ...row, ...this.fresh(row.id) }, aborter.signal));
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);
       this.state.tx(() => {
         this.setTask(row.id, 'error', msg);
-        this.setChange(row.change_id, 'undoing', msg);
+        this.setChange(row.change_id, 'undoing', aborter.signal.aborted ? 'aborted' : msg);
       });
       return;
+    } finally {
+      clearInterval(poll);
     }
     this.maybeCrash(row, 'do', 'after');
     this.setTask(row.id, 'done');

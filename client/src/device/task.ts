@@ -35,7 +35,12 @@ export interface ChangeRow {
 
 /** One task as its handler sees it: its own inputs, and a place to record decisions before acting. */
 export class Task<P = Record<string, unknown>> {
-  constructor(private readonly state: DeviceState, readonly row: TaskRow) {}
+  /** Fires when `skiff abort` asks for this task's change while it runs (a long download stops at once). */
+  readonly signal: AbortSignal;
+
+  constructor(private readonly state: DeviceState, readonly row: TaskRow, signal?: AbortSignal) {
+    this.signal = signal ?? new AbortController().signal;
+  }
   get id(): number { return this.row.id; }
   get kind(): string { return this.row.kind; }
   get params(): P { return JSON.parse(this.row.params) as P; }

@@ -24,7 +24,7 @@ export const download: TaskHandler<DeviceEnv> = {
     // An earlier attempt at the same signed target left bytes: resume from them (the trust layer checks them).
     const kept = env.device.paths.partialFile(p.target.sha256);
     if (existsSync(kept) && !existsSync(dest + '.partial')) renameSync(kept, dest + '.partial');
-    const opts = env.progress === undefined ? {} : { progress: env.progress };
+    const opts = { signal: task.signal, ...(env.progress === undefined ? {} : { progress: env.progress }) };
     await env.trust().download(p.target, dest, opts);
     fsyncDir(dirname(dest));
   },
