@@ -44,8 +44,11 @@ export function buildProgram(argv?: string[]): Command {
     .option('--root <dir>', 'device root folder (env SKIFF_ROOT)', process.env.SKIFF_ROOT ?? '/')
     .showHelpAfterError()
     .configureOutput({ outputError: (str, write) => write(str) });
-  const verb = argv ? verbOf(argv.slice(2)) : undefined;
-  const areas = (verb && VERB_AREAS[verb]) || (Object.keys(AREAS) as Area[]);
+  const args = argv?.slice(2) ?? [];
+  const verb = argv ? verbOf(args) : undefined;
+  // `skiff --version` needs no verb at all; --help, no verb or an unknown one lists every area.
+  const versionOnly = verb === undefined && args.some((a) => a === '-V' || a === '--version') && !args.some((a) => a === '-h' || a === '--help');
+  const areas = versionOnly ? [] : (verb && VERB_AREAS[verb]) || (Object.keys(AREAS) as Area[]);
   for (const area of areas) AREAS[area]()(program);
   return program;
 }
