@@ -6,7 +6,7 @@ import { createKey, listKeys } from '../keystore';
 /** Registers the publisher's bundle verbs: pack, inspect, key create, key list. */
 export function registerBundleCommands(program: Command): void {
   program.command('pack')
-    .description('Pack a folder with meta/app.yaml into a reproducible bundle <name>_<version>.skiff')
+    .description('pack a folder with meta/app.yaml into a reproducible bundle <name>_<version>.skiff')
     .argument('<dir>', 'the folder to pack')
     .option('-o, --output <dir>', 'folder to write the bundle to', '.')
     .option('--json', 'print the result as JSON')
@@ -27,7 +27,7 @@ Example:
     });
 
   program.command('inspect')
-    .description("Show a bundle's manifest and files, without mounting it, and whether the store would accept it")
+    .description("show a bundle's manifest and files, without mounting it, and whether the store would accept it")
     .argument('<file>', 'a .skiff bundle')
     .option('--json', 'print the manifest, files, size, sha256, valid and refusals as JSON')
     .addHelpText('after', `
@@ -42,14 +42,14 @@ Example:
 
   // A subcommand group: other verbs (`skiff key register`) are added to it elsewhere.
   const key = program.command('key')
-    .description('Manage publisher signing keys (ed25519), kept in $XDG_CONFIG_HOME/skiff/keys (default ~/.config/skiff/keys)')
+    .description('manage publisher signing keys (ed25519), kept in $XDG_CONFIG_HOME/skiff/keys (default ~/.config/skiff/keys)')
     .addHelpText('after', `
 Example:
   $ skiff key create default
   $ skiff key list`);
 
   key.command('create')
-    .description('Create a new signing key pair, saved with mode 0600')
+    .description('create a new signing key pair, saved with mode 0600')
     .argument('<name>', 'key name: lowercase letters, digits and dashes')
     .option('--json', 'print the new key as JSON')
     .addHelpText('after', `
@@ -61,7 +61,7 @@ Example:
     });
 
   key.command('list')
-    .description('List signing keys with their TUF key ids')
+    .description('list signing keys with their TUF key ids')
     .option('--json', 'print an array of {name, keyId, publicKey, path}')
     .addHelpText('after', `
 Example:

@@ -35,7 +35,7 @@ async function readStdin(prompt: string): Promise<string> {
 /** Registers the publisher verbs: login, key register, register, upload, release, close, status, find. */
 export function registerPublisherCommands(program: Command): void {
   program.command('login')
-    .description('Save a store URL and API token (read from stdin) for the publisher verbs, mode 0600')
+    .description('save a store URL and API token (read from stdin) for the publisher verbs, mode 0600')
     .argument('<store-url>', 'the store, e.g. https://store.example.com')
     .option('--json', 'print the result as JSON')
     .addHelpText('after', `
@@ -55,9 +55,9 @@ Example:
     });
 
   const key = program.commands.find((c) => c.name() === 'key')
-    ?? program.command('key').description('Manage publisher signing keys');
+    ?? program.command('key').description('manage publisher signing keys');
   key.command('register')
-    .description('Send the public half of a signing key to the store, so uploads signed with it are accepted')
+    .description('send the public half of a signing key to the store, so uploads signed with it are accepted')
     .argument('<name>', 'a key from `skiff key list`')
     .option('--store <url>', STORE_HELP)
     .option('--json', 'print the registered key as JSON')
@@ -81,7 +81,7 @@ Example:
     });
 
   program.command('register')
-    .description('Register an app name with the store (first come, first served)')
+    .description('register an app name with the store (first come, first served)')
     .argument('<name>', 'the app name, as in meta/app.yaml')
     .option('--store <url>', STORE_HELP)
     .option('--json', 'print the result as JSON')
@@ -91,7 +91,7 @@ Example:
     });
 
   program.command('upload')
-    .description('Upload a bundle, signed with your key; the store assigns the next revision')
+    .description('upload a bundle, signed with your key; the store assigns the next revision')
     .argument('<file>', 'a .skiff bundle (from `skiff pack`)')
     .option('--key <name>', 'signing key (default: the only key, else "default")')
     .option('--release <channel>', 'release the new revision to this channel, e.g. stable or latest/beta')
@@ -114,7 +114,7 @@ Example:
     });
 
   program.command('release')
-    .description('Release a revision to a channel: TRACK/RISK, or RISK for the latest track')
+    .description('release a revision to a channel: TRACK/RISK, or RISK for the latest track')
     .argument('<name>').argument('<revision>').argument('<channel>', 'stable, candidate, beta, edge, or TRACK/RISK')
     .option('--store <url>', STORE_HELP)
     .option('--json', 'print the result and the channel map as JSON')
@@ -124,7 +124,7 @@ Example:
     });
 
   program.command('close')
-    .description('Close a channel: devices following it get nothing new from it')
+    .description('close a channel: devices following it get nothing new from it')
     .argument('<name>').argument('<channel>')
     .option('--store <url>', STORE_HELP)
     .option('--json', 'print the result and the channel map as JSON')
@@ -134,7 +134,7 @@ Example:
     });
 
   program.command('status')
-    .description("Show an app's channel map in the store")
+    .description("show an app's channel map in the store")
     .argument('<name>')
     .option('--store <url>', STORE_HELP)
     .option('--json', 'print the app info (channels and revisions) as JSON')
@@ -144,7 +144,7 @@ Example:
     });
 
   program.command('find')
-    .description('Search the store by name and summary')
+    .description('search the store by name and summary')
     .argument('<query>')
     .option('--store <url>', STORE_HELP)
     .option('--json', 'print an array of {name, publisher, summary, version, revision}')
