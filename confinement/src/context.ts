@@ -32,6 +32,8 @@ export interface RunOptions {
   stdio?: [number, number, number];
   /** Kill the process (and its cgroup) after this many milliseconds. */
   timeoutMs?: number;
+  /** Kill it as soon as this fires (a change aborted while its hook runs). */
+  signal?: AbortSignal;
 }
 
 export { buildLaunchPlan } from './plan';

@@ -14,10 +14,14 @@ export async function runConfined(ctx: AppContext, target: LaunchTarget, opts: R
   const pid = native.spawn(plan, opts.stdio ? { stdio: opts.stdio } : {});
   // The app is pid 1 of its namespace: killing it makes the kernel kill every process inside.
   const timer = opts.timeoutMs ? setTimeout(() => killQuietly(pid), opts.timeoutMs) : undefined;
+  const onAbort = () => killQuietly(pid);
+  if (opts.signal?.aborted) onAbort();
+  opts.signal?.addEventListener('abort', onAbort, { once: true });
   try {
     return await native.wait(pid);
   } finally {
     if (timer) clearTimeout(timer);
+    opts.signal?.removeEventListener('abort', onAbort);
   }
 }
 

@@ -43,22 +43,28 @@ export interface BundleSpec {
   checkHealth?: number;
   /** Bytes of random (incompressible) data in data/blob.bin. */
   randomBytes?: number;
+  /** Body of meta/hooks/pre-refresh, a sh script (absent: no hook). */
+  preRefresh?: string;
 }
 
-/** Packs a small app: `bin/hello` prints "hello <version>"; optional check-health hook and random payload. */
+/** Packs a small app: `bin/hello` prints "hello <version>"; optional check-health and pre-refresh hooks and random payload. */
 export async function makeBundle(work: string, spec: BundleSpec): Promise<string> {
   const dir = join(work, `${spec.name}-${spec.version}-src`);
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(join(dir, 'bin'), { recursive: true });
   mkdirSync(join(dir, 'meta', 'hooks'), { recursive: true });
-  const hooks = spec.checkHealth === undefined ? '' : 'hooks:\n  check-health: {}\n';
+  const hookScripts: Record<string, string> = {
+    ...(spec.checkHealth === undefined ? {} : { 'check-health': `exit ${spec.checkHealth}` }),
+    ...(spec.preRefresh === undefined ? {} : { 'pre-refresh': spec.preRefresh }),
+  };
+  const hooks = Object.keys(hookScripts).length ? `hooks:\n${Object.keys(hookScripts).map((h) => `  ${h}: {}\n`).join('')}` : '';
   writeFileSync(join(dir, 'meta', 'app.yaml'), `name: ${spec.name}\nversion: '${spec.version}'\nsummary: Test app ${spec.name}\n` +
     `apps:\n  ${spec.name}:\n    command: bin/hello\n    plugs: [network]\n${hooks}`);
   writeFileSync(join(dir, 'bin', 'hello'), `#!/bin/sh\necho "hello ${spec.version}"\n`);
   chmodSync(join(dir, 'bin', 'hello'), 0o755);
-  if (spec.checkHealth !== undefined) {
-    writeFileSync(join(dir, 'meta', 'hooks', 'check-health'), `#!/bin/sh\nexit ${spec.checkHealth}\n`);
-    chmodSync(join(dir, 'meta', 'hooks', 'check-health'), 0o755);
+  for (const [hook, body] of Object.entries(hookScripts)) {
+    writeFileSync(join(dir, 'meta', 'hooks', hook), `#!/bin/sh\n${body}\n`);
+    chmodSync(join(dir, 'meta', 'hooks', hook), 0o755);
   }
   if (spec.randomBytes) {
     mkdirSync(join(dir, 'data'));

@@ -17,7 +17,7 @@ export interface Backend {
   mountBundle(file: string, target: string): void;
   unmount(target: string): void;
   isMounted(target: string): boolean;
-  runHook(ctx: AppContext, hook: HookName): Promise<ExitStatus | null>;
+  runHook(ctx: AppContext, hook: HookName, signal?: AbortSignal): Promise<ExitStatus | null>;
   writeWrappers(ctx: AppContext): void;
   removeWrappers(root: string, name: string): void;
   /** The manifest of a bundle file, read without mounting it. */
@@ -32,7 +32,7 @@ export const realBackend: Backend = {
   mountBundle: (file, target) => native.mountBundle(file, target),
   unmount: (target) => native.unmount(target),
   isMounted: (target) => native.isMounted(target),
-  runHook: (ctx, hook) => confinement.runHook(ctx, hook, { timeoutMs: HOOK_TIMEOUT_MS }),
+  runHook: (ctx, hook, signal) => confinement.runHook(ctx, hook, { timeoutMs: HOOK_TIMEOUT_MS, ...(signal ? { signal } : {}) }),
   writeWrappers: (ctx) => { confinement.writeWrappers(ctx); },
   removeWrappers: (root, name) => confinement.removeWrappers(root, name),
   // No second hash pass: the download checked the signed sha256 (a --dangerous bundle has none to check).

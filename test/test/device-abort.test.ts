@@ -1,0 +1,66 @@
+// `skiff abort` from a second process reaches the task that runs: a pre-refresh hook stuck in `sleep` is
+// killed with its sandbox, the refresh is undone, the app stays where it was and its update is not blocked.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { publishBundle } from '../src/store';
+import { SKIFF, skiff, skiffJson, makeBundle, openDeviceWorld, closeDeviceWorld, rootSkipReason, type DeviceWorld, type ListedApp } from '../src/device-fixture';
+
+const skip = rootSkipReason();
+let world: DeviceWorld | undefined;
+
+before(async () => {
+  if (skip) return;
+  world = await openDeviceWorld('abort');
+  const r = skiff(world.root, ['setup', '--store', world.store.url, '--trust', world.store.rootJsonPath]);
+  assert.equal(r.status, 0, r.stderr);
+});
+after(async () => { await closeDeviceWorld(world ?? {}); });
+
+/** Pids of processes running `sleep 600`: the hook's, if anything of its sandbox survived. */
+function sleepers(): string[] {
+  return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+    try { return readFileSync(`/proc/${p}/cmdline`, 'utf8') === 'sleep\u0000600\u0000'; } catch { return false; }
+  });
+}
+
+/** The CLI, asynchronously: the test keeps running while it waits on its hook. */
+function skiffAsync(root: string, args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [SKIFF, '--root', root, ...args], { encoding: 'utf8', timeout: 120_000 }, (err, stdout, stderr) => {
+      resolve({ status: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
+    });
+  });
+}
+
+test('skiff abort kills a running pre-refresh hook: the refresh is undone, and not blocked', { skip }, async () => {
+  const { store, work, root } = world!;
+  const release = async (version: string, preRefresh?: string): Promise<number> => (await publishBundle(store,
+    await makeBundle(work, { name: 'hello', version, ...(preRefresh ? { preRefresh } : {}) }), { channel: 'stable' })).revision;
+  // pre-refresh runs from the installed revision: it marks that it started, then hangs far beyond this test.
+  const r1 = await release('1.0', 'touch "$SKIFF_DATA/hook-started"; exec sleep 600');
+  assert.equal(skiff(root, ['install', 'hello']).status, 0);
+  const r2 = await release('1.1');
+
+  const refresh = skiffAsync(root, ['refresh', 'hello']);
+  const marker = join(root, 'var/skiff/hello', String(r1), 'hook-started');
+  for (let i = 0; i < 400 && !existsSync(marker); i++) await sleep(25);
+  assert.ok(existsSync(marker), 'the pre-refresh hook is running');
+  const doing = skiffJson<{ id: number; status: string }[]>(root, ['changes']).filter((c) => c.status === 'doing');
+  assert.equal(doing.length, 1);
+  const abort = skiff(root, ['abort', String(doing[0]!.id)]);
+  assert.equal(abort.status, 0, abort.stderr);
+
+  // The hook sleeps 600 s and its timeout is 120 s: ending well before either means it was killed.
+  const r = await Promise.race([refresh, sleep(30_000).then(() => null)]);
+  assert.ok(r, 'the refresh ended once aborted, without waiting the hook out');
+  assert.equal(r.status, 1, r.stderr);
+  assert.match(r.stdout.trim(), /^Refresh hello from revision \d+ to \d+ .* failed and was undone: aborted; back on revision \d+$/);
+  assert.deepEqual(skiffJson<ListedApp[]>(root, ['list']).map((a) => [a.name, a.revision]), [['hello', r1]]);
+  assert.deepEqual(skiffJson<{ name: string; to: number }[]>(root, ['refresh', '--list']).map((u) => [u.name, u.to]), [['hello', r2]],
+    'an aborted refresh does not block the revision');
+  assert.deepEqual(sleepers(), [], 'nothing of the hook is left running');
+});
