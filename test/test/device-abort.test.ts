@@ -58,7 +58,7 @@ test('skiff abort kills a running pre-refresh hook: the refresh is undone, and n
   const r = await Promise.race([refresh, sleep(30_000).then(() => null)]);
   assert.ok(r, 'the refresh ended once aborted, without waiting the hook out');
   assert.equal(r.status, 1, r.stderr);
-  assert.match(r.stdout.trim(), /^Refresh hello from revision \d+ to \d+ .* failed and was undone: aborted; back on revision \d+$/);
+  assert.match(r.stderr.trim(), /^skiff: Refresh hello from revision \d+ to \d+ .* failed and was undone: aborted; back on revision \d+$/);
   assert.deepEqual(skiffJson<ListedApp[]>(root, ['list']).map((a) => [a.name, a.revision]), [['hello', r1]]);
   assert.deepEqual(skiffJson<{ name: string; to: number }[]>(root, ['refresh', '--list']).map((u) => [u.name, u.to]), [['hello', r2]],
     'an aborted refresh does not block the revision');

@@ -71,9 +71,17 @@ export function registerDeviceCommands(program: Command): void {
         }
         if (o.channel && names.length !== 1) throw new SkiffError('usage', 'refresh --channel takes exactly one app name');
         const outcomes = await ops.refresh(names, o.channel ? { channel: o.channel } : {});
-        output(!!o.json, outcomes, () => outcomes.length ? outcomes.map((x) => x.message).join('\n') : 'All apps are up to date.');
-        const failed = outcomes.find((x) => x.status === 'failed');
-        if (failed) process.exitCode = 1;
+        const failed = outcomes.filter((x) => x.status === 'failed');
+        if (o.json) output(true, outcomes, () => '');
+        else if (outcomes.length === 0) process.stdout.write('All apps are up to date.\n');
+        // One line per app; a failed one goes to stderr, like every other error.
+        else {
+          for (const x of outcomes) {
+            if (x.status === 'failed') process.stderr.write(`skiff: ${x.message}\n`);
+            else process.stdout.write(`${x.message}\n`);
+          }
+        }
+        if (failed.length > 0) process.exitCode = 1;
       }));
 
   program.command('revert')
