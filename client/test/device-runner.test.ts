@@ -81,6 +81,54 @@ test('runner: an abort before the commit point undoes; after it, abort is refuse
   } finally { f.done(); }
 });
 
+/** Kinds whose do waits up to 1 s for its abort signal; onStart runs as each task begins. */
+function waitingKinds(log: string[], onStart: (label: string) => void): TaskKinds<null> {
+  const kinds = new TaskKinds<null>();
+  for (const k of ['fetch', 'mount', 'switch', 'hook', 'prune']) {
+    kinds.register(k, {
+      async do(_env, task) {
+        const label = (task.params as { label: string }).label;
+        onStart(label);
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(() => { log.push(`ran:${label}`); resolve(); }, 1000);
+          task.signal.addEventListener('abort', () => { clearTimeout(timer); log.push(`aborted:${label}`); resolve(); }, { once: true });
+        });
+        if (task.signal.aborted) throw new Error(`${label} stopped`);
+      },
+      async undo() { /* nothing to undo */ },
+      ...(k === 'switch' ? { committed: () => log.includes('ran:switch') } : {}),
+    });
+  }
+  return kinds;
+}
+
+test('runner: an abort from another process stops the running task before the commit point, never after it', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'skiff-runner-'));
+  const state = new DeviceState(join(dir, 'state.db'));
+  try {
+    // What `skiff abort` in another process writes, set here as a given task starts.
+    const flagAt = (at: string) => (label: string) => {
+      if (label === at) state.db.prepare('UPDATE changes SET abort_requested = 1').run();
+    };
+    const before: string[] = [];
+    const r1 = new ChangeRunner(state, waitingKinds(before, flagAt('mount')), null);
+    const c1 = await r1.run(r1.create('install', 'Install x', SPECS));
+    assert.equal(c1.status, 'undone');
+    assert.equal(c1.error, 'aborted');
+    assert.deepEqual(before, ['ran:fetch', 'aborted:mount']);
+
+    // Set past the commit point (as if it raced with the switch): the change finishes, its hook runs out.
+    const after: string[] = [];
+    const r2 = new ChangeRunner(state, waitingKinds(after, flagAt('hook')), null);
+    const c2 = await r2.run(r2.create('install', 'Install x', SPECS));
+    assert.equal(c2.status, 'done');
+    assert.deepEqual(after, ['ran:fetch', 'ran:mount', 'ran:switch', 'ran:hook', 'ran:prune']);
+  } finally {
+    state.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 const CHILD = (dir: string, crashAt: string): string => `
   const { appendFileSync, readFileSync } = require('node:fs');
   const { DeviceState } = require(${JSON.stringify(join(__dirname, '..', 'src', 'device', 'state'))});

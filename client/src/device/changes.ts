@@ -139,9 +139,13 @@ export class ChangeRunner<E> {
   private async doTask(row: TaskRow): Promise<void> {
     this.setTask(row.id, 'doing');
     this.maybeCrash(row, 'do', 'before');
-    // An abort asked from another process reaches a running task through its signal (the change row is polled).
+    // An abort asked from another process reaches a running task through its signal (the change row is
+    // polled), but only before the commit point: past it, a change finishes (a late abort is ignored).
     const aborter = new AbortController();
-    const poll = setInterval(() => { if (this.change(row.change_id).abort_requested) aborter.abort(); }, ABORT_POLL_MS).unref();
+    const abortable = !row.commit_point && !this.committed(row.change_id);
+    const poll = abortable
+      ? setInterval(() => { if (this.change(row.change_id).abort_requested) aborter.abort(); }, ABORT_POLL_MS).unref()
+      : undefined;
     try {
       await this.kinds.get(row.kind).do(this.env, new Task(this.state, { ...row, ...this.fresh(row.id) }, aborter.signal));
     } catch (err) {
@@ -152,7 +156,7 @@ export class ChangeRunner<E> {
       });
       return;
     } finally {
-      clearInterval(poll);
+      if (poll) clearInterval(poll);
     }
     this.maybeCrash(row, 'do', 'after');
     this.setTask(row.id, 'done');
