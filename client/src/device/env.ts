@@ -20,7 +20,7 @@ export interface Backend {
   runHook(ctx: AppContext, hook: HookName, signal?: AbortSignal): Promise<ExitStatus | null>;
   writeWrappers(ctx: AppContext): void;
   removeWrappers(root: string, name: string): void;
-  /** The manifest of a bundle file, read without mounting it. */
+  /** The manifest of a bundle file, read without mounting it (a --dangerous install checks it first). */
   inspectManifest(file: string): Promise<Manifest>;
   /** The manifest of a mounted revision. */
   mountedManifest(dir: string): Manifest;
@@ -35,8 +35,8 @@ export const realBackend: Backend = {
   runHook: (ctx, hook, signal) => confinement.runHook(ctx, hook, { timeoutMs: HOOK_TIMEOUT_MS, ...(signal ? { signal } : {}) }),
   writeWrappers: (ctx) => { confinement.writeWrappers(ctx); },
   removeWrappers: (root, name) => confinement.removeWrappers(root, name),
-  // No second hash pass: the download checked the signed sha256 (a --dangerous bundle has none to check).
-  // The tree rules are cheap (the listing only) and hold for --dangerous bundles too.
+  // For a --dangerous file, before anything is planned: the listing and the tree rules, without a hash
+  // pass (there is no signed sha256 to check it against).
   inspectManifest: async (file) => {
     const { manifest, files } = await readBundleManifest(file);
     checkBundleTree(manifest, files);
