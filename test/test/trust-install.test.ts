@@ -183,17 +183,28 @@ test('skiff install resumes a download cut mid-way, with a Range request', { ski
   }
 });
 
-test('an install killed mid-download resumes in the next command, with a Range request', { skip }, async () => {
-  const big = await world.publish('killedmidway', 1024 * 1024);
+const held = 300_000;
+
+/** Publishes a 1 MB app whose first download the proxy holds open after `held` bytes. */
+async function publishHeld(name: string): Promise<{ path: string; partial(root: string): string }> {
+  const big = await world.publish(name, 1024 * 1024);
   const path = world.targetRequestPath(big);
-  const held = 300_000;
   world.proxy.on(path, { kind: 'hold', afterBytes: held }, 1);
+  return { path, partial: (root) => join(root, 'var', 'lib', 'skiff', 'bundles', `${name}_${big.revision}.skiff.partial`) };
+}
+
+/** Waits until the held install has written all the proxy lets through. */
+async function untilHeld(partial: string): Promise<void> {
+  for (let i = 0; i < 400 && !(existsSync(partial) && statSync(partial).size >= held); i++) await sleep(25);
+  assert.equal(statSync(partial).size, held, 'the first attempt wrote what the link let through');
+}
+
+test('an install killed mid-download resumes in the next command, with a Range request', { skip }, async () => {
+  const { path, partial } = await publishHeld('killedmidway');
   try {
     const root = await newDevice();
     const first = spawn(process.execPath, [SKIFF, '--root', root, 'install', 'killedmidway'], { stdio: 'ignore' });
-    const partial = join(root, 'var', 'lib', 'skiff', 'bundles', `killedmidway_${big.revision}.skiff.partial`);
-    for (let i = 0; i < 400 && !(existsSync(partial) && statSync(partial).size >= held); i++) await sleep(25);
-    assert.equal(statSync(partial).size, held, 'the first attempt wrote what the link let through');
+    await untilHeld(partial(root));
     const exited = new Promise((r) => first.once('exit', r));
     first.kill('SIGKILL');
     await exited;
@@ -208,16 +219,11 @@ test('an install killed mid-download resumes in the next command, with a Range r
 });
 
 test('skiff abort from another process stops an install mid-download: undone, the bytes kept to resume', { skip }, async () => {
-  const big = await world.publish('aborted', 1024 * 1024);
-  const path = world.targetRequestPath(big);
-  const held = 300_000;
-  world.proxy.on(path, { kind: 'hold', afterBytes: held }, 1);
+  const { path, partial } = await publishHeld('aborted');
   try {
     const root = await newDevice();
     const first = skiff(root, ['install', 'aborted']);
-    const partial = join(root, 'var', 'lib', 'skiff', 'bundles', `aborted_${big.revision}.skiff.partial`);
-    for (let i = 0; i < 400 && !(existsSync(partial) && statSync(partial).size >= held); i++) await sleep(25);
-    assert.equal(statSync(partial).size, held, 'the install is held mid-download');
+    await untilHeld(partial(root));
     const changes = await skiff(root, ['changes', '--json']);
     const doing = (JSON.parse(changes.stdout) as { id: number; status: string }[]).filter((c) => c.status === 'doing');
     assert.equal(doing.length, 1, changes.stdout);
