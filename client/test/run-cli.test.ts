@@ -72,7 +72,10 @@ describe('skiff run and permissions', { skip: skipReason() }, () => {
   });
 
   test('Ctrl-C stops an app that does not handle it (pid 1 would ignore it): exit 130', async () => {
-    const child = spawn(process.execPath, [skiff, '--root', root, 'run', 'runcli.sh', '--', '-c', 'echo ready; exec sleep 30'],
+    // "ready" only once pid 1 is sleep: sh itself catches SIGINT (dash re-raises it, which pid 1 drops),
+    // so a Ctrl-C that lands before the exec would test the shell, not an app without a handler.
+    const app = '(until read c < /proc/1/comm && [ "$c" = sleep ]; do :; done; echo ready) & exec sleep 30';
+    const child = spawn(process.execPath, [skiff, '--root', root, 'run', 'runcli.sh', '--', '-c', app],
       { stdio: ['ignore', 'pipe', 'pipe'] });
     child.stdout.once('data', () => child.kill('SIGINT'));
     const t0 = Date.now();
