@@ -17,6 +17,23 @@ after(() => {
   for (const d of dirs) removeDir(d);
 });
 
+/** A fresh folder, removed after the tests. */
+function workDir(name: string): string {
+  const dir = tempDir(name);
+  dirs.push(dir);
+  return dir;
+}
+
+/** A folder with a squashfs image and an empty mount point, which is unmounted after the tests if need be. */
+function imageAndTarget(name: string): { image: string; target: string } {
+  const dir = workDir(name);
+  const image = makeSquashfs(dir);
+  const target = join(dir, 'mnt');
+  mkdirSync(target);
+  mounted.push(target);
+  return { image, target };
+}
+
 /** Loop devices whose backing file is `image`. */
 function loopsBacking(image: string): string[] {
   const found: string[] = [];
@@ -28,15 +45,10 @@ function loopsBacking(image: string): string[] {
 }
 
 test('mountBundle mounts a squashfs ro,nosuid,nodev and unmount frees the loop device', { skip: rootSkip }, async () => {
-  const dir = tempDir('mount');
-  dirs.push(dir);
-  const image = makeSquashfs(dir);
-  const target = join(dir, 'mnt');
-  mkdirSync(target);
+  const { image, target } = imageAndTarget('mount');
   assert.equal(isMounted(target), false);
 
   mountBundle(image, target);
-  mounted.push(target);
   assert.equal(isMounted(target), true);
   assert.equal(readFileSync(join(target, 'hello.txt'), 'utf8'), 'hello from the bundle\n');
   assert.equal(readFileSync(join(target, 'sub', 'data.txt'), 'utf8').length, 10000);
@@ -60,13 +72,8 @@ test('mountBundle mounts a squashfs ro,nosuid,nodev and unmount frees the loop d
 });
 
 test('the pre-5.8 loop interface (LOOP_SET_FD + LOOP_SET_STATUS64) mounts read-only with autoclear too', { skip: rootSkip }, async () => {
-  const dir = tempDir('legacy');
-  dirs.push(dir);
-  const image = makeSquashfs(dir);
-  const target = join(dir, 'mnt');
-  mkdirSync(target);
+  const { image, target } = imageAndTarget('legacy');
   native().mountBundle(image, target, true);
-  mounted.push(target);
   const info = findMount(target);
   assert.ok(info);
   const device = basename(info.source);
@@ -79,13 +86,8 @@ test('the pre-5.8 loop interface (LOOP_SET_FD + LOOP_SET_STATUS64) mounts read-o
 });
 
 test('a mount point is not mounted over again', { skip: rootSkip }, () => {
-  const dir = tempDir('twice');
-  dirs.push(dir);
-  const image = makeSquashfs(dir);
-  const target = join(dir, 'mnt');
-  mkdirSync(target);
+  const { image, target } = imageAndTarget('twice');
   mountBundle(image, target);
-  mounted.push(target);
   try {
     assert.throws(() => mountBundle(image, target), (e: unknown) => e instanceof MountError && e.errno === 16 && /already a mount point/.test(e.message));
     assert.equal(loopsBacking(image).length, 1, 'no second loop device');
@@ -95,8 +97,7 @@ test('a mount point is not mounted over again', { skip: rootSkip }, () => {
 });
 
 test('concurrent mounts from several processes each get their own loop device', { skip: rootSkip }, async () => {
-  const dir = tempDir('race');
-  dirs.push(dir);
+  const dir = workDir('race');
   const image = makeSquashfs(dir);
   const workers = 4;
   const perWorker = 3;
@@ -123,13 +124,8 @@ test('concurrent mounts from several processes each get their own loop device', 
 });
 
 test('lazy unmount detaches a busy mount', { skip: rootSkip }, async () => {
-  const dir = tempDir('lazy');
-  dirs.push(dir);
-  const image = makeSquashfs(dir);
-  const target = join(dir, 'mnt');
-  mkdirSync(target);
+  const { image, target } = imageAndTarget('lazy');
   mountBundle(image, target);
-  mounted.push(target);
   const busy = process.cwd();
   process.chdir(target);  // keeps the mount busy: a plain umount gets EBUSY
   try {
@@ -144,8 +140,7 @@ test('lazy unmount detaches a busy mount', { skip: rootSkip }, async () => {
 });
 
 test('a file that is not squashfs fails at mount and leaves no loop device', { skip: rootSkip }, () => {
-  const dir = tempDir('bad');
-  dirs.push(dir);
+  const dir = workDir('bad');
   const image = join(dir, 'not-a-bundle.skiff');
   writeFileSync(image, Buffer.alloc(64 * 1024));
   const target = join(dir, 'mnt');
@@ -156,8 +151,7 @@ test('a file that is not squashfs fails at mount and leaves no loop device', { s
 });
 
 test('a missing bundle file is a MountError naming the step', { skip: rootSkip }, () => {
-  const dir = tempDir('missing');
-  dirs.push(dir);
+  const dir = workDir('missing');
   assert.throws(() => mountBundle(join(dir, 'nope.skiff'), dir), (e: unknown) =>
     e instanceof MountError && e.errno === 2 && /open bundle/.test(e.message));
 });
