@@ -4,7 +4,7 @@ import { rmSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Metadata, Root } from '@tufjs/models';
-import { writeFileAtomic } from '@skiff/bundle';
+import { processAlive, writeFileAtomic } from '@skiff/bundle';
 import { TrustMissingError } from './errors';
 
 /** The root the device was set up with: never overwritten, the fallback when the cached root is corrupt. */
@@ -35,15 +35,6 @@ async function readIfExists(path: string): Promise<Buffer | undefined> {
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw err;
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
