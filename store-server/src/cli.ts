@@ -1,8 +1,10 @@
 import { Command, InvalidArgumentError } from 'commander';
-import { SkiffError } from '@skiff/bundle';
+import { SkiffError, EXIT, describeParseError } from '@skiff/bundle';
 import { initStore, openStore } from './context';
 import { accountService } from './services/accounts';
 import type { StoreSettings } from './settings';
+
+const VERSION: string = require('../../package.json').version;
 
 function dataDirOf(opts: { data?: string }): string {
   const dir = opts.data ?? process.env.SKIFF_STORE_DATA;
@@ -23,7 +25,10 @@ function print(line: string): void {
 function buildProgram(): Command {
   const program = new Command('skiff-store')
     .description('Run and administer a Skiff store: accounts, uploads, channels and its signed TUF repository.')
-    .showHelpAfterError();
+    .version(VERSION, '-V, --version')
+    // Parse errors are thrown (exitOverride) and printed by main as one line, exit 2.
+    .exitOverride()
+    .configureOutput({ outputError: () => undefined });
 
   program.command('init')
     .description('create a store: database, blob folder, TUF keys (0600) and version 1 of every role; prints the root.json devices must trust, last')
@@ -104,12 +109,18 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);
   } catch (err) {
+    const parse = describeParseError(err, 'skiff-store');
+    if (parse) {
+      if (parse.line) process.stderr.write(parse.line + '\n');
+      process.exitCode = parse.status;
+      return;
+    }
     const message = err instanceof Error ? err.message : String(err);
     if (argv.includes('--json')) {
       process.stdout.write(JSON.stringify({ error: { code: err instanceof SkiffError ? err.code : 'internal-error', message } }) + '\n');
     } else process.stderr.write(`skiff-store: ${message}\n`);
     if (!(err instanceof SkiffError) && process.env.SKIFF_DEBUG) console.error(err);
     // A bad flag or setting value is a usage error.
-    process.exitCode = err instanceof SkiffError && (err.code === 'usage' || err.code === 'setting-invalid') ? 2 : 1;
+    process.exitCode = err instanceof SkiffError && (err.code === 'usage' || err.code === 'setting-invalid') ? EXIT.usage : EXIT.failure;
   }
 }

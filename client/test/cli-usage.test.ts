@@ -1,0 +1,45 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+
+// Both commands share one contract for a command line they cannot parse (bundle/src/usage.ts).
+const bins = {
+  skiff: join(__dirname, '..', '..', 'bin', 'skiff'),
+  'skiff-store': join(__dirname, '..', '..', '..', 'store-server', 'bin', 'skiff-store'),
+};
+const run = (bin: keyof typeof bins, ...args: string[]) => spawnSync(process.execPath, [bins[bin], ...args], { encoding: 'utf8' });
+
+test('a mistyped verb: one line with "did you mean", exit 2, in both commands', () => {
+  const r = run('skiff', 'instal', 'hello');
+  assert.equal(r.status, 2);
+  assert.equal(r.stderr, "skiff: unknown command 'instal' (did you mean install?); see skiff --help\n");
+  assert.equal(r.stdout, '');
+  const s = run('skiff-store', 'serv');
+  assert.equal(s.status, 2);
+  assert.equal(s.stderr, "skiff-store: unknown command 'serv' (did you mean serve?); see skiff-store --help\n");
+});
+
+test('an unknown option or a missing argument: one line, exit 2', () => {
+  const opt = run('skiff', 'install', '--bogus', 'hello');
+  assert.equal(opt.status, 2);
+  assert.equal(opt.stderr, "skiff: unknown option '--bogus'; see skiff --help\n");
+  const arg = run('skiff', 'install');
+  assert.equal(arg.status, 2);
+  assert.equal(arg.stderr, "skiff: missing required argument 'name-or-file'; see skiff --help\n");
+  const store = run('skiff-store', 'account', 'add');
+  assert.equal(store.status, 2);
+  assert.match(store.stderr, /^skiff-store: missing required argument 'name'; see skiff-store --help\n$/);
+});
+
+test('--version and --help exit 0 in both commands; no verb at all prints the help and exits 2', () => {
+  for (const bin of ['skiff', 'skiff-store'] as const) {
+    const v = run(bin, '--version');
+    assert.equal(v.status, 0, `${bin} --version: ${v.stderr}`);
+    assert.match(v.stdout, /^\d+\.\d+\.\d+\n$/);
+    assert.equal(run(bin, '--help').status, 0);
+  }
+  const none = run('skiff');
+  assert.equal(none.status, 2);
+  assert.match(none.stderr, /^Usage: skiff /);
+});
