@@ -3,6 +3,7 @@ import { SkiffError } from '@skiff/bundle';
 import { rootOf, output } from '../options';
 import { openDevice, NotRootError, type Device } from '../device';
 import { DeviceOps } from '../device/ops';
+import { DeviceLock } from '../device/lock';
 import { listApps, formatList, appInfo, formatInfo, changeList, formatChanges, taskList, formatTasks } from '../device/views';
 
 /** Opens the device under --root and runs fn with its verbs; closes the database whatever happens. */
@@ -10,10 +11,43 @@ async function withOps<T>(cmd: Command, opts: { wait?: boolean }, fn: (ops: Devi
   // The device state and its mounts are root's for now: say so before anything fails on a permission.
   if (process.getuid?.() !== 0) throw new NotRootError(`skiff ${cmd.parent?.name() === 'config' ? 'config' : cmd.name()}`);
   const device = openDevice(rootOf(cmd));
+  const ops = new DeviceOps(device, { wait: opts.wait ?? true, crashAt: process.env.SKIFF_TEST_CRASH_AT });
+  const stopListening = abortOnInterrupt(ops);
   try {
-    const ops = new DeviceOps(device, { wait: opts.wait ?? true, crashAt: process.env.SKIFF_TEST_CRASH_AT });
     return await fn(ops, device);
-  } finally { device.close(); }
+  } finally {
+    stopListening();
+    device.close();
+  }
+}
+
+/** Exit status of a command ended by Ctrl-C (128 + SIGINT), as shells report it. */
+const INTERRUPTED_STATUS = 130;
+
+/**
+ * Ctrl-C asks the change this command runs to stop: it is undone at once, as `skiff abort` does. A second
+ * Ctrl-C (or one with no change running) quits and leaves any change to the next command's recovery.
+ */
+function abortOnInterrupt(ops: DeviceOps): () => void {
+  let asked = false;
+  const onInterrupt = (): void => {
+    // The progress bar hides the cursor and turns line wrap off: give the terminal back first.
+    if (process.stderr.isTTY) process.stderr.write('\x1b[?25h\x1b[?7h\n');
+    const change = DeviceLock.ownChange(ops.device.state);
+    if (asked || change === null) {
+      process.stderr.write(`skiff: interrupted${change === null ? '' : `; change ${change} is left to the next skiff command, which recovers it`}\n`);
+      process.exit(INTERRUPTED_STATUS);
+    }
+    asked = true;
+    try {
+      ops.runner.requestAbort(change);
+      process.stderr.write(`skiff: interrupted; undoing change ${change} (Ctrl-C again to quit at once)\n`);
+    } catch (err) {
+      process.stderr.write(`skiff: ${(err as Error).message}\n`); // past its commit point: it finishes
+    }
+  };
+  process.on('SIGINT', onInterrupt);
+  return () => { process.off('SIGINT', onInterrupt); };
 }
 
 function intArg(v: string, what: string): number {

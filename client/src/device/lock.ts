@@ -55,6 +55,12 @@ export class DeviceLock {
     return row && holderAlive(row) && row.pid !== process.pid ? { pid: row.pid, changeId: row.change_id } : null;
   }
 
+  /** The change this process runs under the lock, if it holds it and runs one. */
+  static ownChange(state: DeviceState): number | null {
+    const row = state.db.prepare('SELECT * FROM lock WHERE id = 1').get() as LockRow | undefined;
+    return row && row.pid === process.pid ? row.change_id : null;
+  }
+
   /** Records which change runs under the lock, so a waiting command can name it. */
   setChange(id: number | null): void {
     this.state.db.prepare('UPDATE lock SET change_id = ? WHERE id = 1 AND pid = ?').run(id, process.pid);

@@ -3,7 +3,7 @@
 import { createHash, type Hash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdir, open, rename, rm, stat, statfs, type FileHandle } from 'node:fs/promises';
-import { basename, dirname } from 'node:path';
+import { dirname } from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fsyncDir } from '@skiff/bundle';
@@ -44,7 +44,7 @@ export async function downloadBundle(d: BundleDownload): Promise<void> {
   const partial = await openPartial(partialPath, target.length);
   let progress = noProgress;
   try {
-    progress = d.progress ? await progressBar(basename(target.path), target.length, partial.size) : noProgress;
+    progress = d.progress ? await progressBar(`${target.custom.name} ${target.custom.version}`, target.length, partial.size) : noProgress;
     const resumedFrom = partial.size;
     await fetchWithResume(d, partial, progress);
     if (resumedFrom > 0 && !matches(partial, target)) {
