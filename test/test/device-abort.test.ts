@@ -2,8 +2,8 @@
 // killed with its sandbox, the refresh is undone, the app stays where it was and its update is not blocked.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { execFile } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { execFile, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { publishBundle } from '../src/store';
@@ -62,5 +62,33 @@ test('skiff abort kills a running pre-refresh hook: the refresh is undone, and n
   assert.deepEqual(skiffJson<ListedApp[]>(root, ['list']).map((a) => [a.name, a.revision]), [['hello', r1]]);
   assert.deepEqual(skiffJson<{ name: string; to: number }[]>(root, ['refresh', '--list']).map((u) => [u.name, u.to]), [['hello', r2]],
     'an aborted refresh does not block the revision');
+  assert.deepEqual(sleepers(), [], 'nothing of the hook is left running');
+});
+
+test('Ctrl-C during a refresh undoes it as skiff abort does, and says so in one line', { skip }, async () => {
+  const { root } = world!;
+  // The test above leaves hello on a revision whose pre-refresh hook hangs, with a newer one offered.
+  const [app] = skiffJson<ListedApp[]>(root, ['list']);
+  const offered = skiffJson<{ to: number }[]>(root, ['refresh', '--list']);
+  assert.equal(offered.length, 1, 'a refresh is offered');
+  const marker = join(root, 'var/skiff/hello', String(app!.revision), 'hook-started');
+  rmSync(marker, { force: true });
+
+  const child = spawn(process.execPath, [SKIFF, '--root', root, 'refresh', 'hello'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.setEncoding('utf8').on('data', (d: string) => { stderr += d; });
+  const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+  try {
+    for (let i = 0; i < 400 && !existsSync(marker); i++) await sleep(25);
+    assert.ok(existsSync(marker), 'the pre-refresh hook is running');
+    child.kill('SIGINT');
+    const code = await Promise.race([exited, sleep(30_000).then(() => 'hung' as const)]);
+    assert.equal(code, 1, stderr);
+  } finally { child.kill('SIGKILL'); }
+  const lines = stderr.trim().split('\n');
+  assert.match(lines[0]!, /^skiff: interrupted; undoing change \d+ \(Ctrl-C again to quit at once\)$/);
+  assert.match(lines[1]!, /^skiff: Refresh hello .* failed and was undone: aborted; back on revision \d+$/);
+  assert.deepEqual(skiffJson<ListedApp[]>(root, ['list']).map((a) => a.revision), [app!.revision]);
+  assert.deepEqual(skiffJson<{ status: string }[]>(root, ['changes']).filter((c) => c.status === 'doing'), []);
   assert.deepEqual(sleepers(), [], 'nothing of the hook is left running');
 });
