@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -146,6 +147,35 @@ static int clone_ns(void) {
   return 0;
 }
 
+/* Sockets as the mechanism's rules see them: families (argRules), an inet bind to a fixed port
+   (the bind guard), and a bind to port 0 (which it leaves alone). */
+static int sockets(int port) {
+  errno = 0; report("socket_vsock", socket(40 /* AF_VSOCK */, SOCK_STREAM, 0));
+  errno = 0; report("socket_inet", socket(AF_INET, SOCK_DGRAM, 0));
+  struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((unsigned short)port) };
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  int s = socket(AF_INET, SOCK_DGRAM, 0);
+  errno = 0; report("bind_udp_port", bind(s, (struct sockaddr *)&a, sizeof a));
+  a.sin_port = 0;
+  errno = 0; report("bind_udp_0", bind(s, (struct sockaddr *)&a, sizeof a));
+  return 0;
+}
+
+/* Run on the host: enters `layers` Landlock domains (each scoping abstract sockets only), then
+   execs argv. The kernel nests at most 16, so a launch below it fails at its own Landlock step. */
+static int stack_landlock(int layers, char **argv) {
+  unsigned long long attr[3] = {0, 0, 1 /* LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET */};
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) { perror("no_new_privs"); return 1; }
+  for (int i = 0; i < layers; i++) {
+    long fd = syscall(SYS_landlock_create_ruleset, attr, sizeof attr, 0);
+    if (fd < 0 || syscall(SYS_landlock_restrict_self, fd, 0) < 0) { perror("landlock"); return 1; }
+    close((int)fd);
+  }
+  execv(argv[0], argv);
+  perror("execv");
+  return 127;
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   if (argc >= 2 && strcmp(argv[1], "syscalls") == 0) { syscalls(); return 0; }
@@ -157,6 +187,8 @@ int main(int argc, char **argv) {
   if (argc >= 2 && strcmp(argv[1], "x32") == 0) return x32();
   if (argc >= 2 && strcmp(argv[1], "ids") == 0) return ids();
   if (argc >= 2 && strcmp(argv[1], "clone_ns") == 0) return clone_ns();
-  fprintf(stderr, "usage: probe syscalls|ioctl|alloc MB|forkbomb|connect PORT|fds|x32|ids|clone_ns\n");
+  if (argc >= 3 && strcmp(argv[1], "sockets") == 0) return sockets(atoi(argv[2]));
+  if (argc >= 4 && strcmp(argv[1], "stack-landlock") == 0) return stack_landlock(atoi(argv[2]), argv + 3);
+  fprintf(stderr, "usage: probe sockets PORT|stack-landlock N PROG ARGS...|syscalls|ioctl|alloc MB|forkbomb|connect PORT|fds|x32|ids|clone_ns\n");
   return 2;
 }
