@@ -83,6 +83,12 @@ function program(manifest: Manifest, target: LaunchTarget): { path: string; runN
   return { path: `/app/${command.replace(/^\.\//, '')}`, runName: target.app };
 }
 
+/** Where the bind guard attaches: on v2 the launch's own cgroup (a second folder would take the process out of it). */
+function guardRoot(layout: CgroupLayout, host: PlanHost): string | null {
+  if (layout.version === 2) return layout.root;
+  return host.cgroup2 !== undefined ? host.cgroup2 : probeCgroup2();
+}
+
 export function buildLaunchPlan(ctx: AppContext, target: LaunchTarget, args: string[] = [], host: PlanHost = {}): LaunchPlan {
   // 1. Refuse what must never run: root, names that would escape their folders, unknown targets.
   checkContext(ctx);
@@ -118,6 +124,6 @@ export function buildLaunchPlan(ctx: AppContext, target: LaunchTarget, args: str
     seccomp: seccompPlan(plugs.flatMap((p) => p.syscalls ?? []), ctx.devmode, plugs.flatMap((p) => p.argRules ?? [])),
     // 6. Landlock (abstract sockets and signals scoped, TCP binds) and the UDP+TCP bind guard.
     landlock: landlockPlan(guardBinds),
-    bindGuard: layout ? bindGuardPlan(guardBinds, host.cgroup2 !== undefined ? host.cgroup2 : probeCgroup2()) : null,
+    bindGuard: layout ? bindGuardPlan(guardBinds, guardRoot(layout, host)) : null,
   };
 }

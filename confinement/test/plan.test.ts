@@ -94,6 +94,8 @@ test('sockets: unix and inet for all, netlink route with network; binds guarded 
   assert.deepEqual([server.landlock, server.bindGuard], [{ scope }, null]);
   const noCgroup2 = buildLaunchPlan(ctx({ grants: ['network'] }), { app: 'hello' }, [], { host: merged, cgroups: v1, cgroup2: null, unique: 't' });
   assert.equal(noCgroup2.bindGuard, null);
+  const v2 = buildLaunchPlan(ctx({ grants: ['network'] }), { app: 'hello' }, [], { host: merged, cgroups: { version: 2, root: '/sys/fs/cgroup' }, cgroup2: '/elsewhere', unique: 't' });
+  assert.deepEqual(v2.bindGuard, { cgroup2Root: '/sys/fs/cgroup' }, "on v2 the guard is on the launch's own cgroup");
 });
 
 test('uid or gid 0 is refused, and so are names that could leave their folders', () => {

@@ -74,10 +74,13 @@ int make_dirs(const std::string& base, const std::string& rel) {
 
 int bind_guard_create(const Plan& plan, pid_t pid, CgroupDirs* cg, Failure* f) {
   if (plan.bind_guard_cgroup2_root.empty()) return 0;
+  // The launch's folder on that hierarchy if it already has one (v2, or made for another use).
+  const std::string prefix = plan.bind_guard_cgroup2_root + "/";
   std::string dir;
-  if (plan.cgroup.version == 2 && !cg->dirs.empty()) {
-    dir = cg->dirs.front();
-  } else {
+  for (const std::string& d : cg->dirs) {
+    if (d.compare(0, prefix.size(), prefix) == 0) dir = d;
+  }
+  if (dir.empty()) {
     std::string rel = plan.cgroup.path + (plan.cgroup.append_pid ? "-" + std::to_string(pid) : "");
     if (make_dirs(plan.bind_guard_cgroup2_root, rel) < 0) return fail(f, "bind_guard_cgroup", errno);
     dir = plan.bind_guard_cgroup2_root + "/" + rel;
