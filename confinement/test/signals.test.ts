@@ -32,21 +32,30 @@ describe('signals of a confined app', { skip: skip ?? false }, () => {
     } finally { process.off('SIGUSR2', handler); }
   });
 
-  // The app itself is pid 1 of its pid namespace, where the kernel drops a default-action SIGPIPE
-  // (see README, Known gaps); a process it starts dies of it as anywhere else.
-  test('a writer to a pipe whose reader is gone dies of SIGPIPE', async () => {
-    const fifo = join(fifoDir, 'out');
+  /** Runs target with stdout on a pipe whose reader is gone; its status and what it wrote on stderr. */
+  async function toClosedPipe(target: { app: string }, args: string[]) {
+    const fifo = join(fifoDir, `out-${args.length}`);
     assert.equal(spawnSync('mkfifo', [fifo]).status, 0);
     const reader = openSync(fifo, constants.O_RDONLY | constants.O_NONBLOCK);
     const writer = openSync(fifo, constants.O_WRONLY);
     closeSync(reader);
     const io = fx.stdio();
     try {
-      const status = await runConfined(fx.ctx('probe'), { app: 'sh' }, {
-        args: ['-c', '/app/bin/probe pipe-writer; echo "status=$?" >&2'], stdio: [io.stdio[0], writer, io.stdio[2]], timeoutMs: 30_000,
-      });
-      assert.equal(status.code, 0);
-      assert.equal(readFileSync(io.err, 'utf8'), 'status=141\n', 'killed by signal 13, not a write error');
-    } finally { closeSync(writer); io.close(); }
+      const status = await runConfined(fx.ctx('probe'), target, { args, stdio: [io.stdio[0], writer, io.stdio[2]], timeoutMs: 30_000 });
+      return { status, err: readFileSync(io.err, 'utf8') };
+    } finally { closeSync(writer); io.close(); rmSync(fifo); }
+  }
+
+  test('a writer to a pipe whose reader is gone dies of SIGPIPE', async () => {
+    const r = await toClosedPipe({ app: 'sh' }, ['-c', '/app/bin/probe pipe-writer; echo "status=$?" >&2']);
+    assert.equal(r.status.code, 0);
+    assert.equal(r.err, 'status=141\n', 'killed by signal 13, not a write error');
+  });
+
+  // The app itself is pid 1 of its pid namespace, where the kernel drops every signal it has no
+  // handler for, SIGPIPE included: it gets EPIPE instead (README, Known gaps: an init as pid 1).
+  test('the app itself (pid 1) dies of SIGPIPE', { todo: 'needs a small init as pid 1 of the sandbox' }, async () => {
+    const r = await toClosedPipe({ app: 'probe' }, ['pipe-writer']);
+    assert.equal(r.status.signal, 'SIGPIPE', `${JSON.stringify(r.status)} ${r.err}`);
   });
 });
