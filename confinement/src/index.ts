@@ -8,6 +8,5 @@ export { mountTable, probeHost, type HostLayout, type AppPaths, appPaths } from 
 export { seccompPlan, BASE_SYSCALLS, DENIED_IOCTLS } from './seccomp';
 export { detectCgroups, probeCgroups, probeCgroup2, cgroupLimits, type CgroupLayout } from './cgroups';
 export { appEnv } from './env';
-export { BASE_SOCKET_RULES, NETLINK_ROUTE_RULE } from './sockets';
 export { resolveTarget, planPath, wrapperPaths } from './plan';
 export const PART = 'confinement';
