@@ -11,6 +11,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -176,6 +179,24 @@ static int stack_landlock(int layers, char **argv) {
   return 127;
 }
 
+/* Run on the host: execs argv under a seccomp filter that fails every Landlock syscall with ENOSYS,
+   as a kernel without Landlock would: a launch below it must skip Landlock, not fail. */
+static int without_landlock(char **argv) {
+  struct sock_filter code[] = {
+    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_landlock_create_ruleset, 3, 0),
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_landlock_add_rule, 2, 0),
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_landlock_restrict_self, 1, 0),
+    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+  };
+  struct sock_fprog prog = { .len = sizeof code / sizeof code[0], .filter = code };
+  if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0) { perror("seccomp"); return 1; }
+  execv(argv[0], argv);
+  perror("execv");
+  return 127;
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   if (argc >= 2 && strcmp(argv[1], "syscalls") == 0) { syscalls(); return 0; }
@@ -189,6 +210,7 @@ int main(int argc, char **argv) {
   if (argc >= 2 && strcmp(argv[1], "clone_ns") == 0) return clone_ns();
   if (argc >= 3 && strcmp(argv[1], "sockets") == 0) return sockets(atoi(argv[2]));
   if (argc >= 4 && strcmp(argv[1], "stack-landlock") == 0) return stack_landlock(atoi(argv[2]), argv + 3);
-  fprintf(stderr, "usage: probe sockets PORT|stack-landlock N PROG ARGS...|syscalls|ioctl|alloc MB|forkbomb|connect PORT|fds|x32|ids|clone_ns\n");
+  if (argc >= 3 && strcmp(argv[1], "without-landlock") == 0) return without_landlock(argv + 2);
+  fprintf(stderr, "usage: probe sockets PORT|stack-landlock N PROG ARGS...|without-landlock PROG ARGS...|syscalls|ioctl|alloc MB|forkbomb|connect PORT|fds|x32|ids|clone_ns\n");
   return 2;
 }
