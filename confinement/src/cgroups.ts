@@ -82,3 +82,9 @@ export function cgroupLimits(resources: Manifest['resources'], limits: DeviceLim
     cpuPeriodUs: limits.cpuPeriodUs,
   };
 }
+
+/** The cgroup2 mount point of this host (/sys/fs/cgroup first), or null: where the bind guard attaches. */
+export function probeCgroup2(mountinfo = readFileSync('/proc/self/mountinfo', 'utf8')): string | null {
+  const unified = parseMountInfo(mountinfo).filter((m) => m.fsType === 'cgroup2').map((m) => m.mountPoint);
+  return unified.includes('/sys/fs/cgroup') ? '/sys/fs/cgroup' : unified[0] ?? null;
+}

@@ -8,7 +8,8 @@ import { deviceLimits } from './limits';
 import { appPaths, mountTable, probeHost, type HostLayout } from './mounts';
 import { effectivePlugs, plugPolicy, plugsAsked } from './plugs';
 import { seccompPlan } from './seccomp';
-import { cgroupLimits, probeCgroups, type CgroupLayout } from './cgroups';
+import { cgroupLimits, probeCgroup2, probeCgroups, type CgroupLayout } from './cgroups';
+import { bindGuardPlan, landlockPlan } from './sockets';
 import { appEnv } from './env';
 
 const NAME_RE = /^(?=.{2,40}$)[a-z0-9]+(-[a-z0-9]+)*$/;
@@ -21,6 +22,8 @@ const MAX_ID = 0xfffffffe;
 export interface PlanHost {
   host?: HostLayout;
   cgroups?: CgroupLayout | null;
+  /** Mount point of the cgroup2 hierarchy (the bind guard's), or null when the host has none. */
+  cgroup2?: string | null;
   /** Makes the cgroup path unique per launch; the launcher may add the child's pid too. */
   unique?: string;
 }
@@ -80,6 +83,12 @@ function program(manifest: Manifest, target: LaunchTarget): { path: string; runN
   return { path: `/app/${command.replace(/^\.\//, '')}`, runName: target.app };
 }
 
+/** Where the bind guard attaches: on v2 the launch's own cgroup (a second folder would take the process out of it). */
+function guardRoot(layout: CgroupLayout, host: PlanHost): string | null {
+  if (layout.version === 2) return layout.root;
+  return host.cgroup2 !== undefined ? host.cgroup2 : probeCgroup2();
+}
+
 export function buildLaunchPlan(ctx: AppContext, target: LaunchTarget, args: string[] = [], host: PlanHost = {}): LaunchPlan {
   // 1. Refuse what must never run: root, names that would escape their folders, unknown targets.
   checkContext(ctx);
@@ -89,7 +98,10 @@ export function buildLaunchPlan(ctx: AppContext, target: LaunchTarget, args: str
   const plugs = effectivePlugs(plugsAsked(ctx.manifest, target), ctx.grants).map((p) => ({ name: p, ...plugPolicy(p) }));
   // 3. Namespaces: all of them, net too unless a plug shares the host's network.
   const namespaces: Namespace[] = ['mount', 'pid', 'ipc', 'uts', 'cgroup'];
-  if (!plugs.some((p) => p.hostNetwork)) namespaces.push('net');
+  const hostNetwork = plugs.some((p) => p.hostNetwork);
+  if (!hostNetwork) namespaces.push('net');
+  // Binding a port matters only where the host can reach it: a private namespace has only its own lo.
+  const guardBinds = hostNetwork && !plugs.some((p) => p.bindsPorts);
   // 4. Limits in a fresh cgroup of its own.
   const layout = host.cgroups !== undefined ? host.cgroups : probeCgroups();
   const unique = host.unique ?? `${process.pid}-${++launches}`;
@@ -109,6 +121,9 @@ export function buildLaunchPlan(ctx: AppContext, target: LaunchTarget, args: str
       ...cgroupLimits(ctx.manifest.resources, limits),
     },
     // 5. Syscalls: the base allowlist plus what the plugs add; devmode logs instead.
-    seccomp: seccompPlan(plugs.flatMap((p) => p.syscalls ?? []), ctx.devmode),
+    seccomp: seccompPlan(plugs.flatMap((p) => p.syscalls ?? []), ctx.devmode, plugs.flatMap((p) => p.argRules ?? [])),
+    // 6. Landlock (abstract sockets and signals scoped, TCP binds) and the UDP+TCP bind guard.
+    landlock: landlockPlan(guardBinds),
+    bindGuard: layout ? bindGuardPlan(guardBinds, guardRoot(layout, host)) : null,
   };
 }

@@ -1,7 +1,8 @@
 // Permissions: what each plug adds to the sandbox, and which are connected without asking.
-import type { MountRow } from '@skiff/native';
+import type { MountRow, SeccompArgRule } from '@skiff/native';
 import type { Manifest, HookName } from '@skiff/bundle';
 import { UnknownPlugError } from './errors';
+import { NETLINK_ROUTE_RULE } from './sockets';
 
 export interface PlugPolicy {
   /** Connected at install without the user asking (snapd calls this auto-connection). */
@@ -12,6 +13,10 @@ export interface PlugPolicy {
   hostNetwork?: boolean;
   /** Syscalls added to the base allowlist. */
   syscalls?: string[];
+  /** Syscalls allowed with these arguments only, beside the base ones (e.g. a socket family). */
+  argRules?: SeccompArgRule[];
+  /** May bind inet ports: lifts the bind guard an app sharing the host's network has otherwise. */
+  bindsPorts?: boolean;
   /** Read-only paths added to the mount table. */
   mounts?: MountRow[];
 }
@@ -21,12 +26,14 @@ export const PLUGS: Readonly<Record<string, PlugPolicy>> = Object.freeze({
     autoConnect: true,
     summary: "share the host's network (connect out); without it only a private loopback",
     hostNetwork: true,
+    argRules: [NETLINK_ROUTE_RULE],
   },
   'network-bind': {
     autoConnect: false,
-    summary: 'listen for and accept connections (servers)',
-    // bind is base (glibc's getaddrinfo binds a netlink socket); serving needs listen and accept.
+    summary: 'listen for and accept connections, receive on a bound port (servers, TCP and UDP)',
+    // seccomp cannot tell a unix socket's listen from a TCP one's: a unix stream server needs this plug too.
     syscalls: ['listen', 'accept', 'accept4'],
+    bindsPorts: true,
   },
   'hardware-observe': {
     autoConnect: false,

@@ -1,5 +1,6 @@
 // The syscall filter: default deny (EPERM), an allowlist enough for sh, coreutils, python3 and node.
-import type { SeccompPlan } from '@skiff/native';
+import type { SeccompArgRule, SeccompPlan } from '@skiff/native';
+import { BASE_SOCKET_RULES } from './sockets';
 
 const EPERM = 1;
 const ENOSYS = 38;
@@ -70,8 +71,9 @@ export const BASE_SYSCALLS: readonly string[] = [
   'shmget', 'shmat', 'shmdt', 'shmctl', 'semget', 'semop', 'semtimedop', 'semctl',
   'msgget', 'msgsnd', 'msgrcv', 'msgctl', 'mq_open', 'mq_unlink', 'mq_timedsend', 'mq_timedreceive',
   'mq_notify', 'mq_getsetattr',
-  // sockets as a client; bind is here because glibc's getaddrinfo binds a netlink socket
-  'socket', 'socketpair', 'connect', 'bind', 'getsockname', 'getpeername', 'setsockopt', 'getsockopt',
+  // sockets (socket and socketpair by family: BASE_SOCKET_RULES). bind is here for unix sockets and
+  // netlink; an inet bind is guarded by Landlock and cgroup BPF where the host is reachable (plan.ts).
+  'connect', 'bind', 'getsockname', 'getpeername', 'setsockopt', 'getsockopt',
   'sendto', 'recvfrom', 'sendmsg', 'recvmsg', 'sendmmsg', 'recvmmsg', 'shutdown',
 ];
 
@@ -85,17 +87,9 @@ export const ENOSYS_SYSCALLS: Readonly<Record<string, number>> = Object.freeze({
 /** CLONE_NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET|NEWTIME: creating namespaces is refused. */
 export const DENIED_CLONE_FLAGS = 0x7e020080;
 
-/**
- * Fields the launcher does not read yet (asked of the native engineer): per-syscall errno and a
- * clone flag mask. Until it does, clone3 stays allowed so threads work, and clone is not masked.
- */
-export interface SeccompPlanExtras {
-  errnoBySyscall: Record<string, number>;
-  denyCloneFlags: number;
-}
-
 /** The filter for one launch: base plus what connected plugs add; devmode logs instead of denying. */
-export function seccompPlan(plugSyscalls: string[], devmode: boolean): SeccompPlan & SeccompPlanExtras {
+export function seccompPlan(plugSyscalls: string[], devmode: boolean, plugArgRules: SeccompArgRule[] = []):
+  SeccompPlan & Required<Pick<SeccompPlan, 'errnoBySyscall' | 'denyCloneFlags' | 'argRules'>> {
   return {
     defaultAction: devmode ? 'log' : 'errno',
     errno: EPERM,
@@ -103,5 +97,6 @@ export function seccompPlan(plugSyscalls: string[], devmode: boolean): SeccompPl
     denyIoctls: [...DENIED_IOCTLS],
     errnoBySyscall: { ...ENOSYS_SYSCALLS },
     denyCloneFlags: DENIED_CLONE_FLAGS,
+    argRules: [...BASE_SOCKET_RULES, ...plugArgRules],
   };
 }

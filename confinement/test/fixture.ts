@@ -10,7 +10,7 @@ import { runConfined, type AppContext, type LaunchTarget, type RunOptions } from
 
 export const PROBE_UID = 61001;
 export const OTHER_UID = 61002;
-const SOURCE = join(__dirname, '..', '..', 'test', 'probe', 'probe.c');
+const SOURCES = ['probe.c', 'net.c'].map((f) => join(__dirname, '..', '..', 'test', 'probe', f));
 
 /** Why the root-only tests cannot run here, or null when they can. */
 export function skipReason(): string | null {
@@ -41,7 +41,7 @@ export class Fixture {
   /** Builds, packs and mounts both bundles and creates their data folders. */
   setUp(): void {
     const probe = this.bundleDir('probe', { 'bin/shell': '#!/bin/sh\nexec /bin/sh "$@"\n', 'meta/hooks/check-health': '#!/bin/sh\necho healthy $SKIFF_NAME $SKIFF_REVISION\nexit 3\n' });
-    const cc = spawnSync('cc', ['-O1', '-o', join(probe, 'bin', 'probe'), SOURCE], { encoding: 'utf8' });
+    const cc = spawnSync('cc', ['-O1', '-o', join(probe, 'bin', 'probe'), ...SOURCES], { encoding: 'utf8' });
     if (cc.status !== 0) throw new Error(`cc probe.c: ${cc.stderr}`);
     this.install('probe', probe, PROBE_UID, probeManifest);
     this.install('other', this.bundleDir('other', { 'bin/shell': '#!/bin/sh\nexec /bin/sh "$@"\n' }), OTHER_UID, otherManifest);

@@ -17,7 +17,14 @@ function children(): number[] {
     try { return readFileSync(`/proc/${d}/stat`, 'utf8').replace(/^.*\) /, '').split(' ')[1] === String(process.pid); } catch { return false; }
   }).map(Number);
 }
-const mountCount = (): number => readFileSync('/proc/self/mountinfo', 'utf8').trim().split('\n').length;
+/**
+ * Host mounts where a launch that leaked its own would put them: its staging /tmp and its rows'
+ * targets (other tests on this box mount elsewhere at any time, so the whole table is no measure).
+ */
+const mountsOf = (plan: LaunchPlan): number => {
+  const points = new Set(['/tmp', ...plan.mounts.map((r) => r.target)]);
+  return readFileSync('/proc/self/mountinfo', 'utf8').trim().split('\n').filter((l) => points.has(l.split(' ')[4]!)).length;
+};
 /** Cgroup folders left for a plan, in every controller hierarchy it uses. */
 function cgroupLeft(plan: LaunchPlan): string[] {
   const c = plan.cgroup!;
@@ -92,11 +99,11 @@ describe('launching', { skip: skip ?? false }, () => {
     const failing = (mutate: (p: LaunchPlan) => void): { plan: LaunchPlan; error: unknown } => {
       const plan = buildLaunchPlan(fx.ctx('probe'), { app: 'sh' }, ['-c', 'exit 0']);
       mutate(plan);
-      const mounts = mountCount();
+      const mounts = mountsOf(plan);
       let error: unknown = null;
       try { native.spawn(plan, { stdio: fx.stdio().stdio }); } catch (e) { error = e; }
       assert.deepEqual(children(), [], 'no process left');
-      assert.equal(mountCount(), mounts, 'no mount left');
+      assert.equal(mountsOf(plan), mounts, 'no mount left');
       assert.deepEqual(cgroupLeft(plan), [], 'no cgroup left');
       return { plan, error };
     };

@@ -24,7 +24,7 @@ const merged: HostLayout = (p) => ({ '/bin': { kind: 'symlink', target: 'usr/bin
   '/lib32': { kind: 'missing' } } as Record<string, ReturnType<HostLayout>>)[p] ?? { kind: 'dir' };
 const v1: CgroupLayout = { version: 1, root: '/sys/fs/cgroup' };
 const plan = (c = ctx(), target: Parameters<typeof buildLaunchPlan>[1] = { app: 'hello' }, args: string[] = []) =>
-  buildLaunchPlan(c, target, args, { host: merged, cgroups: v1, unique: 't' });
+  buildLaunchPlan(c, target, args, { host: merged, cgroups: v1, cgroup2: '/sys/fs/cgroup/unified', unique: 't' });
 const row = (rows: MountRow[], target: string) => rows.find((r) => r.target === target);
 
 test('every mount row says why; the launcher builds the root, system folders come first', () => {
@@ -78,6 +78,24 @@ test('network-bind adds listen and accept; hardware-observe adds /sys read-only'
   const m2: Manifest = { ...manifest, plugs: ['hardware-observe'] };
   const sys = row(plan(ctx({ manifest: m2, grants: ['hardware-observe'] })).mounts, '/sys');
   assert.deepEqual(sys?.flags, ['ro', 'nosuid', 'nodev', 'noexec']);
+});
+
+test('sockets: unix and inet for all, netlink route with network; binds guarded only on the host network without network-bind', () => {
+  const socketRules = (p: ReturnType<typeof plan>) => p.seccomp!.argRules!.map((r) => `${r.syscall}:${r.args.map((a) => `${a.index}=${a.value}`).join(',')}`);
+  assert.deepEqual(socketRules(plan()), ['socket:0=1', 'socket:0=2', 'socket:0=10', 'socketpair:0=1']);
+  assert.ok(!plan().seccomp!.allow.includes('socket'));
+  assert.deepEqual(socketRules(plan(ctx({ grants: ['network'] }))).slice(4), ['socket:0=16,2=0']);
+  const scope = ['abstract-unix-socket', 'signal'];
+  // hello asks for network and (bundle-wide) network-bind: each grant decides.
+  assert.deepEqual([plan().landlock, plan().bindGuard], [{ scope }, null]);
+  const hostNet = plan(ctx({ grants: ['network'] }));
+  assert.deepEqual([hostNet.landlock, hostNet.bindGuard], [{ scope, bindTcpPorts: [0] }, { cgroup2Root: '/sys/fs/cgroup/unified' }]);
+  const server = plan(ctx({ grants: ['network', 'network-bind'] }));
+  assert.deepEqual([server.landlock, server.bindGuard], [{ scope }, null]);
+  const noCgroup2 = buildLaunchPlan(ctx({ grants: ['network'] }), { app: 'hello' }, [], { host: merged, cgroups: v1, cgroup2: null, unique: 't' });
+  assert.equal(noCgroup2.bindGuard, null);
+  const v2 = buildLaunchPlan(ctx({ grants: ['network'] }), { app: 'hello' }, [], { host: merged, cgroups: { version: 2, root: '/sys/fs/cgroup' }, cgroup2: '/elsewhere', unique: 't' });
+  assert.deepEqual(v2.bindGuard, { cgroup2Root: '/sys/fs/cgroup' }, "on v2 the guard is on the launch's own cgroup");
 });
 
 test('uid or gid 0 is refused, and so are names that could leave their folders', () => {

@@ -8,6 +8,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "bindguard.h"
+
 namespace skiff {
 namespace {
 
@@ -111,6 +113,7 @@ int launch(Prepared* p, const int stdio[3], Launched* out, Failure* f) {
     step = "clone";
     step_err = clone_err;
   } else if (p->plan.has_cgroup && (cgroup_create(p->plan.cgroup, pid, &out->cgroup, f) < 0 ||
+                                     bind_guard_create(p->plan, pid, &out->cgroup, f) < 0 ||
                                      cgroup_attach(out->cgroup, pid, f) < 0)) {
     // The child waits for its release: it runs nothing before it is in its cgroup, with its limits.
     step = f->step;

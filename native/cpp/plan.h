@@ -35,6 +35,12 @@ struct CgroupPlan {
   bool append_pid = false;     // path + "-<pid>": one saved plan, many launches at once
 };
 
+// A syscall allowed only when each listed argument equals its value (on the low 32 bits).
+struct ArgRule {
+  std::string syscall;
+  std::vector<std::pair<unsigned, uint32_t>> args;  // (index 0-5, value)
+};
+
 struct SeccompPlan {
   bool log = false;            // devmode: log what is not allowed instead of failing it
   int errno_value = 1;         // EPERM unless the plan says otherwise
@@ -42,6 +48,14 @@ struct SeccompPlan {
   std::vector<uint32_t> deny_ioctls;
   std::vector<std::pair<std::string, int>> errno_by_syscall;  // these fail with their own errno
   uint32_t deny_clone_flags = 0;                               // clone with any of these bits fails
+  std::vector<ArgRule> arg_rules;                              // their syscalls are allowed by these alone
+};
+
+struct LandlockPlan {
+  bool scope_abstract_unix = false;  // LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET (ABI 6)
+  bool scope_signal = false;         // LANDLOCK_SCOPE_SIGNAL (ABI 6)
+  bool guard_bind_tcp = false;       // LANDLOCK_ACCESS_NET_BIND_TCP handled (ABI 4)
+  std::vector<uint16_t> bind_tcp_ports;  // the ports still allowed then (0: ephemeral)
 };
 
 struct Plan {
@@ -60,6 +74,9 @@ struct Plan {
   CgroupPlan cgroup;
   bool has_seccomp = false;
   SeccompPlan seccomp;
+  bool has_landlock = false;
+  LandlockPlan landlock;
+  std::string bind_guard_cgroup2_root;  // empty: no bind guard
 };
 
 // Parses and checks a plan written as JSON (the shape of src/plan.ts). On error returns false

@@ -19,6 +19,9 @@ constexpr int64_t kIdMax = 4294967294LL;
 constexpr int64_t kSafeIntegerMax = 9007199254740991LL;  // Number.MAX_SAFE_INTEGER: plans come from JS
 constexpr int64_t kDefaultCpuPeriodUs = 100000;
 constexpr int64_t kCloneFlagsMax = 0xffffffffLL;  // every CLONE_NEW* is in the low 32 bits
+constexpr int64_t kArgIndexMax = 5;                // seccomp sees six syscall arguments
+constexpr int64_t kArgValueMax = 0xffffffffLL;     // argRules compare on 32 bits
+constexpr int64_t kPortMax = 65535;
 
 class Checker {
  public:
@@ -161,6 +164,25 @@ bool parse_cgroup(Checker& c, const json& v, CgroupPlan* cg) {
   return true;
 }
 
+bool parse_arg_rule(Checker& c, const json& v, const std::string& where, SeccompPlan* sc) {
+  if (!v.is_object()) return c.bad(where, "must be an object");
+  ArgRule rule;
+  if (!c.string(c.field(v, "syscall", where), where + ".syscall", &rule.syscall)) return false;
+  const json* args = c.field(v, "args", where);
+  if (args == nullptr) return false;
+  if (!args->is_array() || args->empty()) return c.bad(where + ".args", "must be a non-empty array of {index, value}");
+  for (size_t j = 0; j < args->size(); j++) {
+    const std::string at = where + ".args[" + std::to_string(j) + "]";
+    if (!(*args)[j].is_object()) return c.bad(at, "must be an object");
+    int64_t index = 0, value = 0;
+    if (!c.integer(c.field((*args)[j], "index", at), at + ".index", 0, kArgIndexMax, &index)) return false;
+    if (!c.integer(c.field((*args)[j], "value", at), at + ".value", 0, kArgValueMax, &value)) return false;
+    rule.args.emplace_back(static_cast<unsigned>(index), static_cast<uint32_t>(value));
+  }
+  sc->arg_rules.push_back(std::move(rule));
+  return true;
+}
+
 bool parse_seccomp(Checker& c, const json& v, SeccompPlan* sc) {
   if (!v.is_object()) return c.bad("seccomp", "must be an object or null");
   std::string action;
@@ -191,6 +213,33 @@ bool parse_seccomp(Checker& c, const json& v, SeccompPlan* sc) {
     int64_t value = 0;
     if (!c.integer(flags, "seccomp.denyCloneFlags", 0, kCloneFlagsMax, &value)) return false;
     sc->deny_clone_flags = static_cast<uint32_t>(value);
+  }
+  if (const json* rules = c.field(v, "argRules", "seccomp", false)) {
+    if (!rules->is_array()) return c.bad("seccomp.argRules", "must be an array of {syscall, args}");
+    for (size_t i = 0; i < rules->size(); i++) {
+      if (!parse_arg_rule(c, (*rules)[i], "seccomp.argRules[" + std::to_string(i) + "]", sc)) return false;
+    }
+  }
+  return true;
+}
+
+bool parse_landlock(Checker& c, const json& v, LandlockPlan* ll) {
+  if (!v.is_object()) return c.bad("landlock", "must be an object or null");
+  std::vector<std::string> scope;
+  if (!c.strings(c.field(v, "scope", "landlock"), "landlock.scope", &scope)) return false;
+  for (const std::string& s : scope) {
+    if (s == "abstract-unix-socket") ll->scope_abstract_unix = true;
+    else if (s == "signal") ll->scope_signal = true;
+    else return c.bad("landlock.scope", "must hold only abstract-unix-socket, signal");
+  }
+  if (const json* ports = c.field(v, "bindTcpPorts", "landlock", false)) {
+    if (!ports->is_array()) return c.bad("landlock.bindTcpPorts", "must be an array of ports");
+    ll->guard_bind_tcp = true;
+    for (size_t i = 0; i < ports->size(); i++) {
+      int64_t port = 0;
+      if (!c.integer(&(*ports)[i], "landlock.bindTcpPorts[" + std::to_string(i) + "]", 0, kPortMax, &port)) return false;
+      ll->bind_tcp_ports.push_back(static_cast<uint16_t>(port));
+    }
   }
   return true;
 }
@@ -257,6 +306,17 @@ bool parse_plan(const std::string& text, Plan* plan, std::string* error) {
   if (!seccomp->is_null()) {
     plan->has_seccomp = true;
     if (!parse_seccomp(c, *seccomp, &plan->seccomp)) return false;
+  }
+  // Both optional: plans saved before they existed still run.
+  if (const json* landlock = c.field(v, "landlock", "plan", false)) {
+    plan->has_landlock = true;
+    if (!parse_landlock(c, *landlock, &plan->landlock)) return false;
+  }
+  if (const json* guard = c.field(v, "bindGuard", "plan", false)) {
+    if (!guard->is_object()) return c.bad("bindGuard", "must be an object or null");
+    if (!c.string(c.field(*guard, "cgroup2Root", "bindGuard"), "bindGuard.cgroup2Root", &plan->bind_guard_cgroup2_root)) return false;
+    if (!normalised_absolute(plan->bind_guard_cgroup2_root)) return c.bad("bindGuard.cgroup2Root", "must be a normalised absolute path");
+    if (!plan->has_cgroup) return c.bad("bindGuard", "needs a cgroup (its folder is named after plan.cgroup.path)");
   }
   return !c.failed();
 }

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include <set>
+#include <vector>
 
 namespace skiff {
 namespace {
@@ -74,6 +75,18 @@ int compile_guard(const SeccompPlan& plan, BpfProgram* out, Failure* f) {
   return export_bpf(guard.get(), out, f);
 }
 
+// Allows syscall nr when every argument of the rule equals its value on the low 32 bits (an int
+// argument's upper half is whatever the caller left in the register).
+int add_arg_rule(scmp_filter_ctx ctx, int nr, const ArgRule& rule, Failure* f) {
+  constexpr uint64_t kIntMask = 0xffffffffULL;
+  std::vector<scmp_arg_cmp> cmps;
+  for (const auto& [index, value] : rule.args) {
+    cmps.push_back(scmp_arg_cmp{index, SCMP_CMP_MASKED_EQ, kIntMask, value});
+  }
+  int rc = seccomp_rule_add_array(ctx, SCMP_ACT_ALLOW, nr, static_cast<unsigned>(cmps.size()), cmps.data());
+  return rc < 0 && rc != -EEXIST ? fail(f, "seccomp_rule_add", -rc) : 0;
+}
+
 int compile_allowlist(const SeccompPlan& plan, BpfProgram* out, Failure* f) {
   const uint32_t default_action = plan.log ? SCMP_ACT_LOG : SCMP_ACT_ERRNO(static_cast<uint16_t>(plan.errno_value));
   Filter allow(default_action);
@@ -93,11 +106,19 @@ int compile_allowlist(const SeccompPlan& plan, BpfProgram* out, Failure* f) {
     rc = seccomp_rule_add(allow.get(), action, nr, 0);
     if (rc < 0 && rc != -EEXIST) return fail(f, "seccomp_rule_add", -rc);
   }
+  // Syscalls with argument rules are allowed by those rules alone.
+  std::set<int> by_args;
+  for (const ArgRule& rule : plan.arg_rules) {
+    int nr = seccomp_syscall_resolve_name(rule.syscall.c_str());
+    if (nr < 0 || own_errno.count(nr) != 0) continue;
+    by_args.insert(nr);
+    if (add_arg_rule(allow.get(), nr, rule, f) < 0) return -1;
+  }
   const int clone_nr = seccomp_syscall_resolve_name("clone");
   for (const std::string& name : plan.allow) {
     int nr = seccomp_syscall_resolve_name(name.c_str());
     // Unknown here (__NR_SCMP_ERROR) or only a pseudo-number for another ABI: skipped, as the plan allows.
-    if (nr < 0 || own_errno.count(nr) != 0) continue;
+    if (nr < 0 || own_errno.count(nr) != 0 || by_args.count(nr) != 0) continue;
     if (nr == clone_nr && plan.deny_clone_flags != 0) {
       // clone allowed only without the denied flags (its first argument here); otherwise the default.
       rc = seccomp_rule_add(allow.get(), SCMP_ACT_ALLOW, nr, 1, SCMP_A0(SCMP_CMP_MASKED_EQ, plan.deny_clone_flags, 0));

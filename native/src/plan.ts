@@ -67,6 +67,42 @@ export interface SeccompPlan {
   errnoBySyscall?: Record<string, number>;
   /** clone with any of these flag bits (e.g. CLONE_NEW*) fails with `errno` even when clone is allowed. */
   denyCloneFlags?: number;
+  /**
+   * Syscalls allowed only with these arguments (e.g. socket only for some address families). A
+   * syscall named here is allowed by its rules alone, whatever `allow` says: each rule allows it
+   * when every listed argument equals its value (compared on the low 32 bits, as the kernel reads an int).
+   */
+  argRules?: SeccompArgRule[];
+}
+
+export interface SeccompArgRule {
+  syscall: string;
+  /** Argument index (0 to 5) and the value it must have. */
+  args: Array<{ index: number; value: number }>;
+}
+
+/** IPC a Landlock domain keeps to itself (kernel ABI 6): abstract unix sockets, signals. */
+export type LandlockScope = 'abstract-unix-socket' | 'signal';
+
+/**
+ * A Landlock domain entered by the child after no_new_privs, before seccomp. Best effort by
+ * kernel: a part the running kernel's Landlock ABI lacks is skipped (scope: ABI 6, bindTcpPorts:
+ * ABI 4); a step the kernel does support and that fails fails the launch.
+ */
+export interface LandlockPlan {
+  scope: LandlockScope[];
+  /** When present, TCP bind is allowed only to these ports (0: an ephemeral port, as clients take). */
+  bindTcpPorts?: number[];
+}
+
+/**
+ * Inet binds (TCP and UDP, v4 and v6) refused unless to port 0, by cgroup-BPF bind4/bind6 programs
+ * attached to a cgroup2 folder of the launch's own: the plan's cgroup when it is v2, else a folder
+ * of the same path (with the same pid suffix) under `cgroup2Root`, removed with it.
+ */
+export interface BindGuardPlan {
+  /** Mount point of the cgroup2 hierarchy, e.g. /sys/fs/cgroup or /sys/fs/cgroup/unified. */
+  cgroup2Root: string;
 }
 
 export interface LaunchPlan {
@@ -81,6 +117,10 @@ export interface LaunchPlan {
   gid: number;
   cgroup: CgroupPlan | null;
   seccomp: SeccompPlan | null;
+  /** Absent or null: no Landlock domain. */
+  landlock?: LandlockPlan | null;
+  /** Absent or null: binds are not guarded (a private network namespace, or no cgroup2 on the host). */
+  bindGuard?: BindGuardPlan | null;
 }
 
 export interface ExitStatus {

@@ -1,6 +1,6 @@
 // Checks a launch plan field by field before it reaches C++, throwing a TypeError that names the
 // field. The same rules are checked again in cpp/plan_json.cc for plans read by skiff-launch.
-import type { LaunchPlan, MountRow, CgroupPlan, SeccompPlan } from './plan';
+import type { LaunchPlan, MountRow, CgroupPlan, SeccompPlan, LandlockPlan, BindGuardPlan } from './plan';
 
 /** Linux limits: HOST_NAME_MAX, MAX_ERRNO, the largest uid/gid ((uid_t)-1 means "unchanged"). */
 export const HOSTNAME_MAX_BYTES = 64;
@@ -12,6 +12,11 @@ export const CPU_PERIOD_MIN_US = 1000;
 export const CPU_PERIOD_MAX_US = 1000000;
 /** denyCloneFlags is compared with clone's flags on their low 32 bits, where every CLONE_NEW* lives. */
 export const CLONE_FLAGS_MAX = 0xffffffff;
+/** seccomp sees six syscall arguments; argRules compare them on 32 bits; ports are 16 bits. */
+export const SYSCALL_ARG_INDEX_MAX = 5;
+export const ARG_VALUE_MAX = 0xffffffff;
+export const PORT_MAX = 65535;
+const SCOPES = new Set(['abstract-unix-socket', 'signal']);
 
 const NAMESPACES = new Set(['mount', 'pid', 'ipc', 'uts', 'cgroup', 'net']);
 const KINDS = new Set(['tmpfs', 'bind', 'proc', 'mkdir', 'symlink']);
@@ -88,6 +93,39 @@ function seccomp(v: unknown): void {
     for (const [name, errno] of Object.entries(sc.errnoBySyscall)) int(errno, `seccomp.errnoBySyscall.${name}`, 1, ERRNO_MAX);
   }
   if (sc.denyCloneFlags !== undefined) int(sc.denyCloneFlags, 'seccomp.denyCloneFlags', 0, CLONE_FLAGS_MAX);
+  if (sc.argRules !== undefined) {
+    if (!Array.isArray(sc.argRules)) fail('seccomp.argRules', 'must be an array of {syscall, args}');
+    sc.argRules.forEach((rule, i) => {
+      const where = `seccomp.argRules[${i}]`;
+      if (!isObject(rule)) fail(where, 'must be an object');
+      str(rule.syscall, `${where}.syscall`);
+      if (!Array.isArray(rule.args) || rule.args.length === 0) fail(`${where}.args`, 'must be a non-empty array of {index, value}');
+      rule.args.forEach((a, j) => {
+        if (!isObject(a)) fail(`${where}.args[${j}]`, 'must be an object');
+        int(a.index, `${where}.args[${j}].index`, 0, SYSCALL_ARG_INDEX_MAX);
+        int(a.value, `${where}.args[${j}].value`, 0, ARG_VALUE_MAX);
+      });
+    });
+  }
+}
+
+function landlock(v: unknown): void {
+  if (v === undefined || v === null) return;
+  if (!isObject(v)) fail('landlock', 'must be an object or null');
+  const ll = v as unknown as LandlockPlan;
+  for (const s of strings(ll.scope, 'landlock.scope')) if (!SCOPES.has(s)) fail('landlock.scope', `must hold only ${[...SCOPES].join(', ')}`);
+  if (ll.bindTcpPorts !== undefined) {
+    if (!Array.isArray(ll.bindTcpPorts)) fail('landlock.bindTcpPorts', 'must be an array of ports');
+    ll.bindTcpPorts.forEach((p, i) => int(p, `landlock.bindTcpPorts[${i}]`, 0, PORT_MAX));
+  }
+}
+
+function bindGuard(v: unknown): void {
+  if (v === undefined || v === null) return;
+  if (!isObject(v)) fail('bindGuard', 'must be an object or null');
+  if (!isNormalisedAbsolute(str((v as unknown as BindGuardPlan).cgroup2Root, 'bindGuard.cgroup2Root'))) {
+    fail('bindGuard.cgroup2Root', 'must be a normalised absolute path');
+  }
 }
 
 /** Throws a TypeError naming the first field of `plan` that does not match LaunchPlan. */
@@ -111,4 +149,7 @@ export function validatePlan(plan: unknown): asserts plan is LaunchPlan {
   cgroup(p.cgroup);
   if (!('seccomp' in p)) fail('seccomp', 'is missing (null for none)');
   seccomp(p.seccomp);
+  landlock(p.landlock);
+  bindGuard(p.bindGuard);
+  if (p.bindGuard && p.cgroup === null) fail('bindGuard', 'needs a cgroup (its folder is named after plan.cgroup.path)');
 }

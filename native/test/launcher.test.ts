@@ -6,7 +6,7 @@ import { spawn as spawnProcess, spawnSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { launcherPath, type LaunchPlan } from '../src';
 import { needsRoot, tempDir, removeDir } from './helpers';
-import { basePlan, buildProbe, cgroupPlan, cgroupDirsLeft, removeTestCgroups, needsV1, CGROUP_ROOT } from './sandbox';
+import { basePlan, buildProbe, cgroupPlan, cgroupDirsLeft, removeTestCgroups, needsV1, seccompPlan, v2Root, CGROUP_ROOT, CGROUP_PARENT } from './sandbox';
 
 const skip = needsRoot('skiff-launch makes namespaces, mounts and cgroups') || needsV1();
 const EXIT_LAUNCH_FAILED = 125;
@@ -110,6 +110,38 @@ test('one plan file run twice at once: with appendPid each run gets its own cgro
   assert.deepEqual(readdirSync(parent, { withFileTypes: true }).filter((e) => e.isDirectory() && e.name.startsWith('twice-')).map((e) => e.name), []);
 });
 
+test('socket families, Landlock and the bind guard apply to skiff-launch too; its cgroup2 folder goes with the app', { skip }, () => {
+  const root = v2Root();
+  assert.ok(root, 'a cgroup2 mount for the bind guard');
+  const cgroup = { ...cgroupPlan('guard'), appendPid: true };
+  const AF_UNIX = 1;
+  const AF_INET = 2;
+  const plan: LaunchPlan = {
+    ...basePlan('', { probeDir, cgroup }),
+    argv: ['/probe/probe', 'sockets', '4711'],
+    namespaces: ['mount', 'pid', 'ipc', 'uts', 'cgroup'],  // the host's network: where binding matters
+    seccomp: { ...seccompPlan(), argRules: [AF_UNIX, AF_INET].map((value) => ({ syscall: 'socket', args: [{ index: 0, value }] })) },
+    landlock: { scope: ['abstract-unix-socket', 'signal'], bindTcpPorts: [0] },
+    bindGuard: { cgroup2Root: root },
+  };
+  const file = planFile(plan);
+  // As this kernel, and as one without Landlock: the seccomp rules and the BPF guard hold alike.
+  for (const r of [launch([file]), spawnSync(join(probeDir, 'probe'), ['without-landlock', launcherPath(), file], { encoding: 'utf8', timeout: 20000 })]) {
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, 'socket_vsock=1\nsocket_inet=0\nbind_udp_port=1\nbind_udp_0=0\n');
+  }
+  const left = readdirSync(join(root, CGROUP_PARENT)).filter((name) => name.startsWith(`guard-${process.pid}-`));
+  assert.deepEqual(left, [], 'the cgroup2 folder of the guard removed with the app');
+});
+
+test('a Landlock step the kernel supports but refuses fails the launch, named like every other step', { skip }, () => {
+  const LANDLOCK_MAX_LAYERS = 16;  // the kernel's nesting limit: one more domain is E2BIG
+  const plan: LaunchPlan = { ...basePlan('true', { cgroup: cgroupPlan('landlock') }), landlock: { scope: ['signal'] } };
+  const r = spawnSync(join(probeDir, 'probe'), ['stack-landlock', String(LANDLOCK_MAX_LAYERS), launcherPath(), planFile(plan)], { encoding: 'utf8', timeout: 20000 });
+  assert.equal(r.status, EXIT_LAUNCH_FAILED, r.stderr);
+  assert.equal(r.stderr, 'skiff-launch: launch failed at landlock_restrict: Argument list too long\n');
+});
+
 test('an app whose skiff-launch is killed dies with it (parent-death signal), leaving no process', { skip }, async () => {
   const seconds = `613.${process.pid}`;  // a duration no other process uses: pgrep finds only ours
   const apps = () => spawnSync('pgrep', ['-f', `^sleep ${seconds}$`], { encoding: 'utf8' }).stdout.trim().split('\n').filter(Boolean);
@@ -164,6 +196,12 @@ test('usage and plan errors are one line and exit 125', { skip }, () => {
       /^skiff-launch: plan .*: seccomp\.errnoBySyscall\.clone3 is out of range\n$/],
     [[planFile({ ...basePlan('true'), cgroup: { version: 1, root: '/sys/fs/cgroup', path: 'x', appendPid: 'yes' } } as unknown as LaunchPlan)],
       /^skiff-launch: plan .*: cgroup\.appendPid must be a boolean\n$/],
+    [[planFile({ ...basePlan('true'), seccomp: { defaultAction: 'errno', errno: 1, allow: [], denyIoctls: [], argRules: [{ syscall: 'socket', args: [{ index: 7, value: 1 }] }] } })],
+      /^skiff-launch: plan .*: seccomp\.argRules\[0\]\.args\[0\]\.index is out of range\n$/],
+    [[planFile({ ...basePlan('true'), landlock: { scope: ['everything'] } } as unknown as LaunchPlan)],
+      /^skiff-launch: plan .*: landlock\.scope must hold only abstract-unix-socket, signal\n$/],
+    [[planFile({ ...basePlan('true'), bindGuard: { cgroup2Root: '/sys/fs/cgroup/unified' } })],
+      /^skiff-launch: plan .*: bindGuard needs a cgroup \(its folder is named after plan\.cgroup\.path\)\n$/],
     [[planFile(JSON.stringify({ ...basePlan('true'), mounts: [{ kind: 'bind', source: '/usr', target: '/usr/../etc', flags: [], reason: 'x' }] }))],
       /^skiff-launch: plan .*: mounts\[0\]\.target must be a normalised absolute path other than \/\n$/],
   ];

@@ -11,7 +11,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <stddef.h>
 #include <sys/ioctl.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -146,6 +150,53 @@ static int clone_ns(void) {
   return 0;
 }
 
+/* Sockets as the mechanism's rules see them: families (argRules), an inet bind to a fixed port
+   (the bind guard), and a bind to port 0 (which it leaves alone). */
+static int sockets(int port) {
+  errno = 0; report("socket_vsock", socket(40 /* AF_VSOCK */, SOCK_STREAM, 0));
+  errno = 0; report("socket_inet", socket(AF_INET, SOCK_DGRAM, 0));
+  struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((unsigned short)port) };
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  int s = socket(AF_INET, SOCK_DGRAM, 0);
+  errno = 0; report("bind_udp_port", bind(s, (struct sockaddr *)&a, sizeof a));
+  a.sin_port = 0;
+  errno = 0; report("bind_udp_0", bind(s, (struct sockaddr *)&a, sizeof a));
+  return 0;
+}
+
+/* Run on the host: enters `layers` Landlock domains (each scoping abstract sockets only), then
+   execs argv. The kernel nests at most 16, so a launch below it fails at its own Landlock step. */
+static int stack_landlock(int layers, char **argv) {
+  unsigned long long attr[3] = {0, 0, 1 /* LANDLOCK_SCOPE_ABSTRACT_UNIX_SOCKET */};
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0) { perror("no_new_privs"); return 1; }
+  for (int i = 0; i < layers; i++) {
+    long fd = syscall(SYS_landlock_create_ruleset, attr, sizeof attr, 0);
+    if (fd < 0 || syscall(SYS_landlock_restrict_self, fd, 0) < 0) { perror("landlock"); return 1; }
+    close((int)fd);
+  }
+  execv(argv[0], argv);
+  perror("execv");
+  return 127;
+}
+
+/* Run on the host: execs argv under a seccomp filter that fails every Landlock syscall with ENOSYS,
+   as a kernel without Landlock would: a launch below it must skip Landlock, not fail. */
+static int without_landlock(char **argv) {
+  struct sock_filter code[] = {
+    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_landlock_create_ruleset, 3, 0),
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_landlock_add_rule, 2, 0),
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, SYS_landlock_restrict_self, 1, 0),
+    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+  };
+  struct sock_fprog prog = { .len = sizeof code / sizeof code[0], .filter = code };
+  if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0) { perror("seccomp"); return 1; }
+  execv(argv[0], argv);
+  perror("execv");
+  return 127;
+}
+
 int main(int argc, char **argv) {
   setvbuf(stdout, NULL, _IOLBF, 0);
   if (argc >= 2 && strcmp(argv[1], "syscalls") == 0) { syscalls(); return 0; }
@@ -157,6 +208,9 @@ int main(int argc, char **argv) {
   if (argc >= 2 && strcmp(argv[1], "x32") == 0) return x32();
   if (argc >= 2 && strcmp(argv[1], "ids") == 0) return ids();
   if (argc >= 2 && strcmp(argv[1], "clone_ns") == 0) return clone_ns();
-  fprintf(stderr, "usage: probe syscalls|ioctl|alloc MB|forkbomb|connect PORT|fds|x32|ids|clone_ns\n");
+  if (argc >= 3 && strcmp(argv[1], "sockets") == 0) return sockets(atoi(argv[2]));
+  if (argc >= 4 && strcmp(argv[1], "stack-landlock") == 0) return stack_landlock(atoi(argv[2]), argv + 3);
+  if (argc >= 3 && strcmp(argv[1], "without-landlock") == 0) return without_landlock(argv + 2);
+  fprintf(stderr, "usage: probe sockets PORT|stack-landlock N PROG ARGS...|without-landlock PROG ARGS...|syscalls|ioctl|alloc MB|forkbomb|connect PORT|fds|x32|ids|clone_ns\n");
   return 2;
 }

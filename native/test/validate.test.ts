@@ -40,6 +40,14 @@ test('each malformed field is a TypeError naming it', () => {
     ['plan.seccomp.errnoBySyscall', (p) => { (p.seccomp as { errnoBySyscall: unknown }).errnoBySyscall = [38]; }],
     ['plan.seccomp.denyCloneFlags', (p) => { p.seccomp!.denyCloneFlags = 2 ** 33; }],
     ['plan.cgroup.appendPid', (p) => { (p.cgroup as { appendPid: unknown }).appendPid = 1; }],
+    ['plan.seccomp.argRules', (p) => { (p.seccomp as { argRules: unknown }).argRules = {}; }],
+    ['plan.seccomp.argRules[0].args', (p) => { p.seccomp!.argRules = [{ syscall: 'socket', args: [] }]; }],
+    ['plan.seccomp.argRules[0].args[0].index', (p) => { p.seccomp!.argRules = [{ syscall: 'socket', args: [{ index: 6, value: 1 }] }]; }],
+    ['plan.seccomp.argRules[0].args[0].value', (p) => { p.seccomp!.argRules = [{ syscall: 'socket', args: [{ index: 0, value: 2 ** 32 }] }]; }],
+    ['plan.landlock.scope', (p) => { p.landlock = { scope: ['network'] as unknown as ['signal'] }; }],
+    ['plan.landlock.bindTcpPorts[0]', (p) => { p.landlock = { scope: [], bindTcpPorts: [65536] }; }],
+    ['plan.bindGuard.cgroup2Root', (p) => { p.bindGuard = { cgroup2Root: 'sys/fs/cgroup' }; }],
+    ['plan.bindGuard', (p) => { p.bindGuard = { cgroup2Root: '/sys/fs/cgroup' }; p.cgroup = null; }],
   ];
   for (const [field, mutate] of cases) {
     const plan = good();

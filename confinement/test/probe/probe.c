@@ -17,6 +17,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+int net_main(int argc, char **argv); /* net.c */
+
 static const char *ename(long r) { return r < 0 ? strerrorname_np(errno) : "OK"; }
 
 /* Each call is made so that, without the filter, it would not fail with EPERM where it can,
@@ -164,6 +166,7 @@ int main(int argc, char **argv) {
   else if (!strcmp(m, "setuid") && argc > 2) setuid_check(argv[2]);
   else if (!strcmp(m, "create")) for (int i = 2; i < argc; i++) create(argv[i]);
   else if (!strcmp(m, "read")) for (int i = 2; i < argc; i++) readable(argv[i]);
-  else { fprintf(stderr, "usage: probe syscalls|fds|alloc MIB|forks MAX HOLD_MS|connect IP PORT|setuid PROG|create PATH...|read PATH...\n"); return 2; }
+  else if (argc > 1 && net_main(argc, argv) == 0) {}
+  else { fprintf(stderr, "usage: probe sockets|signals|pipe-writer|unix-connect|unix-serve|unix-dgram NAME|udp-serve|udp-bind|tcp-serve PORT|udp-client IP PORT|resolve NAME|syscalls|fds|alloc MIB|forks MAX HOLD_MS|connect IP PORT|setuid PROG|create PATH...|read PATH...\n"); return 2; }
   return 0;
 }
