@@ -34,6 +34,24 @@ async function sha256Of(file: string): Promise<string> {
   return h.digest('hex');
 }
 
+/**
+ * Checks what `skiff setup` was given, before anything is created: the store URL and the root
+ * metadata to trust (read and verified as a self-signed TUF root). Returns the root's bytes.
+ */
+export async function checkSetup(storeUrl: string, rootJsonFile: string): Promise<Buffer> {
+  let url: URL;
+  try { url = new URL(storeUrl); } catch { throw new SkiffError('usage', `the store URL is not a URL: ${storeUrl}`); }
+  if (!['http:', 'https:'].includes(url.protocol)) throw new SkiffError('usage', `the store URL must be http(s), not ${url.protocol}`);
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(rootJsonFile);
+  } catch (err) {
+    throw new SkiffError('usage', `cannot read ${rootJsonFile} (${(err as NodeJS.ErrnoException).code ?? String(err)}): --trust takes the root.json path that \`skiff-store init\` prints last`);
+  }
+  await DeviceTrust.checkRoot(bytes);
+  return bytes;
+}
+
 function requireRoot(what: string): void {
   if (process.getuid?.() !== 0) throw new NotRootError(what);
 }
@@ -220,11 +238,11 @@ export class DeviceOps {
 
   /** Writes the store URL and the trusted root under the device root. */
   async setup(storeUrl: string, rootJsonFile: string): Promise<void> {
-    const url = new URL(storeUrl);
-    if (!['http:', 'https:'].includes(url.protocol)) throw new SkiffError('usage', `the store URL must be http(s), not ${url.protocol}`);
+    const rootJson = await checkSetup(storeUrl, rootJsonFile);
     const p = this.device.paths;
     for (const d of [p.stateDir, p.trustDir, p.bundlesDir, p.appsDir, p.dataDir]) mkdirSync(d, { recursive: true, mode: 0o755 });
-    await DeviceTrust.installRoot(p.trustDir, readFileSync(rootJsonFile));
+    await DeviceTrust.installRoot(p.trustDir, rootJson);
     this.device.state.tx(() => this.device.state.configPut('store.url', storeUrl.replace(/\/+$/, '')));
   }
+
 }

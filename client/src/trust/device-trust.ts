@@ -33,6 +33,11 @@ export class DeviceTrust {
   }
 
   /** Writes the root a device ships with (setup): the trust anchor and its untouched fallback copy. */
+  /** Checks that bytes are a valid, self-signed TUF root, writing nothing. */
+  static async checkRoot(rootJson: Buffer): Promise<void> {
+    await MetadataStore.checkRoot(rootJson);
+  }
+
   static async installRoot(trustDir: string, rootJson: Buffer): Promise<void> {
     await new MetadataStore(trustDir).installShippedRoot(rootJson);
   }
