@@ -1,7 +1,7 @@
 // Confined launches: spawn/wait over cpp/launch.cc, and the path of the standalone launcher.
 import { constants } from 'node:os';
 import { join } from 'node:path';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, realpathSync, readFileSync } from 'node:fs';
 import { SkiffError } from '@skiff/bundle';
 import type { LaunchPlan, ExitStatus } from './plan';
 import { LaunchError, isNativeFailure } from './errors';
@@ -93,7 +93,8 @@ export function kill(pid: number, signal: NodeJS.Signals | number = 'SIGTERM'): 
 export function launcherPath(): string {
   const path = join(buildDir(), 'skiff-launch');
   if (!existsSync(path)) throw new SkiffError('native-missing', `skiff-launch is not built: ${path} is missing (run \`npm run build --workspace native\`)`);
-  return path;
+  // Its real place: an installed Skiff links build/Release to PREFIX/libexec/skiff, which wrappers should name.
+  return realpathSync(path);
 }
 
 /**
