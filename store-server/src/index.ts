@@ -4,7 +4,6 @@ export { serve, type RunningServer, type ServeOptions } from './server';
 export { initStore, openStore, type StoreContext } from './context';
 export { DEFAULT_SETTINGS, resolveSettings, storePaths, type StoreSettings, type StorePaths } from './settings';
 export * from './errors';
-export { parseChannel, channelName, RISKS, DEFAULT_TRACK, type Channel } from './channel';
 export { uploadSignaturePayload } from './services/uploads';
 export { KEY_ID_HEADER, SIGNATURE_HEADER } from './routes/uploads';
 // The TUF repository: key files are DATA/keys/<role>.json (see tuf/keys.ts for the layout);

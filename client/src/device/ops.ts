@@ -8,10 +8,10 @@ import { makeEnv, type Backend, type DeviceEnv } from './env';
 import type { Device } from './device';
 import type { ChangeRow, TaskSpec } from './task';
 import { switchInPlan, revertPlan, removePlan } from './plans';
-import { normalizeChannel, resolveChannel } from './channels';
+import { resolveChannel } from './channels';
 import { recoverChanges, remountAll } from './recovery';
 import { DeviceTrust } from '../trust';
-import { SkiffError } from '@skiff/bundle';
+import { SkiffError, normalizeChannel } from '@skiff/bundle';
 import {
   AlreadyInstalledError, ChangeFailedError, ChannelError, NotInstalledError, NotRootError,
 } from './errors';

@@ -1,7 +1,6 @@
 // How the publisher verbs show things to people: the channel map as a table, search results.
+import { RISKS } from '@skiff/bundle';
 import type { AppInfo, SearchResult } from './api';
-
-const RISKS = ['stable', 'candidate', 'beta', 'edge'];
 
 export function table(header: string[], rows: string[][]): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));

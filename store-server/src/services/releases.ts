@@ -2,11 +2,21 @@ import type { StoreContext } from '../context';
 import type { AccountRow } from '../repositories/accounts';
 import type { AppRow } from '../repositories/apps';
 import type { AppService } from './apps';
-import { channelName, compareChannels, parseChannel } from '../channel';
-import { NotFoundError } from '../errors';
+import { ChannelInvalidError, compareChannels, normalizeChannel } from '@skiff/bundle';
+import { BadRequestError, NotFoundError } from '../errors';
 import { channelMapBytes, type ChannelMapDocument, type CommitReport } from '../tuf/repository';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
+
+/** A channel as the store keeps it; one breaking the grammar is a 400 with the grammar's own code and message. */
+function channelOf(text: string): string {
+  try {
+    return normalizeChannel(text);
+  } catch (err) {
+    if (err instanceof ChannelInvalidError) throw new BadRequestError(err.message, err.code);
+    throw err;
+  }
+}
 
 export interface ReleaseResult {
   name: string;
@@ -37,7 +47,7 @@ export function releaseService(ctx: StoreContext, apps: AppService) {
   return {
     channelMap,
     release(account: AccountRow, name: string, revision: number, channelText: string): ReleaseResult {
-      const channel = channelName(parseChannel(channelText));
+      const channel = channelOf(channelText);
       const app = apps.owned(account, name);
       const rev = ctx.apps.revision(app.id, revision);
       if (!rev) throw new NotFoundError(`"${name}" has no revision ${revision}`, 'revision-not-found');
@@ -51,7 +61,7 @@ export function releaseService(ctx: StoreContext, apps: AppService) {
       return result(app, channel, revision, report);
     },
     close(account: AccountRow, name: string, channelText: string): ReleaseResult {
-      const channel = channelName(parseChannel(channelText));
+      const channel = channelOf(channelText);
       const app = apps.owned(account, name);
       const report = ctx.db.transaction(() => {
         if (!ctx.apps.closeChannel(app.id, channel)) throw new NotFoundError(`channel ${channel} of "${name}" is not open`, 'channel-not-open');
