@@ -10,7 +10,7 @@ export { KEY_ID_HEADER, SIGNATURE_HEADER } from './routes/uploads';
 // tests forge metadata with @tufjs/models, `loadRoleKeys(dataDir)` and `signMetadata(md, [keys.timestamp])`.
 export { loadRoleKeys, signMetadata, ROLE_NAMES, type RoleKey, type RoleKeys, type RoleName } from './tuf/keys';
 export {
-  TufRepository, bundleTargetPath, channelMapTargetPath, expiresIn, BIN_PREFIX, SPEC_VERSION,
-  type ChannelMapDocument, type BundleTarget, type CommitReport,
+  TufRepository, expiresIn, BIN_PREFIX, SPEC_VERSION,
+  type BundleTarget, type CommitReport,
 } from './tuf/repository';
 export { writeFileAtomic } from '@skiff/bundle';

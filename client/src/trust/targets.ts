@@ -17,8 +17,6 @@ export function checkRevision(revision: number): void {
   if (!Number.isSafeInteger(revision) || revision < 1) throw new InvalidNameError(`invalid revision ${revision} (a positive integer)`);
 }
 
-export const channelMapPath = (name: string): string => `apps/${name}/channels.json`;
-export const bundlePath = (name: string, revision: number): string => `apps/${name}/${revision}.skiff`;
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 

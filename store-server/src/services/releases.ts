@@ -2,9 +2,9 @@ import type { StoreContext } from '../context';
 import type { AccountRow } from '../repositories/accounts';
 import type { AppRow } from '../repositories/apps';
 import type { AppService } from './apps';
-import { ChannelInvalidError, compareChannels, normalizeChannel } from '@skiff/bundle';
+import { ChannelInvalidError, compareChannels, normalizeChannel, type ChannelMapDocument } from '@skiff/bundle';
 import { BadRequestError, NotFoundError } from '../errors';
-import { channelMapBytes, type ChannelMapDocument, type CommitReport } from '../tuf/repository';
+import { channelMapBytes, type CommitReport } from '../tuf/repository';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 

@@ -15,18 +15,12 @@ import { dirname, join } from 'node:path';
 import { Metadata, MetaFile, MetadataKind, Root, Snapshot, TargetFile, Targets, Timestamp } from '@tufjs/models';
 import type { StorePaths, StoreSettings } from '../settings';
 import { RepositoryError } from '../errors';
-import { fsyncDir, writeFileAtomic } from '@skiff/bundle';
 import { spawnSync } from 'node:child_process';
+import { bundleTargetPath, channelMapTargetPath, fsyncDir, writeFileAtomic, type BundleTargetCustom, type ChannelMapDocument } from '@skiff/bundle';
 import { signMetadata, type RoleKeys } from './keys';
 
 export const SPEC_VERSION = '1.0.31';
 export const BIN_PREFIX = 'bins';
-
-/** The channel map of one app, as devices read it from the target apps/<name>/channels.json. */
-export interface ChannelMapDocument {
-  name: string;
-  channels: Record<string, { revision: number; version: string }>;
-}
 
 /** A bundle revision to be listed as the target apps/<name>/<rev>.skiff. */
 export interface BundleTarget {
@@ -48,14 +42,6 @@ type JSONObject = Parameters<typeof Targets.fromJSON>[0];
 /** `expires` without milliseconds: some TUF clients reject fractions. */
 export function expiresIn(seconds: number, now: Date): string {
   return new Date(now.getTime() + seconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-export function bundleTargetPath(name: string, revision: number): string {
-  return `apps/${name}/${revision}.skiff`;
-}
-
-export function channelMapTargetPath(name: string): string {
-  return `apps/${name}/channels.json`;
 }
 
 /** The bytes of a channel map target, exactly as devices download them. */
@@ -229,7 +215,7 @@ export class TufRepository {
         this.linkTargetFile(path, b.sha256, b.blobPath);
         put(TargetFile.fromJSON(path, {
           length: b.size, hashes: { sha256: b.sha256 },
-          custom: { name: b.name, revision: b.revision, version: b.version, publisher: b.publisher },
+          custom: { name: b.name, revision: b.revision, version: b.version, publisher: b.publisher } satisfies BundleTargetCustom,
         }));
       }
       const mapPath = channelMapTargetPath(channelMap.name);
