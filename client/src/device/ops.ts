@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { createReadStream, statSync, mkdirSync, readFileSync } from 'node:fs';
+import { statSync, mkdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ChangeRunner } from './changes';
 import { DeviceLock } from './lock';
@@ -11,7 +10,7 @@ import { switchInPlan, revertPlan, removePlan } from './plans';
 import { resolveChannel } from './channels';
 import { recoverChanges, remountAll } from './recovery';
 import { DeviceTrust } from '../trust';
-import { SkiffError, normalizeChannel } from '@skiff/bundle';
+import { SkiffError, hashFile, normalizeChannel } from '@skiff/bundle';
 import {
   AlreadyInstalledError, ChangeFailedError, ChannelError, NotInstalledError, NotRootError,
 } from './errors';
@@ -27,12 +26,6 @@ export interface OpsOptions {
 
 export interface Update { name: string; from: number; to: number; version: string; channel: string }
 export interface RefreshOutcome { name: string; status: 'refreshed' | 'up-to-date' | 'blocked' | 'local' | 'failed'; message: string; change?: number }
-
-async function sha256Of(file: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
-  return h.digest('hex');
-}
 
 /**
  * Checks what `skiff setup` was given, before anything is created: the store URL and the root
@@ -120,7 +113,7 @@ export class DeviceOps {
     const path = resolve(file);
     const manifest = await this.env.backend.inspectManifest(path);
     const size = statSync(path).size;
-    const sha256 = await sha256Of(path);
+    const { sha256 } = await hashFile(path);
     return this.locked(async (lock) => {
       const name = manifest.name;
       const app = this.device.state.app(name);

@@ -1,12 +1,11 @@
 // One streaming pass per bundle: download, sha256 and write to <dest>.partial at once, resume with Range,
 // and rename into dest only once the length and hash match what TUF signed.
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mkdir, open, rename, rm, stat, statfs, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fsyncDir } from '@skiff/bundle';
+import { fsyncDir, hashFile } from '@skiff/bundle';
 import { DownloadAbortedError, DownloadFailedError, NoSpaceError, TrustRefusedError } from './errors';
 import { asDownloadError, isTransient, StoreHTTPError, type StoreFetcher } from './fetcher';
 import { noProgress, progressBar, type Progress } from './progress';
@@ -77,9 +76,7 @@ function matches(partial: Partial, target: BundleTarget): boolean {
 async function alreadyVerified(dest: string, target: BundleTarget): Promise<boolean> {
   const info = await stat(dest).catch(() => undefined);
   if (!info || info.size !== target.length) return false;
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(dest)) hash.update(chunk as Buffer);
-  return hash.digest('hex') === target.sha256;
+  return (await hashFile(dest)).sha256 === target.sha256;
 }
 
 /** Opens what a previous attempt left and re-hashes it, so the download continues from there. */

@@ -2,10 +2,9 @@ import type { StoreContext } from '../context';
 import type { AccountRow } from '../repositories/accounts';
 import type { AppRow } from '../repositories/apps';
 import type { AppService } from './apps';
-import { ChannelInvalidError, compareChannels, normalizeChannel, type ChannelMapDocument } from '@skiff/bundle';
+import { ChannelInvalidError, compareChannels, normalizeChannel, sha256Hex, type ChannelMapDocument } from '@skiff/bundle';
 import { BadRequestError, NotFoundError } from '../errors';
 import { channelMapBytes, type CommitReport } from '../tuf/repository';
-import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 
 /** A channel as the store keeps it; one breaking the grammar is a 400 with the grammar's own code and message. */
@@ -79,7 +78,7 @@ export function releaseService(ctx: StoreContext, apps: AppService) {
       for (const app of ctx.apps.all()) {
         const doc = channelMap(app);
         const signed = ctx.tuf.channelMapSha256(app.name);
-        const expected = createHash('sha256').update(channelMapBytes(doc)).digest('hex');
+        const expected = sha256Hex(channelMapBytes(doc));
         if (signed === expected || (signed === undefined && Object.keys(doc.channels).length === 0)) continue;
         const bundles = Object.values(doc.channels).map(({ revision }) => {
           const rev = ctx.apps.revision(app.id, revision)!;

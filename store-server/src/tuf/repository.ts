@@ -10,13 +10,12 @@
 // The rename of timestamp.json is the commit point; files written before it are unreferenced
 // until then, and are simply overwritten by the next attempt.
 import { existsSync, linkSync, mkdirSync, readFileSync, readdirSync, copyFileSync, rmSync, statSync } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { Metadata, MetaFile, MetadataKind, Root, Snapshot, TargetFile, Targets, Timestamp } from '@tufjs/models';
 import type { StorePaths, StoreSettings } from '../settings';
 import { RepositoryError } from '../errors';
 import { spawnSync } from 'node:child_process';
-import { bundleTargetPath, channelMapTargetPath, fsyncDir, writeFileAtomic, type BundleTargetCustom, type ChannelMapDocument } from '@skiff/bundle';
+import { bundleTargetPath, channelMapTargetPath, fsyncDir, sha256Hex, writeFileAtomic, type BundleTargetCustom, type ChannelMapDocument } from '@skiff/bundle';
 import { signMetadata, type RoleKeys } from './keys';
 
 export const SPEC_VERSION = '1.0.31';
@@ -49,9 +48,6 @@ export function channelMapBytes(doc: ChannelMapDocument): Buffer {
   return Buffer.from(JSON.stringify(doc) + '\n');
 }
 
-function sha256(data: Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
-}
 
 function serialize(md: Metadata<any>): Buffer {
   return Buffer.from(JSON.stringify(md.toJSON()));
@@ -220,7 +216,7 @@ export class TufRepository {
       }
       const mapPath = channelMapTargetPath(channelMap.name);
       const mapBytes = channelMapBytes(channelMap);
-      const mapSha = sha256(mapBytes);
+      const mapSha = sha256Hex(mapBytes);
       const current = this.bins.get(this.binFor(mapPath))?.signed.targets[mapPath];
       if (!current || current.hashes.sha256 !== mapSha) {
         const file = this.consistentTargetFile(mapPath, mapSha);
@@ -326,7 +322,7 @@ export class TufRepository {
       version: this.timestamp.signed.version + 1, specVersion: SPEC_VERSION,
       expires: expiresIn(this.settings.timestampExpirySeconds, now),
       snapshotMeta: snapshotBytes
-        ? new MetaFile({ version: snapshot.signed.version, length: snapshotBytes.length, hashes: { sha256: sha256(snapshotBytes) } })
+        ? new MetaFile({ version: snapshot.signed.version, length: snapshotBytes.length, hashes: { sha256: sha256Hex(snapshotBytes) } })
         : prevMeta,
     })), [this.keys.timestamp]);
     if (this.durable) fsyncDir(this.paths.metadata);
@@ -380,10 +376,5 @@ export class TufRepository {
       }
     }
     return deleted;
-  }
-
-  /** Names of the metadata files on disk (for tests). */
-  listMetadataFiles(): string[] {
-    return readdirSync(this.paths.metadata).filter((f) => f.endsWith('.json')).sort();
   }
 }
