@@ -9,6 +9,7 @@ import { fsyncDir, hashFile } from '@skiff/bundle';
 import { DownloadAbortedError, DownloadFailedError, NoSpaceError, TrustRefusedError } from './errors';
 import { asDownloadError, isTransient, StoreHTTPError, type StoreFetcher } from './fetcher';
 import { noProgress, progressBar, type Progress } from './progress';
+import { formatBytes } from '../format';
 import type { TrustSettings } from './settings';
 import type { BundleTarget } from './types';
 
@@ -102,7 +103,7 @@ async function checkFreeSpace(dir: string, remaining: number, settings: TrustSet
   const available = fs.bavail * fs.bsize;
   const needed = remaining + settings.freeDiskMarginBytes;
   if (available < needed) {
-    throw new NoSpaceError(`not enough disk for ${what}: need ${(needed / MiB).toFixed(1)} MiB free in ${dir} (including a ${(settings.freeDiskMarginBytes / MiB).toFixed(0)} MiB margin), ${(available / MiB).toFixed(1)} MiB available`, needed, available);
+    throw new NoSpaceError(`not enough disk for ${what}: need ${formatBytes(needed)} free in ${dir} (including a ${formatBytes(settings.freeDiskMarginBytes)} margin), ${formatBytes(available)} available`, needed, available);
   }
 }
 
