@@ -154,6 +154,7 @@ export class DeviceOps {
   /** Refreshes the named apps (all tracked apps when none), one change each. */
   async refresh(names: string[] = [], o: { channel?: string } = {}): Promise<RefreshOutcome[]> {
     requireRoot('refresh');
+    if (o.channel !== undefined) normalizeChannel(o.channel); // a channel that breaks the grammar is refused before anything else
     return this.locked(async (lock) => {
       const { state } = this.device;
       const outcomes: RefreshOutcome[] = [];
