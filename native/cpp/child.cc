@@ -51,7 +51,6 @@ constexpr const char* kRootTmpfsOptions = "mode=0755,size=1m,nr_inodes=4096";
 constexpr mode_t kDirMode = 0755;
 constexpr mode_t kFileMode = 0644;
 constexpr mode_t kAppUmask = 022;
-constexpr int kExitLaunchFailed = 127;
 // Flags a bind remount must keep from the mount it copies (statfs reports them as ST_*).
 constexpr unsigned long kKeptMountFlags = MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME;
 

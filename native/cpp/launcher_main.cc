@@ -17,7 +17,7 @@
 
 namespace {
 
-constexpr int kExitLaunchFailed = 125;  // as env(1) and container runtimes: the launcher failed, not the app
+using skiff::kExitLaunchFailed;
 constexpr int kExitSignalBase = 128;
 constexpr size_t kMaxPlanBytes = 4 * 1024 * 1024;
 constexpr int kForwardedSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
