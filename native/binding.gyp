@@ -10,7 +10,7 @@
       # The launch code, compiled once and linked into both the addon and skiff-launch.
       "target_name": "skiff_launch_core",
       "type": "static_library",
-      "sources": ["cpp/plan_json.cc", "cpp/seccomp.cc", "cpp/cgroup.cc", "cpp/launch.cc", "cpp/child.cc", "cpp/landlock.cc", "cpp/bindguard.cc"]
+      "sources": ["cpp/plan_json.cc", "cpp/seccomp.cc", "cpp/cgroup.cc", "cpp/launch.cc", "cpp/child.cc", "cpp/init.cc", "cpp/landlock.cc", "cpp/bindguard.cc"]
     },
     {
       "target_name": "skiff_native",

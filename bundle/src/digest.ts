@@ -2,17 +2,15 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import type { FileDigest } from './types';
 
-/** Size, sha256 and sha512 of a file in one streaming pass (bundles can be large). */
+/** Size and sha256 of a file in one streaming pass (bundles can be large). */
 export async function hashFile(path: string): Promise<FileDigest> {
   const sha256 = createHash('sha256');
-  const sha512 = createHash('sha512');
   let size = 0;
   for await (const chunk of createReadStream(path) as AsyncIterable<Buffer>) {
     sha256.update(chunk);
-    sha512.update(chunk);
     size += chunk.length;
   }
-  return { size, sha256: sha256.digest('hex'), sha512: sha512.digest('hex') };
+  return { size, sha256: sha256.digest('hex') };
 }
 
 /** sha256 hex of bytes held in memory. */

@@ -27,6 +27,13 @@ export class BundleFormatError extends SkiffError {
   }
 }
 
+/** A channel name breaks the one grammar (RISK or TRACK/RISK), wherever it was typed. */
+export class ChannelInvalidError extends SkiffError {
+  constructor(message: string) {
+    super('channel-invalid', message);
+  }
+}
+
 /** A key file is missing, unreadable or malformed. */
 export class KeyError extends SkiffError {
   constructor(message: string) {

@@ -1,6 +1,9 @@
 export * from './errors';
 export * from './types';
 export { NAME_PATTERN } from './patterns';
+export { UPLOAD_HEADERS, uploadSignaturePayload } from './upload';
+export { bundleTargetPath, channelMapTargetPath, type ChannelMapDocument, type BundleTargetCustom } from './targets';
+export { RISKS, DEFAULT_TRACK, parseChannel, channelName, normalizeChannel, compareChannels, type Channel, type Risk } from './channels';
 export { parseManifest, parseSize } from './manifest';
 export { findRefusals, checkBundleTree, type Refusal } from './rules';
 export { inspectBundle, readBundleManifest, validateBundle } from './inspect';

@@ -1,4 +1,4 @@
-import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import { Type, type TSchema } from '@sinclair/typebox';
 import { BUNDLE_LIMITS } from './settings';
 import { HOOK_NAMES } from './types';
 import { NAME_PATTERN, SIZE_PATTERN } from './patterns';
@@ -57,4 +57,3 @@ export const ManifestSchema = Type.Object({
   resources: Type.Optional(resources),
 }, { additionalProperties: false });
 
-export type ManifestDocument = Static<typeof ManifestSchema>;

@@ -23,6 +23,6 @@ export interface BundleEntry {
 /** What inspectBundle reads from a bundle file without mounting it. */
 export interface BundleInfo { manifest: Manifest; files: BundleEntry[]; size: number; sha256: string }
 export interface PackResult { path: string; manifest: Manifest; sha256: string; size: number }
-export interface FileDigest { size: number; sha256: string; sha512: string }
+export interface FileDigest { size: number; sha256: string }
 export interface KeyPair { publicKey: Uint8Array; secretKey: Uint8Array }
 export interface TufKey { keytype: 'ed25519'; scheme: 'ed25519'; keyval: { public: string } }

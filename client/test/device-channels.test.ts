@@ -1,18 +1,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { normalizeChannel, resolveChannel } from '../src/device/channels';
+import { normalizeChannel } from '@skiff/bundle';
+import { resolveChannel } from '../src/device/channels';
 
 const map = (channels: Record<string, number>) => ({
   name: 'hello', channels: Object.fromEntries(Object.entries(channels).map(([k, v]) => [k, { revision: v, version: `v${v}` }])),
 });
 
-test('channels: short names expand like snap', () => {
+test('channels: a risk alone means the latest track; a bare word that is not a risk is refused, never taken as a track', () => {
   assert.equal(normalizeChannel('stable'), 'latest/stable');
   assert.equal(normalizeChannel('edge'), 'latest/edge');
-  assert.equal(normalizeChannel('2.x'), '2.x/stable');
   assert.equal(normalizeChannel('2.x/beta'), '2.x/beta');
-  assert.throws(() => normalizeChannel('latest/nightly'), { code: 'channel-not-found' });
-  assert.throws(() => normalizeChannel('a/b/c'), { code: 'channel-not-found' });
+  for (const bad of ['2.x', 'stabel', 'latest/nightly', 'a/b/c', '/stable', 'Latest/stable', '']) {
+    assert.throws(() => normalizeChannel(bad), { code: 'channel-invalid' }, bad);
+  }
 });
 
 test('channels: a closed risk follows the next more stable one, within its track', () => {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -24,8 +24,23 @@ test('config get/set through the CLI, with the range refused in one line', { ski
     const json = run(root, ['info', 'nothing', '--json']);
     assert.equal(json.status, 1);
     assert.deepEqual(JSON.parse(json.stdout), { error: { code: 'not-installed', message: 'nothing is not installed' } });
-    assert.deepEqual(JSON.parse(run(root, ['list', '--json']).stdout), []);
+    // A root never set up says so, rather than "No apps installed." (which would hide a wrong --root).
+    assert.equal(JSON.parse(run(root, ['list', '--json']).stdout).error.code, 'not-set-up');
     assert.equal(run(root, ['tasks', '42']).stderr, 'skiff: no change with id 42\n');
+  } finally { rmSync(root, { recursive: true, force: true }); }
+});
+
+test('setup refuses a missing or invalid trust file in one line and creates nothing', { skip: isRoot ? false : 'needs root' }, () => {
+  const root = mkdtempSync(join(tmpdir(), 'skiff-cli-'));
+  try {
+    const missing = run(root, ['setup', '--store', 'http://127.0.0.1:8080', '--trust', join(root, 'root.json')]);
+    assert.equal(missing.status, 2);
+    assert.equal(missing.stderr, `skiff: cannot read ${join(root, 'root.json')} (ENOENT): --trust takes the root.json path that \`skiff-store init\` prints last\n`);
+    writeFileSync(join(root, 'root.json'), '{"signed": {}}');
+    const invalid = run(root, ['setup', '--store', 'http://127.0.0.1:8080', '--trust', join(root, 'root.json')]);
+    assert.equal(invalid.status, 1);
+    assert.equal(invalid.stderr, 'skiff: the root metadata given to trust is not a valid, self-signed TUF root\n');
+    assert.deepEqual(readdirSync(root), ['root.json'], 'nothing was created under the root');
   } finally { rmSync(root, { recursive: true, force: true }); }
 });
 

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { SkiffError } from '@skiff/bundle';
 import { resolveLogin, saveLogin, loginPath, normaliseStoreUrl } from '../src/publisher/config';
 import { NotLoggedInError } from '../src/publisher/errors';
-import { channelTable, searchTable, humanBytes } from '../src/publisher/status';
+import { channelTable, searchTable } from '../src/publisher/status';
+import { formatBytes } from '../src/format';
 
 let dir: string;
 const saved = { ...process.env };
@@ -76,5 +77,6 @@ test('the status table lists every risk of each track, closed ones as -', () => 
     '2.0/stable - -', '2.0/candidate - -', '2.0/beta - -', '2.0/edge 4 2.0',
   ]);
   assert.equal(searchTable([]), 'no matching apps');
-  assert.equal(humanBytes(1536), '1.5 KiB');
+  assert.equal(formatBytes(1536), '1.5 KiB');
+  assert.equal(formatBytes(512), '512 B');
 });

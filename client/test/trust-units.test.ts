@@ -11,7 +11,7 @@ import { Key, Metadata, Root, Signature, TargetFile } from '@tufjs/models';
 import { DownloadHTTPError } from 'tuf-js/dist/error';
 import { generateKeyPair, keyIdOf, publicKeyHex, signBytes, tufPublicKey } from '@skiff/bundle';
 import { trustSettings, TrustMissingError, TrustRefusedError, DownloadFailedError } from '../src/trust';
-import { parseChannelMap, toBundleTarget } from '../src/trust/targets';
+import { checkAppName, checkRevision, parseChannelMap, toBundleTarget } from '../src/trust/targets';
 import { writeFileAtomic } from '@skiff/bundle';
 import { MetadataStore, SHIPPED_ROOT } from '../src/trust/metadata-store';
 import { StoreFetcher } from '../src/trust/fetcher';
@@ -46,6 +46,17 @@ test('channel map: parsed when well-formed, refused in one line otherwise', () =
     JSON.stringify({ name: 'hello', channels: { x: { revision: 1.5, version: '1' } } })]) {
     assert.throws(() => parseChannelMap(Buffer.from(bad), 'hello'), (e: Error) => e instanceof TrustRefusedError && !e.message.includes('\n'));
   }
+});
+
+test('a bad app name or revision is a name-invalid SkiffError; a file path hints at --dangerous', () => {
+  const refused = (fn: () => void): string => {
+    try { fn(); } catch (err) { assert.equal((err as { code?: string }).code, 'name-invalid'); return (err as Error).message; }
+    return assert.fail('accepted');
+  };
+  assert.doesNotThrow(() => checkAppName('hello'));
+  assert.match(refused(() => checkAppName('out/hello_1.3.skiff')), /; to install a local bundle file, add --dangerous$/);
+  assert.doesNotMatch(refused(() => checkAppName('Hello')), /dangerous/);
+  assert.match(refused(() => checkRevision(0)), /^invalid revision 0/);
 });
 
 test('bundle target: the signed custom fields must name the app and revision asked for', () => {

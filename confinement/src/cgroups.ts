@@ -64,6 +64,9 @@ export function probeCgroups(): CgroupLayout {
   return layout;
 }
 
+/** Processes of a sandbox that are not the app's: its init. */
+export const SANDBOX_INIT_PIDS = 1;
+
 /** The limits for one launch: what the manifest asks, or the device default, capped by the device maximum. */
 export function cgroupLimits(resources: Manifest['resources'], limits: DeviceLimits):
   Required<Pick<CgroupPlan, 'memoryBytes' | 'pidsMax' | 'cpuQuotaUs' | 'cpuPeriodUs'>> {
@@ -76,7 +79,8 @@ export function cgroupLimits(resources: Manifest['resources'], limits: DeviceLim
   const cpuShare = Math.min(cpu, limits.maxCpu);
   return {
     memoryBytes: Math.min(memory, limits.maxMemoryBytes),
-    pidsMax: Math.min(pids, limits.maxPids),
+    // One more for the sandbox's init (pid 1, see native/cpp/init.cc): the app gets all it asked for.
+    pidsMax: Math.min(pids, limits.maxPids) + SANDBOX_INIT_PIDS,
     // The kernel refuses a quota under 1 ms.
     cpuQuotaUs: Math.max(1000, Math.round(cpuShare * limits.cpuPeriodUs)),
     cpuPeriodUs: limits.cpuPeriodUs,

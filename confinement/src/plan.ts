@@ -1,6 +1,6 @@
 // buildLaunchPlan: one short list of steps from an app context to the data the launcher executes.
 import { isAbsolute, join } from 'node:path';
-import type { HookName, Manifest } from '@skiff/bundle';
+import { HOOK_NAMES, type Manifest } from '@skiff/bundle';
 import type { LaunchPlan, Namespace } from '@skiff/native';
 import type { AppContext, LaunchTarget } from './context';
 import { PolicyError, UnknownTargetError } from './errors';
@@ -14,7 +14,6 @@ import { appEnv } from './env';
 
 const NAME_RE = /^(?=.{2,40}$)[a-z0-9]+(-[a-z0-9]+)*$/;
 const APP_RE = /^[a-z0-9]+(-[a-z0-9]+)*$/;
-const HOOKS: readonly HookName[] = ['install', 'pre-refresh', 'post-refresh', 'check-health', 'remove'];
 /** Largest uid/gid the kernel accepts ((uid_t)-1 means "no change"). */
 const MAX_ID = 0xfffffffe;
 
@@ -71,7 +70,7 @@ function checkContext(ctx: AppContext): void {
 /** argv[0] inside the sandbox, and the name used for the cgroup and SKIFF_APP. */
 function program(manifest: Manifest, target: LaunchTarget): { path: string; runName: string } {
   if ('hook' in target) {
-    if (!HOOKS.includes(target.hook)) throw new UnknownTargetError(`unknown hook '${target.hook}'`, target.hook);
+    if (!(HOOK_NAMES as readonly string[]).includes(target.hook)) throw new UnknownTargetError(`unknown hook '${target.hook}'`, target.hook);
     return { path: `/app/meta/hooks/${target.hook}`, runName: `hook.${target.hook}` };
   }
   if (!APP_RE.test(target.app) || !Object.prototype.hasOwnProperty.call(manifest.apps, target.app)) {

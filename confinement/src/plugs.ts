@@ -43,8 +43,6 @@ export const PLUGS: Readonly<Record<string, PlugPolicy>> = Object.freeze({
   },
 });
 
-export const KNOWN_PLUGS: readonly string[] = Object.keys(PLUGS);
-
 /** The policy of a plug; throws UnknownPlugError for a name confinement does not know. */
 export function plugPolicy(plug: string): PlugPolicy {
   const p = Object.prototype.hasOwnProperty.call(PLUGS, plug) ? PLUGS[plug] : undefined;

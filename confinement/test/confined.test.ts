@@ -21,13 +21,14 @@ describe('a confined app', { skip: skip ?? false }, () => {
   const sh = (script: string, over = {}) => fx.run(fx.ctx('probe', over), { app: 'sh' }, ['-c', script]);
   const probe = (args: string[], over = {}) => fx.run(fx.ctx('probe', over), { app: 'probe' }, args);
 
-  test('is pid 1 of its namespace and sees no host process', async () => {
-    const r = await sh('echo pid=$$; for p in /proc/[0-9]*; do echo "proc $(cat $p/comm)"; done');
+  test('runs as pid 2 under the sandbox init (pid 1) and sees no host process', async () => {
+    const r = await sh('echo pid=$$; for p in /proc/[0-9]*; do echo "proc ${p#/proc/} $(cat $p/comm)"; done');
     assert.equal(r.status.code, 0, r.err);
-    assert.match(r.out, /^pid=1$/m);
-    const procs = r.out.split('\n').filter((l) => l.startsWith('proc '));
+    assert.match(r.out, /^pid=2$/m);
+    assert.match(r.out, /^proc 1 skiff-init$/m);
+    const procs = r.out.split('\n').filter((l) => l.startsWith('proc ') && !l.startsWith('proc 1 '));
     assert.ok(procs.length >= 1 && procs.length <= 3, `only the app's own processes: ${procs.join(', ')}`);
-    assert.ok(!/node|systemd|init|bash/.test(procs.join(' ')), procs.join(', '));
+    assert.ok(!/node|systemd|bash/.test(procs.join(' ')), procs.join(', '));
   });
 
   test('/usr and /app are read-only (EROFS), /data and /tmp writable', async () => {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Manifest } from '@skiff/bundle';
 import {
   buildLaunchPlan, detectCgroups, cgroupLimits, deviceLimits, seccompPlan, runHook, isAutoConnected,
-  plugPolicy, UnknownPlugError, DEFAULT_DEVICE_LIMITS, type AppContext,
+  plugPolicy, UnknownPlugError, DEFAULT_DEVICE_LIMITS, SANDBOX_INIT_PIDS, type AppContext,
 } from '../src';
 
 // This box: cgroup v1 controllers, plus a cgroup2 tree holding only hugetlb.
@@ -44,8 +44,8 @@ test('cgroup detection: v2 without pids and no v1 either gives nothing', () => {
 test('limits: defaults, what the app asks, capped by the device', () => {
   const l = deviceLimits({ maxPids: 100 });
   assert.deepEqual(cgroupLimits(undefined, l), { memoryBytes: DEFAULT_DEVICE_LIMITS.defaultMemoryBytes,
-    pidsMax: 100, cpuQuotaUs: 100_000, cpuPeriodUs: 100_000 });
-  assert.equal(cgroupLimits({ pids: 5000 }, l).pidsMax, 100);
+    pidsMax: 100 + SANDBOX_INIT_PIDS, cpuQuotaUs: 100_000, cpuPeriodUs: 100_000 });
+  assert.equal(cgroupLimits({ pids: 5000 }, l).pidsMax, 100 + SANDBOX_INIT_PIDS, 'the maximum, and one for the sandbox init');
   assert.equal(cgroupLimits({ cpu: 0.25 }, l).cpuQuotaUs, 25_000);
   assert.equal(cgroupLimits({ cpu: 64 }, l).cpuQuotaUs, l.maxCpu * 100_000);
   assert.throws(() => cgroupLimits({ pids: 0 }, l));

@@ -21,9 +21,13 @@
 
 namespace {
 
-// The cgroup of each launched pid, removed once wait() has reaped it.
-std::mutex g_cgroups_mutex;
-std::map<pid_t, skiff::CgroupDirs> g_cgroups;
+// What each launched pid leaves to wait(): its cgroup to remove, and the pipe its init reports the app's status on.
+struct Sandbox {
+  skiff::CgroupDirs cgroup;
+  int status_fd = -1;
+};
+std::mutex g_sandboxes_mutex;
+std::map<pid_t, Sandbox> g_sandboxes;
 
 // Throws a JS Error carrying {step, errno, description, row} for the wrapper to rethrow as its own class.
 void ThrowFailure(Napi::Env env, const skiff::Failure& f) {
@@ -124,8 +128,8 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
   {
-    std::lock_guard<std::mutex> lock(g_cgroups_mutex);
-    g_cgroups[launched.pid] = std::move(launched.cgroup);
+    std::lock_guard<std::mutex> lock(g_sandboxes_mutex);
+    g_sandboxes[launched.pid] = Sandbox{std::move(launched.cgroup), launched.status_fd};
   }
   return Napi::Number::New(env, launched.pid);
 }
@@ -145,16 +149,18 @@ class ReapWorker : public Napi::AsyncWorker {
       err_ = errno;
       return;
     }
-    skiff::CgroupDirs cgroup;
+    Sandbox sandbox;
     {
-      std::lock_guard<std::mutex> lock(g_cgroups_mutex);
-      auto it = g_cgroups.find(pid_);
-      if (it != g_cgroups.end()) {
-        cgroup = std::move(it->second);
-        g_cgroups.erase(it);
+      std::lock_guard<std::mutex> lock(g_sandboxes_mutex);
+      auto it = g_sandboxes.find(pid_);
+      if (it != g_sandboxes.end()) {
+        sandbox = std::move(it->second);
+        g_sandboxes.erase(it);
       }
     }
-    skiff::cgroup_remove(cgroup);
+    // The pid is the sandbox's init: the app's own status is what it reported.
+    status_ = skiff::app_wait_status(sandbox.status_fd, status_);
+    skiff::cgroup_remove(sandbox.cgroup);
   }
 
   void OnOK() override {

@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <limits.h>
 
+#include "init.h"
 #include "landlock.h"
 #include "launch.h"
 
@@ -31,7 +32,7 @@ enum Step : int32_t {
   kBind, kRemountBind, kTmpfs, kProc, kMkdir, kSymlink, kUmountOldRoot, kRemountRoot,
   kLoopback, kSethostname, kCloseFds, kSetsid, kCapbsetDrop, kAmbientClear, kSetgroups,
   kSetresgid, kSetresuid, kPdeathsig, kCapset, kChdir, kNoNewPrivs, kLandlockRuleset, kLandlockRule,
-  kLandlockRestrict, kSeccomp, kExecve, kStepCount,
+  kLandlockRestrict, kSeccomp, kCloneApp, kExecve, kStepCount,
 };
 
 const char* const kStepNames[kStepCount] = {
@@ -39,7 +40,7 @@ const char* const kStepNames[kStepCount] = {
   "bind", "remount_bind", "tmpfs", "proc", "mkdir", "symlink", "umount_oldroot", "remount_root",
   "loopback", "sethostname", "close_fds", "setsid", "capbset_drop", "ambient_clear", "setgroups",
   "setresgid", "setresuid", "pdeathsig", "capset", "chdir", "no_new_privs", "landlock_ruleset", "landlock_rule",
-  "landlock_restrict", "seccomp", "execve",
+  "landlock_restrict", "seccomp", "clone_app", "execve",
 };
 
 // The new root is built on a tmpfs mounted here (inside our own mount namespace only), and the
@@ -53,7 +54,6 @@ constexpr const char* kRootTmpfsOptions = "mode=0755,size=1m,nr_inodes=4096";
 constexpr mode_t kDirMode = 0755;
 constexpr mode_t kFileMode = 0644;
 constexpr mode_t kAppUmask = 022;
-constexpr int kExitLaunchFailed = 127;
 // Flags a bind remount must keep from the mount it copies (statfs reports them as ST_*).
 constexpr unsigned long kKeptMountFlags = MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME;
 
@@ -256,15 +256,27 @@ int loopback_up() {
   return rc;
 }
 
-int close_other_fds(int keep) {
-  // Everything but stdio and the report pipe: a leaked descriptor is an escape (runc CVE-2024-21626).
-  if (keep > 3 && close_range(3, static_cast<unsigned>(keep - 1), 0) < 0 && errno != ENOSYS) return -1;
-  if (close_range(static_cast<unsigned>(keep + 1), ~0U, 0) == 0) return 0;
-  if (errno != ENOSYS) return -1;
+// Closes [from, to] (to may be ~0U); false only when close_range exists and fails.
+bool close_span(unsigned from, unsigned to, bool* have_close_range) {
+  if (from > to || !*have_close_range) return true;
+  if (close_range(from, to, 0) == 0) return true;
+  if (errno != ENOSYS) return false;
+  *have_close_range = false;
+  return true;
+}
+
+int close_other_fds(int keep_a, int keep_b) {
+  // Everything but stdio and our two pipes: a leaked descriptor is an escape (runc CVE-2024-21626).
+  unsigned lo = static_cast<unsigned>(keep_a < keep_b ? keep_a : keep_b);
+  unsigned hi = static_cast<unsigned>(keep_a < keep_b ? keep_b : keep_a);
+  bool have_close_range = true;
+  if (!close_span(3, lo - 1, &have_close_range) || !close_span(lo + 1, hi - 1, &have_close_range) ||
+      !close_span(hi + 1, ~0U, &have_close_range)) return -1;
+  if (have_close_range) return 0;
   struct rlimit lim;  // kernels before 5.9: close them one by one
   if (getrlimit(RLIMIT_NOFILE, &lim) < 0) return -1;
   for (rlim_t fd = 3; fd < lim.rlim_cur; fd++) {
-    if (static_cast<int>(fd) != keep) close(static_cast<int>(fd));
+    if (static_cast<int>(fd) != keep_a && static_cast<int>(fd) != keep_b) close(static_cast<int>(fd));
   }
   return 0;
 }
@@ -353,7 +365,7 @@ void child_main(Prepared* p, const ChildFds& fds) {
   if (plan.new_uts_ns && !plan.hostname.empty() && sethostname(plan.hostname.data(), plan.hostname.size()) < 0) {
     die(kSethostname, errno);
   }
-  if (close_other_fds(g_report_fd) < 0) die(kCloseFds, errno);
+  if (close_other_fds(g_report_fd, fds.status_write) < 0) die(kCloseFds, errno);
   // A new session without a terminal: TIOCSTI cannot reach the outer terminal (bwrap CVE-2017-5226).
   if (setsid() < 0) die(kSetsid, errno);
   // Bounding and ambient sets first, while we still hold CAP_SETPCAP: exec can never regain them.
@@ -385,8 +397,22 @@ void child_main(Prepared* p, const ChildFds& fds) {
   for (sock_fprog& prog : p->programs) {
     if (prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) < 0) die(kSeccomp, errno);
   }
-  execve(p->argv[0], p->argv.data(), p->envp.data());
-  die(kExecve, errno);
+  // We stay as the sandbox's pid 1 (init.cc says why) and the app runs as our child, under every
+  // step above. Signals are blocked first so none sent meanwhile is lost: the init takes them in turn.
+  sigset_t all;
+  sigfillset(&all);
+  sigprocmask(SIG_SETMASK, &all, nullptr);
+  // A raw clone, not fork(): glibc's fork takes locks that other threads of the launching process may hold.
+  pid_t app = static_cast<pid_t>(syscall(SYS_clone, SIGCHLD, nullptr, nullptr, nullptr, nullptr));
+  if (app < 0) die(kCloneApp, errno);
+  if (app == 0) {
+    sigprocmask(SIG_SETMASK, &none, nullptr);  // the app starts with nothing blocked, as reset above
+    execve(p->argv[0], p->argv.data(), p->envp.data());
+    die(kExecve, errno);
+  }
+  // The init keeps no copy of the report pipe: the launcher reads EOF once the app has exec'd.
+  close(g_report_fd);
+  run_init(app, fds.status_write);
 }
 
 }  // namespace skiff

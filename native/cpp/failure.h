@@ -10,6 +10,10 @@ struct Failure {
   int row = -1;                // index of the mount row being executed, or -1
 };
 
+// The exit status of a launch that failed before the app ran: of skiff-launch, as env(1) and container
+// runtimes use it (the launcher failed, not the app), and of the sandbox child that reports the step.
+constexpr int kExitLaunchFailed = 125;
+
 // Records the step and errno; returns -1 so callers can `return fail(f, "x", errno);`.
 inline int fail(Failure* f, const char* step, int err) {
   f->step = step;

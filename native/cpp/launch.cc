@@ -82,12 +82,17 @@ int launch(Prepared* p, const int stdio[3], Launched* out, Failure* f) {
   for (int i = 0; i < 3; i++) {
     if (fcntl(stdio[i], F_GETFD) < 0) return fail(f, "stdio", errno);
   }
-  int release[2], report[2];
+  int release[2], report[2], status[2];
   if (cloexec_pipe(release) < 0) return fail(f, "pipe", errno);
   if (cloexec_pipe(report) < 0) {
     int err = errno;
     close(release[0]);
     close(release[1]);
+    return fail(f, "pipe", err);
+  }
+  if (cloexec_pipe(status) < 0) {
+    int err = errno;
+    for (int fd : {release[0], release[1], report[0], report[1]}) close(fd);
     return fail(f, "pipe", err);
   }
 
@@ -99,13 +104,14 @@ int launch(Prepared* p, const int stdio[3], Launched* out, Failure* f) {
   pid_t pid = static_cast<pid_t>(syscall(SYS_clone, static_cast<unsigned long>(p->plan.clone_flags) | SIGCHLD,
                                          nullptr, nullptr, nullptr, nullptr));
   if (pid == 0) {
-    ChildFds fds = {{stdio[0], stdio[1], stdio[2]}, release[0], release[1], report[0], report[1]};
+    ChildFds fds = {{stdio[0], stdio[1], stdio[2]}, release[0], release[1], report[0], report[1], status[1]};
     child_main(p, fds);
   }
   int clone_err = errno;
   pthread_sigmask(SIG_SETMASK, &saved_mask, nullptr);
   close(release[0]);
   close(report[1]);
+  close(status[1]);
 
   int step_err = 0;
   const char* step = nullptr;
@@ -125,6 +131,7 @@ int launch(Prepared* p, const int stdio[3], Launched* out, Failure* f) {
     close(release[1]);
     close(report[0]);
     if (pid > 0) reap(pid);
+    close(status[0]);
     cgroup_remove(out->cgroup);
     return fail(f, step, step_err);
   }
@@ -139,11 +146,13 @@ int launch(Prepared* p, const int stdio[3], Launched* out, Failure* f) {
   close(report[0]);
   if (n == 0 && !released) {
     reap(pid);
+    close(status[0]);
     cgroup_remove(out->cgroup);
     return fail(f, "release", release_err);
   }
   if (n != 0) {
     reap(pid);
+    close(status[0]);
     cgroup_remove(out->cgroup);
     if (n != static_cast<ssize_t>(sizeof r)) return fail(f, "report", n < 0 ? read_err : EIO);
     fail(f, child_step_name(r.step), r.err);
@@ -151,7 +160,24 @@ int launch(Prepared* p, const int stdio[3], Launched* out, Failure* f) {
     return -1;
   }
   out->pid = pid;
+  out->status_fd = status[0];
   return 0;
+}
+
+int app_wait_status(int status_fd, int init_status) {
+  if (status_fd < 0) return init_status;
+  int reported = 0;
+  size_t got = 0;
+  char* buf = reinterpret_cast<char*>(&reported);
+  // The init has exited, so this never blocks: its whole report, or EOF.
+  while (got < sizeof reported) {
+    ssize_t n = read(status_fd, buf + got, sizeof reported - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    got += static_cast<size_t>(n);
+  }
+  close(status_fd);
+  return got == sizeof reported ? reported : init_status;
 }
 
 }  // namespace skiff

@@ -29,9 +29,14 @@ struct Prepared {
 int prepare(Plan plan, Prepared* out, Failure* f);
 
 struct Launched {
-  pid_t pid = -1;
+  pid_t pid = -1;  // the sandbox's init (pid 1 inside); the app is its child
   CgroupDirs cgroup;
+  int status_fd = -1;  // read end: the app's wait status, written by the init as it exits (CLOEXEC)
 };
+
+// The app's wait status as the sandbox's init reported it; init_status (the init's own, from waitpid)
+// when it reported none, e.g. because it was killed from outside. Closes status_fd.
+int app_wait_status(int status_fd, int init_status);
 
 // Launches the prepared plan with stdio[0..2] as the child's 0, 1 and 2. Returns once the child
 // has exec'd (0), or failed (-1, with f naming the step; the child is reaped and its cgroup gone).
@@ -45,6 +50,7 @@ struct ChildFds {
   int release_write;  // the parent's end: closed at once by the child
   int report_read;    // the parent's end: closed at once by the child
   int report_write;   // CLOEXEC: a successful exec closes it, which the parent reads as EOF
+  int status_write;   // CLOEXEC: kept by the init alone, which writes the app's wait status on it
 };
 
 // What the child writes on the report pipe when a step fails.
@@ -54,7 +60,8 @@ struct ChildReport {
   int32_t row;
 };
 
-// Runs in the child after clone: only async-signal-safe calls, then execve. Never returns.
+// Runs in the child after clone: only async-signal-safe calls; becomes the init of the sandbox and
+// starts the app as its child (execve). Never returns.
 [[noreturn]] void child_main(Prepared* p, const ChildFds& fds);
 // The name of a step reported by the child, e.g. "pivot_root".
 const char* child_step_name(int32_t step);

@@ -1,6 +1,6 @@
 // skiff-launch PLAN.json [ARGS...]: runs one confined process from a plan file, without Node.
 // ARGS are appended to plan.argv; stdio is passed through; SIGINT, SIGTERM, SIGHUP, SIGQUIT,
-// SIGUSR1, SIGUSR2 and SIGWINCH are forwarded (see forward() for the pid 1 rule);
+// SIGUSR1, SIGUSR2 and SIGWINCH are forwarded to the sandbox's init, which passes them on to the app;
 // the exit code is the app's (128+signal when killed), 125 when the launch itself failed.
 #include <errno.h>
 #include <fcntl.h>
@@ -17,44 +17,10 @@
 
 namespace {
 
-constexpr int kExitLaunchFailed = 125;  // as env(1) and container runtimes: the launcher failed, not the app
+using skiff::kExitLaunchFailed;
 constexpr int kExitSignalBase = 128;
 constexpr size_t kMaxPlanBytes = 4 * 1024 * 1024;
 constexpr int kForwardedSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2, SIGWINCH};
-// Forwarded signals whose default action ends a process.
-constexpr int kTerminatingSignals[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGUSR2};
-
-// Whether pid has a handler for sig (SigCgt in /proc/PID/status).
-bool catches(pid_t pid, int sig) {
-  char path[64];
-  snprintf(path, sizeof path, "/proc/%d/status", pid);
-  FILE* f = fopen(path, "re");
-  if (f == nullptr) return false;
-  char line[256];
-  unsigned long long caught = 0;
-  while (fgets(line, sizeof line, f) != nullptr) {
-    if (sscanf(line, "SigCgt: %llx", &caught) == 1) break;
-  }
-  fclose(f);
-  return (caught >> (sig - 1)) & 1ULL;
-}
-
-bool terminating(int sig) {
-  for (int t : kTerminatingSignals) if (t == sig) return true;
-  return false;
-}
-
-// The app is pid 1 of its namespace, and the kernel drops signals pid 1 has no handler for. A
-// signal it handles is passed on; one that would have ended an ordinary process ends it (SIGKILL).
-// Returns the signal the app is deemed to have died of when it was escalated, else 0.
-int forward(pid_t pid, int sig) {
-  if (catches(pid, sig) || !terminating(sig)) {
-    kill(pid, sig);
-    return 0;
-  }
-  kill(pid, SIGKILL);
-  return sig;
-}
 
 [[noreturn]] void die(const std::string& line) {
   fprintf(stderr, "skiff-launch: %s\n", line.c_str());
@@ -135,21 +101,16 @@ int main(int argc, char** argv) {
   if (skiff::launch(&prepared, stdio, &launched, &f) < 0) die(describe(f, prepared.plan));
 
   int status = 0;
-  int escalated = 0;
   while (true) {
     pid_t r = waitpid(launched.pid, &status, WNOHANG | __WALL);
     if (r == launched.pid) break;
     if (r < 0 && errno != EINTR) die(std::string("waitpid: ") + strerror(errno));
     siginfo_t info;
     int sig = sigwaitinfo(&waited, &info);
-    if (sig > 0 && sig != SIGCHLD) {
-      int deemed = forward(launched.pid, sig);
-      if (deemed != 0) escalated = deemed;
-    }
+    if (sig > 0 && sig != SIGCHLD) kill(launched.pid, sig);  // the init passes it on to the app
   }
+  status = skiff::app_wait_status(launched.status_fd, status);
   if (skiff::cgroup_remove(launched.cgroup) < 0) fprintf(stderr, "skiff-launch: warning: cgroup of pid %d not removed\n", launched.pid);
-  // Killed because of a signal it did not handle: report that signal, as its default action would have.
-  if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL && escalated != 0) return kExitSignalBase + escalated;
   if (WIFSIGNALED(status)) return kExitSignalBase + WTERMSIG(status);
   return WEXITSTATUS(status);
 }

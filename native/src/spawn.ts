@@ -1,7 +1,7 @@
 // Confined launches: spawn/wait over cpp/launch.cc, and the path of the standalone launcher.
 import { constants } from 'node:os';
 import { join } from 'node:path';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, realpathSync } from 'node:fs';
 import { SkiffError } from '@skiff/bundle';
 import type { LaunchPlan, ExitStatus } from './plan';
 import { LaunchError, isNativeFailure } from './errors';
@@ -61,39 +61,25 @@ export async function wait(pid: number): Promise<ExitStatus> {
   return { code: status.code, signal: status.signal === null ? null : signalNames.get(status.signal) ?? `SIG${status.signal}` };
 }
 
-/** Signals whose default action does not end a process (ignore, stop, continue). */
-const NON_TERMINATING = new Set(['SIGCHLD', 'SIGCONT', 'SIGURG', 'SIGWINCH', 'SIGSTOP', 'SIGTSTP', 'SIGTTIN', 'SIGTTOU']);
-
-/** Whether pid has a handler installed for signal number sig (SigCgt in /proc/PID/status). */
-function catches(pid: number, sig: number): boolean {
-  const m = /^SigCgt:\s*([0-9a-f]+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m !== null && ((BigInt(`0x${m[1]}`) >> BigInt(sig - 1)) & 1n) === 1n;
-}
-
 /**
- * Sends a signal to a launched app (pid as returned by spawn). The app is pid 1 of its namespace,
- * where the kernel drops every signal it has no handler for; so a signal it does not handle and
- * whose default action would end a process is sent as SIGKILL (skiff-launch forwards the same way).
- * Returns the signal actually sent.
+ * Sends a signal to a launched app (pid as returned by spawn: the sandbox's init, which passes every
+ * signal but SIGKILL on to the app, whose own disposition decides). SIGKILL ends the whole sandbox.
+ * Returns the signal sent.
  */
 export function kill(pid: number, signal: NodeJS.Signals | number = 'SIGTERM'): NodeJS.Signals | number {
   if (!Number.isInteger(pid) || pid <= 0) throw new TypeError('pid must be a positive integer');
   const sig = typeof signal === 'number' ? signal : constants.signals[signal];
   if (!Number.isInteger(sig) || sig <= 0) throw new TypeError(`unknown signal ${String(signal)}`);
-  const name = signalNames.get(sig) ?? '';
-  let sent: NodeJS.Signals | number = signal;
-  try {
-    if (sig !== constants.signals.SIGKILL && !NON_TERMINATING.has(name) && !catches(pid, sig)) sent = 'SIGKILL';
-  } catch { /* already gone: process.kill below says so */ }
-  process.kill(pid, sent);
-  return sent;
+  process.kill(pid, signal);
+  return signal;
 }
 
 /** Path of the standalone `skiff-launch` executable: `skiff-launch PLAN.json [ARGS...]`. */
 export function launcherPath(): string {
   const path = join(buildDir(), 'skiff-launch');
   if (!existsSync(path)) throw new SkiffError('native-missing', `skiff-launch is not built: ${path} is missing (run \`npm run build --workspace native\`)`);
-  return path;
+  // Its real place: an installed Skiff links build/Release to PREFIX/libexec/skiff, which wrappers should name.
+  return realpathSync(path);
 }
 
 /**

@@ -4,14 +4,11 @@ export { serve, type RunningServer, type ServeOptions } from './server';
 export { initStore, openStore, type StoreContext } from './context';
 export { DEFAULT_SETTINGS, resolveSettings, storePaths, type StoreSettings, type StorePaths } from './settings';
 export * from './errors';
-export { parseChannel, channelName, RISKS, DEFAULT_TRACK, type Channel } from './channel';
-export { uploadSignaturePayload } from './services/uploads';
-export { KEY_ID_HEADER, SIGNATURE_HEADER } from './routes/uploads';
 // The TUF repository: key files are DATA/keys/<role>.json (see tuf/keys.ts for the layout);
 // tests forge metadata with @tufjs/models, `loadRoleKeys(dataDir)` and `signMetadata(md, [keys.timestamp])`.
 export { loadRoleKeys, signMetadata, ROLE_NAMES, type RoleKey, type RoleKeys, type RoleName } from './tuf/keys';
 export {
-  TufRepository, bundleTargetPath, channelMapTargetPath, expiresIn, BIN_PREFIX, SPEC_VERSION,
-  type ChannelMapDocument, type BundleTarget, type CommitReport,
+  TufRepository, expiresIn, BIN_PREFIX, SPEC_VERSION,
+  type BundleTarget, type CommitReport,
 } from './tuf/repository';
 export { writeFileAtomic } from '@skiff/bundle';

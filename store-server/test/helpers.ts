@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { packBundle, generateKeyPair, publicKeyHex, keyIdOf, signBytes, type KeyPair } from '@skiff/bundle';
-import { buildApp, initStore, openStore, uploadSignaturePayload, type StoreContext, type StoreSettings } from '../src/index';
+import { uploadSignaturePayload } from '@skiff/bundle';
+import { buildApp, initStore, openStore, type StoreContext, type StoreSettings } from '../src/index';
 import { accountService } from '../src/services/accounts';
 
 export interface TestStore {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { Metadata, MetadataKind } from '@tufjs/models';
 import { openTestStore, auth, makeBundle, registerKey, uploadHeaders, storeState, type TestStore } from './helpers';
-import { channelMapTargetPath, bundleTargetPath } from '../src/index';
+import { channelMapTargetPath, bundleTargetPath } from '@skiff/bundle';
 
 let store: TestStore;
 let work: string;

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { freePort } from './nginx';
-import { canonicalJson, generateKeyPair, inspectBundle, keyIdOf, publicKeyHex, signBytes, type KeyPair } from '@skiff/bundle';
+import { uploadSignaturePayload, generateKeyPair, inspectBundle, keyIdOf, publicKeyHex, signBytes, type KeyPair } from '@skiff/bundle';
 
 export interface RunningStore {
   /** Base URL, e.g. http://127.0.0.1:41234 (the TUF repository is under /repo/). */
@@ -157,7 +157,7 @@ export async function publish(store: { url: string; token: string }, bundlePath:
     method: 'POST', body: bytes,
     headers: {
       authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream', 'skiff-key-id': key.keyId,
-      'skiff-signature': signBytes(key.keyPair.secretKey, canonicalJson({ name, sha256, size: bytes.length })),
+      'skiff-signature': signBytes(key.keyPair.secretKey, uploadSignaturePayload(name, sha256, bytes.length)),
     },
   });
   const up = await res.json() as any;

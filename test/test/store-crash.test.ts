@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, readdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { canonicalJson, signBytes } from '@skiff/bundle';
+import { signBytes, uploadSignaturePayload } from '@skiff/bundle';
 import { startStore, publishBundle, publisherKey, type RunningStore } from '../src/store';
 import { packTestBundle } from '../src/store-fixtures';
 
@@ -54,7 +54,7 @@ test('SIGKILL in the middle of an upload, then a restart: nothing of that upload
       headers: {
         authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream', 'content-length': bytes.length,
         'skiff-key-id': key.keyId,
-        'skiff-signature': signBytes(key.keyPair.secretKey, canonicalJson({ name: 'hello', sha256: big.sha256, size: bytes.length })),
+        'skiff-signature': signBytes(key.keyPair.secretKey, uploadSignaturePayload('hello', big.sha256, bytes.length)),
       },
     });
     req.on('error', () => { /* the server dies under it */ });

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { findRefusals, inspectBundle, packBundle, type BundleEntry, type BundleInfo, type Manifest } from '@skiff/bundle';
 import { output } from '../options';
 import { createKey, listKeys } from '../keystore';
+import { formatBytes, formatTable } from '../format';
 
 /** Registers the publisher's bundle verbs: pack, inspect, key create, key list. */
 export function registerBundleCommands(program: Command): void {
@@ -23,7 +24,7 @@ Example:
     .action(async (dir: string, opts: { output: string; json?: boolean }) => {
       const r = await packBundle(dir, opts.output);
       output(!!opts.json, r, () =>
-        `packed ${r.manifest.name} ${r.manifest.version}: ${plural(Object.keys(r.manifest.apps).length, 'app')}, ${humanSize(r.size)}, sha256 ${r.sha256}\n${r.path}`);
+        `packed ${r.manifest.name} ${r.manifest.version}: ${plural(Object.keys(r.manifest.apps).length, 'app')}, ${formatBytes(r.size)}, sha256 ${r.sha256}\n${r.path}`);
     });
 
   program.command('inspect')
@@ -71,7 +72,7 @@ Example:
       const keys = listKeys();
       output(!!opts.json, keys, () => keys.length === 0
         ? 'no keys yet; create one with: skiff key create default'
-        : table(['NAME', 'KEY ID', 'PATH'], keys.map((k) => [k.name, k.keyId, k.path])));
+        : formatTable(['NAME', 'KEY ID', 'PATH'], keys.map((k) => [k.name, k.keyId, k.path])));
     });
 }
 
@@ -86,7 +87,7 @@ function describeBundle(info: BundleInfo, refusals: { path: string; reason: stri
     ['hooks', Object.keys(m.hooks ?? {}).join(', ') || '-'],
     ['plugs', m.plugs?.join(' ') || '-'],
     ['resources', Object.entries(res).map(([k, v]) => `${k} ${String(v)}`).join(', ') || '-'],
-    ['size', `${info.size} bytes (${humanSize(info.size)})`],
+    ['size', `${info.size} bytes (${formatBytes(info.size)})`],
     ['sha256', info.sha256],
     ['valid', refusals.length === 0 ? 'yes' : `no: ${refusals.map((r) => `${r.path}: ${r.reason}`).join('; ')}`],
   ];
@@ -107,15 +108,3 @@ function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
-function humanSize(bytes: number): string {
-  const units = ['bytes', 'KiB', 'MiB', 'GiB'];
-  let v = bytes;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) { v /= 1024; i++; }
-  return i === 0 ? `${v} bytes` : `${v.toFixed(1)} ${units[i]}`;
-}
-
-function table(head: string[], rows: string[][]): string {
-  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  return [head, ...rows].map((r) => r.map((c, i) => (i === r.length - 1 ? c : c.padEnd(widths[i] ?? 0))).join('  ')).join('\n');
-}

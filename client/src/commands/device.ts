@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { SkiffError } from '@skiff/bundle';
 import { rootOf, output } from '../options';
-import { openDevice, NotRootError, type Device } from '../device';
-import { DeviceOps } from '../device/ops';
+import { openDevice, NotRootError, NotSetUpError, type Device } from '../device';
+import { DeviceOps, checkSetup } from '../device/ops';
 import { DeviceLock } from '../device/lock';
 import { listApps, formatList, appInfo, formatInfo, changeList, formatChanges, taskList, formatTasks } from '../device/views';
 
@@ -61,10 +61,13 @@ export function registerDeviceCommands(program: Command): void {
     .description('set up the device: the store URL and the root metadata to trust')
     .requiredOption('--store <url>', 'store base URL')
     .requiredOption('--trust <root.json>', 'TUF root metadata shipped with the device')
-    .action(async (o: { store: string; trust: string }, cmd: Command) => withOps(cmd, {}, async (ops) => {
-      await ops.setup(o.store, o.trust);
-      process.stdout.write(`device under ${ops.device.root} set up for ${o.store}\n`);
-    }));
+    .action(async (o: { store: string; trust: string }, cmd: Command) => {
+      await checkSetup(o.store, o.trust); // before the device's folders exist: a wrong path leaves nothing behind
+      return withOps(cmd, {}, async (ops) => {
+        await ops.setup(o.store, o.trust);
+        process.stdout.write(`device under ${ops.device.root} set up for ${o.store}\n`);
+      });
+    });
 
   program.command('install')
     .description('install an app from the store, or a local bundle with --dangerous')
@@ -150,6 +153,8 @@ export function registerDeviceCommands(program: Command): void {
     .action(async (o: { all?: boolean; json?: boolean }, cmd: Command) => withOps(cmd, {}, async (ops, device) => {
       await ops.recoverIfIdle();
       const rows = listApps(device, !!o.all);
+      // "No apps installed." would hide a wrong --root: a root never set up says so.
+      if (rows.length === 0 && device.state.configGet('store.url') === undefined) throw new NotSetUpError(device.root);
       output(!!o.json, rows, () => formatList(rows));
     }));
 

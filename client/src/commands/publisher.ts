@@ -6,7 +6,8 @@ import { loadKey } from '../keystore';
 import { StoreClient } from '../publisher/api';
 import { resolveLogin, saveLogin, normaliseStoreUrl } from '../publisher/config';
 import { StoreRequestError } from '../publisher/errors';
-import { channelTable, humanBytes, searchTable } from '../publisher/status';
+import { channelTable, searchTable } from '../publisher/status';
+import { formatBytes } from '../format';
 import { uploadBundle } from '../publisher/upload';
 
 const STORE_HELP = 'store URL (env SKIFF_STORE; default: the one from `skiff login`)';
@@ -109,7 +110,7 @@ Example:
       });
       const { released, ...uploaded } = r;
       output(!!opts.json, { ...uploaded, ...(released ? { released: released.channel, channels: released.channels } : {}) }, () =>
-        `uploaded ${r.name} ${r.version} (${humanBytes(r.size)}): revision ${r.revision}` +
+        `uploaded ${r.name} ${r.version} (${formatBytes(r.size)}): revision ${r.revision}` +
         (released ? `\nreleased ${r.name} revision ${r.revision} to ${released.channel}` : ''));
     });
 

@@ -5,6 +5,7 @@ import { buildLaunchPlan, plugPolicy, resolveTarget } from '@skiff/confinement';
 import { isMounted, kill, spawn, wait, type ExitStatus } from '@skiff/native';
 import { openDevice, type Device } from '../device';
 import { rootOf, output } from '../options';
+import { formatTable } from '../format';
 
 /** Signals passed on to the app; the app does setsid, so the terminal no longer reaches it. */
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
@@ -40,16 +41,13 @@ async function runApp(cmd: Command, spec: string, args: string[], opts: { plan?:
   if (process.getuid?.() !== 0) throw new SkiffError('not-root', 'skiff run needs root for now: confinement sets up namespaces, mounts and cgroups');
   if (!bundleMounted) throw new SkiffError('not-mounted', `${name} revision ${ctx.revision} is not mounted; run \`skiff boot\` to mount installed bundles`);
   const pid = spawn(plan, { stdio: [0, 1, 2] });
-  // native.kill turns a terminating signal the app does not handle into SIGKILL: as pid 1 it would ignore it.
-  // Like skiff-launch, report the signal asked for (Ctrl-C exits 130), not the SIGKILL sent in its place.
-  let killedFor: NodeJS.Signals | null = null;
+  // To the sandbox's init, which passes them on: the app's own dispositions decide (Ctrl-C exits 130).
   const forward = (sig: NodeJS.Signals): void => {
-    try { if (kill(pid, sig) === 'SIGKILL' && sig !== 'SIGKILL') killedFor ??= sig; } catch { /* already exited */ }
+    try { kill(pid, sig); } catch { /* already exited */ }
   };
   for (const sig of FORWARDED) process.on(sig, forward);
   try {
-    const status = await wait(pid);
-    process.exitCode = exitCodeOf(status.signal === 'SIGKILL' && killedFor ? { code: null, signal: killedFor } : status);
+    process.exitCode = exitCodeOf(await wait(pid));
   } finally {
     for (const sig of FORWARDED) process.off(sig, forward);
   }
@@ -84,9 +82,7 @@ export function registerRunCommands(program: Command): void {
       const grants = withDevice(cmd, (d) => d.listGrants(app));
       output(!!opts.json, grants, () => {
         if (grants.length === 0) return app ? `${app} asks for no plugs` : 'no installed app asks for plugs';
-        const rows = [['App', 'Plug', 'Connected', 'Notes'], ...grants.map((g) => [g.app, g.plug, g.granted ? 'yes' : 'no', g.auto ? 'auto' : '-'])];
-        const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-        return rows.map((r) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+        return formatTable(['App', 'Plug', 'Connected', 'Notes'], grants.map((g) => [g.app, g.plug, g.granted ? 'yes' : 'no', g.auto ? 'auto' : '-']));
       });
     });
 }

@@ -11,9 +11,6 @@ export const SETTINGS: Record<string, Setting> = {
   'refresh.retain': { default: '2', check: intIn(2, 20) },
 };
 
-/** Keys written only by `skiff setup`, readable with `config get`. */
-export const SETUP_KEYS = ['store.url'];
-
 export function checkSetting(key: string, value: string): void {
   const s = SETTINGS[key];
   if (!s) throw new ConfigError(`unknown config key "${key}" (known: ${Object.keys(SETTINGS).join(', ')})`, key);

@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { createReadStream, statSync, mkdirSync, readFileSync } from 'node:fs';
+import { statSync, mkdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ChangeRunner } from './changes';
 import { DeviceLock } from './lock';
@@ -8,10 +7,10 @@ import { makeEnv, type Backend, type DeviceEnv } from './env';
 import type { Device } from './device';
 import type { ChangeRow, TaskSpec } from './task';
 import { switchInPlan, revertPlan, removePlan } from './plans';
-import { normalizeChannel, resolveChannel } from './channels';
+import { resolveChannel } from './channels';
 import { recoverChanges, remountAll } from './recovery';
 import { DeviceTrust } from '../trust';
-import { SkiffError } from '@skiff/bundle';
+import { SkiffError, hashFile, normalizeChannel } from '@skiff/bundle';
 import {
   AlreadyInstalledError, ChangeFailedError, ChannelError, NotInstalledError, NotRootError,
 } from './errors';
@@ -28,10 +27,22 @@ export interface OpsOptions {
 export interface Update { name: string; from: number; to: number; version: string; channel: string }
 export interface RefreshOutcome { name: string; status: 'refreshed' | 'up-to-date' | 'blocked' | 'local' | 'failed'; message: string; change?: number }
 
-async function sha256Of(file: string): Promise<string> {
-  const h = createHash('sha256');
-  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
-  return h.digest('hex');
+/**
+ * Checks what `skiff setup` was given, before anything is created: the store URL and the root
+ * metadata to trust (read and verified as a self-signed TUF root). Returns the root's bytes.
+ */
+export async function checkSetup(storeUrl: string, rootJsonFile: string): Promise<Buffer> {
+  let url: URL;
+  try { url = new URL(storeUrl); } catch { throw new SkiffError('usage', `the store URL is not a URL: ${storeUrl}`); }
+  if (!['http:', 'https:'].includes(url.protocol)) throw new SkiffError('usage', `the store URL must be http(s), not ${url.protocol}`);
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(rootJsonFile);
+  } catch (err) {
+    throw new SkiffError('usage', `cannot read ${rootJsonFile} (${(err as NodeJS.ErrnoException).code ?? String(err)}): --trust takes the root.json path that \`skiff-store init\` prints last`);
+  }
+  await DeviceTrust.checkRoot(bytes);
+  return bytes;
 }
 
 function requireRoot(what: string): void {
@@ -102,7 +113,7 @@ export class DeviceOps {
     const path = resolve(file);
     const manifest = await this.env.backend.inspectManifest(path);
     const size = statSync(path).size;
-    const sha256 = await sha256Of(path);
+    const { sha256 } = await hashFile(path);
     return this.locked(async (lock) => {
       const name = manifest.name;
       const app = this.device.state.app(name);
@@ -143,6 +154,7 @@ export class DeviceOps {
   /** Refreshes the named apps (all tracked apps when none), one change each. */
   async refresh(names: string[] = [], o: { channel?: string } = {}): Promise<RefreshOutcome[]> {
     requireRoot('refresh');
+    if (o.channel !== undefined) normalizeChannel(o.channel); // a channel that breaks the grammar is refused before anything else
     return this.locked(async (lock) => {
       const { state } = this.device;
       const outcomes: RefreshOutcome[] = [];
@@ -220,11 +232,11 @@ export class DeviceOps {
 
   /** Writes the store URL and the trusted root under the device root. */
   async setup(storeUrl: string, rootJsonFile: string): Promise<void> {
-    const url = new URL(storeUrl);
-    if (!['http:', 'https:'].includes(url.protocol)) throw new SkiffError('usage', `the store URL must be http(s), not ${url.protocol}`);
+    const rootJson = await checkSetup(storeUrl, rootJsonFile);
     const p = this.device.paths;
     for (const d of [p.stateDir, p.trustDir, p.bundlesDir, p.appsDir, p.dataDir]) mkdirSync(d, { recursive: true, mode: 0o755 });
-    await DeviceTrust.installRoot(p.trustDir, readFileSync(rootJsonFile));
+    await DeviceTrust.installRoot(p.trustDir, rootJson);
     this.device.state.tx(() => this.device.state.configPut('store.url', storeUrl.replace(/\/+$/, '')));
   }
+
 }

@@ -2,7 +2,7 @@
 // StoreRequestError carrying the store's own code and status.
 import { createReadStream } from 'node:fs';
 import { Readable, Transform } from 'node:stream';
-import { canonicalJson, signBytes, type KeyPair } from '@skiff/bundle';
+import { UPLOAD_HEADERS, signBytes, uploadSignaturePayload, type KeyPair } from '@skiff/bundle';
 import { StoreRequestError, StoreUnreachableError } from './errors';
 
 export interface StoreClientOptions {
@@ -78,7 +78,7 @@ export class StoreClient {
     if (u.size > maxUploadBytes) {
       throw new StoreRequestError('too-large', `the bundle is ${u.size} bytes; ${this.url} accepts at most ${maxUploadBytes}`, 413);
     }
-    const signature = signBytes(u.keyPair.secretKey, canonicalJson({ name: u.name, sha256: u.sha256, size: u.size }));
+    const signature = signBytes(u.keyPair.secretKey, uploadSignaturePayload(u.name, u.sha256, u.size));
     const abort = new AbortController();
     let sent = 0;
     let stall = setTimeout(() => abort.abort(), this.opts.uploadStallTimeoutMs);
@@ -97,7 +97,7 @@ export class StoreClient {
         body, signal: abort.signal,
         headers: {
           'content-type': 'application/octet-stream', 'content-length': String(u.size),
-          'skiff-key-id': u.keyId, 'skiff-signature': signature,
+          [UPLOAD_HEADERS.keyId]: u.keyId, [UPLOAD_HEADERS.signature]: signature,
         },
       });
     } catch (err) {

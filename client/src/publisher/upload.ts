@@ -2,7 +2,7 @@ import { SkiffError, validateBundle } from '@skiff/bundle';
 import { SingleBar } from 'cli-progress';
 import { defaultKeyName, loadKey } from '../keystore';
 import type { StoreClient, UploadResult, ReleaseResult } from './api';
-import { humanBytes } from './status';
+import { formatBytes } from '../format';
 import { StoreRequestError } from './errors';
 
 export interface UploadOutcome extends UploadResult { key: string; released?: ReleaseResult }
@@ -28,13 +28,13 @@ export async function uploadBundle(client: StoreClient, file: string, opts: { ke
       stream: process.stderr, hideCursor: true, clearOnComplete: true,
       format: `uploading ${info.manifest.name} {bar} {percentage}% {sent}/{total_h} {eta_formatted}`,
     });
-    bar.start(info.size, 0, { sent: humanBytes(0), total_h: humanBytes(info.size) });
+    bar.start(info.size, 0, { sent: formatBytes(0), total_h: formatBytes(info.size) });
   }
   let result: UploadResult;
   try {
     result = await client.upload({
       file, name: info.manifest.name, sha256: info.sha256, size: info.size, keyId: key.keyId, keyPair: key.keyPair,
-      onProgress: (sent) => bar?.update(sent, { sent: humanBytes(sent) }),
+      onProgress: (sent) => bar?.update(sent, { sent: formatBytes(sent) }),
     });
   } finally {
     bar?.stop();

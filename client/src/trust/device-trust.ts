@@ -4,7 +4,8 @@ import { downloadBundle } from './download';
 import { StoreFetcher } from './fetcher';
 import { MetadataStore } from './metadata-store';
 import { trustSettings, type TrustSettings } from './settings';
-import { bundlePath, channelMapPath, checkAppName, checkRevision, parseChannelMap, toBundleTarget } from './targets';
+import { bundleTargetPath, channelMapTargetPath } from '@skiff/bundle';
+import { checkAppName, checkRevision, parseChannelMap, toBundleTarget } from './targets';
 import type { BundleTarget, ChannelMap, DownloadOptions } from './types';
 import { VerifiedRepository } from './updater';
 
@@ -33,6 +34,11 @@ export class DeviceTrust {
   }
 
   /** Writes the root a device ships with (setup): the trust anchor and its untouched fallback copy. */
+  /** Checks that bytes are a valid, self-signed TUF root, writing nothing. */
+  static async checkRoot(rootJson: Buffer): Promise<void> {
+    await MetadataStore.checkRoot(rootJson);
+  }
+
   static async installRoot(trustDir: string, rootJson: Buffer): Promise<void> {
     await new MetadataStore(trustDir).installShippedRoot(rootJson);
   }
@@ -45,7 +51,7 @@ export class DeviceTrust {
   /** The verified channel map of an app; throws a SkiffError with code 'not-found' for an unknown app. */
   async channelMap(name: string): Promise<ChannelMap> {
     checkAppName(name);
-    const target = await this.repo.targetInfo(channelMapPath(name));
+    const target = await this.repo.targetInfo(channelMapTargetPath(name));
     if (!target) throw new NotFoundError(`the store has no app named ${name}`);
     const map = parseChannelMap(await this.repo.fetchSmallTarget(target, this.settings.channelMapMaxBytes), name);
     this.maps.set(name, map);
@@ -57,7 +63,7 @@ export class DeviceTrust {
   async bundleTarget(name: string, revision: number): Promise<BundleTarget> {
     checkAppName(name);
     checkRevision(revision);
-    const target = await this.repo.targetInfo(bundlePath(name, revision));
+    const target = await this.repo.targetInfo(bundleTargetPath(name, revision));
     if (!target) {
       const channel = Object.entries(this.maps.get(name)?.channels ?? {}).find(([, e]) => e.revision === revision)?.[0];
       if (channel) throw new TrustRefusedError(`the channel map of ${name} names revision ${revision} in ${channel}, which the store has not signed; refused`);

@@ -1,15 +1,15 @@
 // One streaming pass per bundle: download, sha256 and write to <dest>.partial at once, resume with Range,
 // and rename into dest only once the length and hash match what TUF signed.
 import { createHash, type Hash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { mkdir, open, rename, rm, stat, statfs, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { IncomingMessage } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fsyncDir } from '@skiff/bundle';
+import { fsyncDir, hashFile } from '@skiff/bundle';
 import { DownloadAbortedError, DownloadFailedError, NoSpaceError, TrustRefusedError } from './errors';
 import { asDownloadError, isTransient, StoreHTTPError, type StoreFetcher } from './fetcher';
 import { noProgress, progressBar, type Progress } from './progress';
+import { formatBytes } from '../format';
 import type { TrustSettings } from './settings';
 import type { BundleTarget } from './types';
 
@@ -77,9 +77,7 @@ function matches(partial: Partial, target: BundleTarget): boolean {
 async function alreadyVerified(dest: string, target: BundleTarget): Promise<boolean> {
   const info = await stat(dest).catch(() => undefined);
   if (!info || info.size !== target.length) return false;
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(dest)) hash.update(chunk as Buffer);
-  return hash.digest('hex') === target.sha256;
+  return (await hashFile(dest)).sha256 === target.sha256;
 }
 
 /** Opens what a previous attempt left and re-hashes it, so the download continues from there. */
@@ -105,7 +103,7 @@ async function checkFreeSpace(dir: string, remaining: number, settings: TrustSet
   const available = fs.bavail * fs.bsize;
   const needed = remaining + settings.freeDiskMarginBytes;
   if (available < needed) {
-    throw new NoSpaceError(`not enough disk for ${what}: need ${(needed / MiB).toFixed(1)} MiB free in ${dir} (including a ${(settings.freeDiskMarginBytes / MiB).toFixed(0)} MiB margin), ${(available / MiB).toFixed(1)} MiB available`, needed, available);
+    throw new NoSpaceError(`not enough disk for ${what}: need ${formatBytes(needed)} free in ${dir} (including a ${formatBytes(settings.freeDiskMarginBytes)} margin), ${formatBytes(available)} available`, needed, available);
   }
 }
 

@@ -15,6 +15,13 @@ export class DownloadFailedError extends SkiffError {
   }
 }
 
+/** An app name or revision given by the user breaks the rule, so it cannot name a store target. */
+export class InvalidNameError extends SkiffError {
+  constructor(message: string) {
+    super('name-invalid', message);
+  }
+}
+
 /** The store has no such app, revision or channel. */
 export class NotFoundError extends SkiffError {
   constructor(message: string) {

@@ -46,8 +46,13 @@ export class MetadataStore {
   constructor(readonly trustDir: string) {}
 
   /** Writes a freshly shipped root (device setup): both the trust anchor and its untouched copy. */
-  async installShippedRoot(bytes: Buffer): Promise<void> {
+  /** Refuses bytes that are not a valid, self-signed TUF root (before anything is written). */
+  static async checkRoot(bytes: Buffer): Promise<void> {
     if (!(await readMetadata(bytes, 'root.json'))) throw new TrustMissingError('the root metadata given to trust is not a valid, self-signed TUF root');
+  }
+
+  async installShippedRoot(bytes: Buffer): Promise<void> {
+    await MetadataStore.checkRoot(bytes);
     writeFileAtomic(join(this.trustDir, SHIPPED_ROOT), bytes);
     writeFileAtomic(join(this.trustDir, 'root.json'), bytes);
   }

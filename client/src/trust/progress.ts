@@ -1,12 +1,10 @@
 // A download progress bar on stderr (bytes, rate, ETA), drawn only when asked (by default on a TTY).
+import { formatBytes } from '../format';
 
 export interface Progress {
   update(bytes: number): void;
   stop(): void;
 }
-
-const MiB = 1024 * 1024;
-const mib = (n: number): string => `${(n / MiB).toFixed(1)} MiB`;
 
 /** Loads cli-progress only when a bar is drawn: most device commands never show one. */
 export async function progressBar(label: string, total: number, start: number): Promise<Progress> {
@@ -22,7 +20,7 @@ export async function progressBar(label: string, total: number, start: number): 
   });
   const payload = (value: number) => {
     const seconds = Math.max((Date.now() - began) / 1000, 0.001);
-    return { done: mib(value), size: mib(total), rate: `${mib((value - start) / seconds)}/s` };
+    return { done: formatBytes(value), size: formatBytes(total), rate: `${formatBytes(Math.round((value - start) / seconds))}/s` };
   };
   bar.start(total, start, payload(start));
   return {

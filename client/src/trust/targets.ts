@@ -1,21 +1,22 @@
 // Reading the store's signed targets: channel maps and bundle targets, with their shapes checked.
 import type { TargetFile } from '@tufjs/models';
-import { TrustRefusedError } from './errors';
+import { InvalidNameError, TrustRefusedError } from './errors';
 import type { BundleTarget, ChannelMap } from './types';
 
 /** Same rule as the manifest's name: lowercase letters, digits, single dashes, 2–40; also keeps paths plain. */
 const APP_NAME = /^(?=.{2,40}$)[a-z0-9]+(-[a-z0-9]+)*$/;
 
 export function checkAppName(name: string): void {
-  if (!APP_NAME.test(name)) throw new TypeError(`invalid app name ${JSON.stringify(name)} (lowercase letters, digits, single dashes, 2–40)`);
+  if (APP_NAME.test(name)) return;
+  // `skiff install out/hello_1.2.skiff` means a local file: say how to install one.
+  const hint = /[/.]/.test(name) ? '; to install a local bundle file, add --dangerous' : '';
+  throw new InvalidNameError(`invalid app name ${JSON.stringify(name)} (lowercase letters, digits, single dashes, 2–40)${hint}`);
 }
 
 export function checkRevision(revision: number): void {
-  if (!Number.isSafeInteger(revision) || revision < 1) throw new TypeError(`invalid revision ${revision} (a positive integer)`);
+  if (!Number.isSafeInteger(revision) || revision < 1) throw new InvalidNameError(`invalid revision ${revision} (a positive integer)`);
 }
 
-export const channelMapPath = (name: string): string => `apps/${name}/channels.json`;
-export const bundlePath = (name: string, revision: number): string => `apps/${name}/${revision}.skiff`;
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 

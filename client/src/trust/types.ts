@@ -1,18 +1,15 @@
 // The data DeviceTrust hands to the rest of the device: all of it verified through TUF.
+import type { BundleTargetCustom, ChannelMapDocument } from '@skiff/bundle';
 
-/** A channel → revision map, as the store publishes it in the TUF target apps/<name>/channels.json. */
-export interface ChannelMap {
-  name: string;
-  /** Keys are full channel names 'track/risk' (e.g. 'latest/stable'); closed channels are absent. */
-  channels: Record<string, { revision: number; version: string }>;
-}
+/** A channel map verified through TUF (the store's document, see @skiff/bundle targets). */
+export type ChannelMap = ChannelMapDocument;
 
 /** A bundle target verified through TUF (apps/<name>/<revision>.skiff). */
 export interface BundleTarget {
   path: string;
   length: number;
   sha256: string;
-  custom: { name: string; revision: number; version: string; publisher: string };
+  custom: BundleTargetCustom;
 }
 
 export interface DownloadOptions {

@@ -1,4 +1,4 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type } from '@sinclair/typebox';
 
 export const ErrorReply = Type.Object({
   error: Type.Object({ code: Type.String(), message: Type.String() }),
@@ -44,4 +44,3 @@ export const SearchReply = Type.Object({
   })),
 });
 
-export type ChannelMapT = Static<typeof ChannelMap>;

@@ -4,8 +4,10 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { UploadReply, errors } from './schemas';
 import { BadRequestError, UnsupportedMediaTypeError } from '../errors';
 
-export const KEY_ID_HEADER = 'skiff-key-id';
-export const SIGNATURE_HEADER = 'skiff-signature';
+import { UPLOAD_HEADERS } from '@skiff/bundle';
+
+const KEY_ID_HEADER = UPLOAD_HEADERS.keyId;
+const SIGNATURE_HEADER = UPLOAD_HEADERS.signature;
 
 /** Bundle uploads: the body is the raw bundle, streamed to disk while hashed. */
 export const uploadRoutes: FastifyPluginAsyncTypebox = async (app) => {

@@ -2,7 +2,7 @@ import type { StoreContext } from '../context';
 import type { AccountRow } from '../repositories/accounts';
 import type { AppRow } from '../repositories/apps';
 import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '../errors';
-import { compareChannels } from '../channel';
+import { compareChannels } from '@skiff/bundle';
 
 /** Names nobody may register: they would confuse users or collide with the store's own words. */
 export const RESERVED_NAMES = new Set(['skiff', 'skiff-store', 'store', 'system', 'core', 'root', 'admin', 'api', 'repo', 'snap', 'snapd']);

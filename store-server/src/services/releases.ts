@@ -2,11 +2,20 @@ import type { StoreContext } from '../context';
 import type { AccountRow } from '../repositories/accounts';
 import type { AppRow } from '../repositories/apps';
 import type { AppService } from './apps';
-import { channelName, compareChannels, parseChannel } from '../channel';
-import { NotFoundError } from '../errors';
-import { channelMapBytes, type ChannelMapDocument, type CommitReport } from '../tuf/repository';
-import { createHash } from 'node:crypto';
+import { ChannelInvalidError, compareChannels, normalizeChannel, sha256Hex, type ChannelMapDocument } from '@skiff/bundle';
+import { BadRequestError, NotFoundError } from '../errors';
+import { channelMapBytes, type CommitReport } from '../tuf/repository';
 import { join } from 'node:path';
+
+/** A channel as the store keeps it; one breaking the grammar is a 400 with the grammar's own code and message. */
+function channelOf(text: string): string {
+  try {
+    return normalizeChannel(text);
+  } catch (err) {
+    if (err instanceof ChannelInvalidError) throw new BadRequestError(err.message, err.code);
+    throw err;
+  }
+}
 
 export interface ReleaseResult {
   name: string;
@@ -37,7 +46,7 @@ export function releaseService(ctx: StoreContext, apps: AppService) {
   return {
     channelMap,
     release(account: AccountRow, name: string, revision: number, channelText: string): ReleaseResult {
-      const channel = channelName(parseChannel(channelText));
+      const channel = channelOf(channelText);
       const app = apps.owned(account, name);
       const rev = ctx.apps.revision(app.id, revision);
       if (!rev) throw new NotFoundError(`"${name}" has no revision ${revision}`, 'revision-not-found');
@@ -51,7 +60,7 @@ export function releaseService(ctx: StoreContext, apps: AppService) {
       return result(app, channel, revision, report);
     },
     close(account: AccountRow, name: string, channelText: string): ReleaseResult {
-      const channel = channelName(parseChannel(channelText));
+      const channel = channelOf(channelText);
       const app = apps.owned(account, name);
       const report = ctx.db.transaction(() => {
         if (!ctx.apps.closeChannel(app.id, channel)) throw new NotFoundError(`channel ${channel} of "${name}" is not open`, 'channel-not-open');
@@ -69,7 +78,7 @@ export function releaseService(ctx: StoreContext, apps: AppService) {
       for (const app of ctx.apps.all()) {
         const doc = channelMap(app);
         const signed = ctx.tuf.channelMapSha256(app.name);
-        const expected = createHash('sha256').update(channelMapBytes(doc)).digest('hex');
+        const expected = sha256Hex(channelMapBytes(doc));
         if (signed === expected || (signed === undefined && Object.keys(doc.channels).length === 0)) continue;
         const bundles = Object.values(doc.channels).map(({ revision }) => {
           const rev = ctx.apps.revision(app.id, revision)!;

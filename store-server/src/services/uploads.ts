@@ -3,7 +3,7 @@ import { createWriteStream, existsSync, renameSync, rmSync, openSync, fsyncSync,
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { SkiffError, canonicalJson, validateBundle, verifyBytes } from '@skiff/bundle';
+import { SkiffError, uploadSignaturePayload, validateBundle, verifyBytes } from '@skiff/bundle';
 import type { StoreContext } from '../context';
 import type { AccountRow } from '../repositories/accounts';
 import type { AppService } from './apps';
@@ -20,11 +20,6 @@ export interface UploadRequest {
 }
 
 export interface UploadResult { name: string; revision: number; version: string; sha256: string; size: number }
-
-/** What a publisher signs for an upload: the canonical JSON of these fields. */
-export function uploadSignaturePayload(name: string, sha256: string, size: number): Buffer {
-  return canonicalJson({ name, sha256, size });
-}
 
 /** Uploading for a name nobody registered is refused like uploading for someone else's: 403. */
 function ownedForUpload(apps: AppService, account: AccountRow, name: string) {

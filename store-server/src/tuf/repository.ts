@@ -10,23 +10,16 @@
 // The rename of timestamp.json is the commit point; files written before it are unreferenced
 // until then, and are simply overwritten by the next attempt.
 import { existsSync, linkSync, mkdirSync, readFileSync, readdirSync, copyFileSync, rmSync, statSync } from 'node:fs';
-import { createHash } from 'node:crypto';
 import { dirname, join } from 'node:path';
 import { Metadata, MetaFile, MetadataKind, Root, Snapshot, TargetFile, Targets, Timestamp } from '@tufjs/models';
 import type { StorePaths, StoreSettings } from '../settings';
 import { RepositoryError } from '../errors';
-import { fsyncDir, writeFileAtomic } from '@skiff/bundle';
 import { spawnSync } from 'node:child_process';
+import { bundleTargetPath, channelMapTargetPath, fsyncDir, sha256Hex, writeFileAtomic, type BundleTargetCustom, type ChannelMapDocument } from '@skiff/bundle';
 import { signMetadata, type RoleKeys } from './keys';
 
 export const SPEC_VERSION = '1.0.31';
 export const BIN_PREFIX = 'bins';
-
-/** The channel map of one app, as devices read it from the target apps/<name>/channels.json. */
-export interface ChannelMapDocument {
-  name: string;
-  channels: Record<string, { revision: number; version: string }>;
-}
 
 /** A bundle revision to be listed as the target apps/<name>/<rev>.skiff. */
 export interface BundleTarget {
@@ -50,22 +43,11 @@ export function expiresIn(seconds: number, now: Date): string {
   return new Date(now.getTime() + seconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 
-export function bundleTargetPath(name: string, revision: number): string {
-  return `apps/${name}/${revision}.skiff`;
-}
-
-export function channelMapTargetPath(name: string): string {
-  return `apps/${name}/channels.json`;
-}
-
 /** The bytes of a channel map target, exactly as devices download them. */
 export function channelMapBytes(doc: ChannelMapDocument): Buffer {
   return Buffer.from(JSON.stringify(doc) + '\n');
 }
 
-function sha256(data: Uint8Array): string {
-  return createHash('sha256').update(data).digest('hex');
-}
 
 function serialize(md: Metadata<any>): Buffer {
   return Buffer.from(JSON.stringify(md.toJSON()));
@@ -229,12 +211,12 @@ export class TufRepository {
         this.linkTargetFile(path, b.sha256, b.blobPath);
         put(TargetFile.fromJSON(path, {
           length: b.size, hashes: { sha256: b.sha256 },
-          custom: { name: b.name, revision: b.revision, version: b.version, publisher: b.publisher },
+          custom: { name: b.name, revision: b.revision, version: b.version, publisher: b.publisher } satisfies BundleTargetCustom,
         }));
       }
       const mapPath = channelMapTargetPath(channelMap.name);
       const mapBytes = channelMapBytes(channelMap);
-      const mapSha = sha256(mapBytes);
+      const mapSha = sha256Hex(mapBytes);
       const current = this.bins.get(this.binFor(mapPath))?.signed.targets[mapPath];
       if (!current || current.hashes.sha256 !== mapSha) {
         const file = this.consistentTargetFile(mapPath, mapSha);
@@ -340,7 +322,7 @@ export class TufRepository {
       version: this.timestamp.signed.version + 1, specVersion: SPEC_VERSION,
       expires: expiresIn(this.settings.timestampExpirySeconds, now),
       snapshotMeta: snapshotBytes
-        ? new MetaFile({ version: snapshot.signed.version, length: snapshotBytes.length, hashes: { sha256: sha256(snapshotBytes) } })
+        ? new MetaFile({ version: snapshot.signed.version, length: snapshotBytes.length, hashes: { sha256: sha256Hex(snapshotBytes) } })
         : prevMeta,
     })), [this.keys.timestamp]);
     if (this.durable) fsyncDir(this.paths.metadata);
@@ -394,10 +376,5 @@ export class TufRepository {
       }
     }
     return deleted;
-  }
-
-  /** Names of the metadata files on disk (for tests). */
-  listMetadataFiles(): string[] {
-    return readdirSync(this.paths.metadata).filter((f) => f.endsWith('.json')).sort();
   }
 }
