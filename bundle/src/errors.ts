@@ -34,6 +34,13 @@ export class ChannelInvalidError extends SkiffError {
   }
 }
 
+/** Run by a user other than root where root is needed (device state, mounts and confinement, for now). */
+export class NotRootError extends SkiffError {
+  constructor(what: string, why = 'device state, mounts and confinement are root-only for now') {
+    super('not-root', `${what} needs root: ${why}`);
+  }
+}
+
 /** A key file is missing, unreadable or malformed. */
 export class KeyError extends SkiffError {
   constructor(message: string) {

@@ -4,6 +4,7 @@ import { resolve } from 'node:path';
 import { constants } from 'node:os';
 import { MountError, isNativeFailure } from './errors';
 import { native } from './loader';
+import { NotRootError } from '@skiff/bundle';
 
 const EBUSY = constants.errno.EBUSY;
 
@@ -14,7 +15,7 @@ function checkPath(value: unknown, name: string): string {
 }
 
 function requireRoot(what: string, target: string): void {
-  if (process.getuid?.() !== 0) throw new MountError(`${what} needs root (mounts are root-only for now): ${target}`, target);
+  if (process.getuid?.() !== 0) throw new NotRootError(`${what} ${target}`, 'mounts are root-only for now');
 }
 
 function rethrow(e: unknown, what: string, target: string): never {

@@ -1,6 +1,6 @@
 import { constants } from 'node:os';
 import type { Command } from 'commander';
-import { SkiffError } from '@skiff/bundle';
+import { NotRootError, SkiffError } from '@skiff/bundle';
 import { buildLaunchPlan, plugPolicy, resolveTarget } from '@skiff/confinement';
 import { isMounted, kill, spawn, wait, type ExitStatus } from '@skiff/native';
 import { openDevice, type Device } from '../device';
@@ -38,7 +38,7 @@ async function runApp(cmd: Command, spec: string, args: string[], opts: { plan?:
   });
   const plan = buildLaunchPlan(ctx, resolveTarget(ctx.manifest, spec), args);
   if (opts.plan) return output(true, plan, () => '');
-  if (process.getuid?.() !== 0) throw new SkiffError('not-root', 'skiff run needs root for now: confinement sets up namespaces, mounts and cgroups');
+  if (process.getuid?.() !== 0) throw new NotRootError('skiff run', 'confinement sets up namespaces, mounts and cgroups, root-only for now');
   if (!bundleMounted) throw new SkiffError('not-mounted', `${name} revision ${ctx.revision} is not mounted; run \`skiff boot\` to mount installed bundles`);
   const pid = spawn(plan, { stdio: [0, 1, 2] });
   // To the sandbox's init, which passes them on: the app's own dispositions decide (Ctrl-C exits 130).

@@ -70,10 +70,7 @@ export class ChangeFailedError extends SkiffError {
   constructor(readonly changeId: number, message: string) { super('change-failed', message); }
 }
 
-/** Device operations that mount need root. */
-export class NotRootError extends SkiffError {
-  constructor(what: string) { super('not-root', `${what} needs root: device state, mounts and confinement are root-only for now`); }
-}
+export { NotRootError } from '@skiff/bundle';
 
 /** The state database is newer than this skiff, or unreadable. */
 export class StateError extends SkiffError {
