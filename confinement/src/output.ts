@@ -59,12 +59,13 @@ export class LineSplitter {
   }
 
   private add(part: Buffer): void {
-    while (part.length > 0) {
-      const room = this.lineMaxBytes - this.pendingBytes;
-      this.pending.push(part.subarray(0, room));
-      this.pendingBytes += Math.min(room, part.length);
-      part = part.subarray(room);
-      if (this.pendingBytes >= this.lineMaxBytes) this.flush(0);
+    for (;;) {
+      const take = Math.min(this.lineMaxBytes - this.pendingBytes, part.length);
+      if (take > 0) this.pending.push(part.subarray(0, take));
+      this.pendingBytes += take;
+      part = part.subarray(take);
+      if (part.length === 0) return;
+      this.flush(0); // the line is full and goes on: cut it here
     }
   }
 
