@@ -21,6 +21,8 @@ export async function runConfined(ctx: AppContext, target: LaunchTarget, opts: R
 export interface CaptureOptions extends Omit<RunOptions, 'stdio'> {
   /** Bytes of output kept (the newest); default OUTPUT_MAX_BYTES. */
   maxOutputBytes?: number;
+  /** Milliseconds to wait after the exit for the pipes to close; default OUTPUT_DRAIN_MS. */
+  outputDrainMs?: number;
 }
 
 export interface CapturedRun { status: ExitStatus; output: CapturedOutput }
@@ -42,7 +44,7 @@ export async function runCaptured(ctx: AppContext, target: LaunchTarget, opts: C
   }
   stdio.spawned();
   const status = await waitOrKill(pid, opts);
-  await stdio.drained();
+  await stdio.drained(opts.outputDrainMs);
   return { status, output: collector.finish() };
 }
 

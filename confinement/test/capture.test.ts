@@ -1,7 +1,10 @@
 // Root-only: a captured run's stdio is /dev/null and two pipes, never this process's; its output is cleaned and capped.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { runCaptured } from '../src';
 import { Fixture, skipReason } from './fixture';
 
@@ -59,5 +62,40 @@ describe('captured runs', { skip: skip ?? false }, () => {
     const aborted = await running;
     assert.equal(aborted.status.signal, 'SIGKILL');
     assert.equal(openFds(), fds, 'the pipes and /dev/null are closed');
+  });
+
+  test('a descriptor passed out of the sandbox cannot hold the run open: the pipes are cut after the drain time', async () => {
+    const sock = join(fx.root, 'var/skiff/probe/1/fd.sock');
+    // On the host, outside every namespace: takes a descriptor over the socket and keeps it.
+    const keeper = spawn('/usr/bin/python3', ['-c', [
+      'import os, socket, sys, time',
+      `s = socket.socket(socket.AF_UNIX); s.bind(${JSON.stringify(sock)}); os.chmod(${JSON.stringify(sock)}, 0o777); s.listen(1)`,
+      'print("ready", flush=True)',
+      'c, _ = s.accept(); msg, fds, _, _ = socket.recv_fds(c, 1, 1)',
+      'print("kept", len(fds), flush=True)',
+      'time.sleep(600)',
+    ].join('\n')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const fds = openFds();
+    try {
+      keeper.stdout.setEncoding('utf8');
+      let said = '';
+      keeper.stdout.on('data', (d: string) => { said += d; });
+      const untilSaid = async (word: string): Promise<void> => {
+        while (!said.includes(word)) {
+          if (keeper.exitCode !== null || keeper.signalCode !== null) throw new Error(`the keeper ended early: ${said}`);
+          await Promise.race([once(keeper.stdout, 'data'), once(keeper, 'exit')]);
+        }
+      };
+      await untilSaid('ready');
+      const send = 'import socket; s = socket.socket(socket.AF_UNIX); s.connect("/data/fd.sock"); socket.send_fds(s, [b"x"], [1]); print("sent", flush=True)';
+      const r = await runCaptured(fx.ctx('probe'), { app: 'sh' }, { args: ['-c', `/usr/bin/python3 -c '${send}'`], timeoutMs: 30_000, outputDrainMs: 200 });
+      assert.deepEqual(r.status, { code: 0, signal: null });
+      assert.deepEqual(r.output.lines, [{ stream: 'stdout', text: 'sent' }]);
+      await untilSaid('kept');
+      assert.match(said, /kept 1/, 'the host process holds the write end of the stdout pipe');
+      assert.equal(openFds(), fds, 'the pipes and /dev/null are closed');
+    } finally {
+      keeper.kill('SIGKILL');
+    }
   });
 });
