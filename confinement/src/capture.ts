@@ -41,7 +41,7 @@ export class CapturedStdio {
     for (const fd of this.childFds) closeQuietly(fd);
   }
 
-  /** The spawn failed: close everything. */
+  /** The spawn or the wait failed: close everything now. */
   abandon(): void {
     this.spawned();
     for (const r of this.readers) r.destroy();

@@ -35,15 +35,15 @@ export async function runCaptured(ctx: AppContext, target: LaunchTarget, opts: C
   const plan = buildLaunchPlan(ctx, target, opts.args ?? []);
   const collector = new OutputCollector(opts.maxOutputBytes);
   const stdio = new CapturedStdio(collector);
-  let pid: number;
+  let status: ExitStatus;
   try {
-    pid = native.spawn(plan, { stdio: stdio.childFds });
+    const pid = native.spawn(plan, { stdio: stdio.childFds });
+    stdio.spawned();
+    status = await waitOrKill(pid, opts);
   } catch (e) {
     stdio.abandon();
     throw e;
   }
-  stdio.spawned();
-  const status = await waitOrKill(pid, opts);
   await stdio.drained(opts.outputDrainMs);
   return { status, output: collector.finish() };
 }

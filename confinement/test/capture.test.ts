@@ -40,6 +40,12 @@ describe('captured runs', { skip: skip ?? false }, () => {
     assert.equal(openFds(), fds, 'the pipes and /dev/null are closed');
   });
 
+  test('a launch that fails leaves no descriptor open', async () => {
+    const fds = openFds();
+    await assert.rejects(runCaptured(fx.ctx('probe', { revision: 9 }), { app: 'sh' }, { args: ['-c', 'true'] }), { code: 'launch-failed' });
+    assert.equal(openFds(), fds);
+  });
+
   test('output far beyond the pipe buffer neither blocks the child nor grows past the cap', async () => {
     const lines = 800_000; // 8 MB of 10-byte lines
     const r = await runCaptured(fx.ctx('probe'), { app: 'sh' },
