@@ -34,14 +34,15 @@ export function cleanBytes(bytes: Buffer): string {
 }
 
 /**
- * Splits one stream's bytes into cleaned lines as chunks arrive. Lines are split on the raw newline
- * byte, which never occurs inside a UTF-8 sequence, so each line decodes on its own.
+ * Splits one stream's bytes into lines as chunks arrive, each passed on as its own copy with the
+ * bytes it took (newline included). The newline byte never occurs inside a UTF-8 sequence, so each
+ * line decodes on its own with cleanBytes.
  */
 export class LineSplitter {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
 
-  constructor(private readonly onLine: (text: string, bytes: number) => void, private readonly lineMaxBytes = OUTPUT_LINE_MAX_BYTES) {}
+  constructor(private readonly onLine: (line: Buffer, bytes: number) => void, private readonly lineMaxBytes = OUTPUT_LINE_MAX_BYTES) {}
 
   push(chunk: Buffer): void {
     let start = 0;
@@ -73,46 +74,58 @@ export class LineSplitter {
     const line = Buffer.concat(this.pending);
     this.pending = [];
     this.pendingBytes = 0;
-    this.onLine(cleanBytes(line), line.length + newlineBytes);
+    this.onLine(line, line.length + newlineBytes);
   }
 }
 
-/** Collects both streams of one run as cleaned lines, keeping the newest maxBytes (counted as received). */
+/**
+ * Collects both streams of one run, keeping the newest maxBytes (counted as received). While the run
+ * goes on it only keeps and drops whole chunks, so a flood of short lines costs no work per line;
+ * finish() splits what is left into lines and cleans them.
+ */
 export class OutputCollector {
-  private readonly lines: { line: OutputLine; bytes: number }[] = [];
+  private readonly chunks: { stream: OutputStream; chunk: Buffer }[] = [];
   private first = 0;
-  private keptBytes = 0;
+  private chunkBytes = 0;
   private droppedBytes = 0;
-  private readonly splitters: Record<OutputStream, LineSplitter>;
 
   constructor(private readonly maxBytes = OUTPUT_MAX_BYTES) {
-    const sink = (stream: OutputStream) => (text: string, bytes: number) => this.keep({ stream, text }, bytes);
-    this.splitters = { stdout: new LineSplitter(sink('stdout')), stderr: new LineSplitter(sink('stderr')) };
+    if (!Number.isInteger(maxBytes) || maxBytes < 0) throw new TypeError('maxOutputBytes must be an integer >= 0');
   }
 
   push(stream: OutputStream, chunk: Buffer): void {
-    this.splitters[stream].push(chunk);
-  }
-
-  /** Ends both streams and returns what was kept. */
-  finish(): CapturedOutput {
-    this.splitters.stdout.end();
-    this.splitters.stderr.end();
-    return { lines: this.lines.slice(this.first).map((l) => l.line), droppedBytes: this.droppedBytes };
-  }
-
-  private keep(line: OutputLine, bytes: number): void {
-    this.lines.push({ line, bytes });
-    this.keptBytes += bytes;
-    while (this.keptBytes > this.maxBytes && this.first < this.lines.length) {
-      const old = this.lines[this.first++];
-      this.keptBytes -= old.bytes;
-      this.droppedBytes += old.bytes;
+    // Its own allocation: a small slice of a larger buffer would keep all of it alive.
+    const own = Buffer.allocUnsafeSlow(chunk.length);
+    chunk.copy(own);
+    this.chunks.push({ stream, chunk: own });
+    this.chunkBytes += own.length;
+    while (this.first < this.chunks.length - 1 && this.chunkBytes - this.chunks[this.first].chunk.length >= this.maxBytes) {
+      const old = this.chunks[this.first++].chunk;
+      this.chunkBytes -= old.length;
+      this.droppedBytes += old.length;
     }
     // Compact now and then, so a long run does not keep every dropped entry.
-    if (this.first > 1024 && this.first * 2 > this.lines.length) {
-      this.lines.splice(0, this.first);
+    if (this.first > 1024 && this.first * 2 > this.chunks.length) {
+      this.chunks.splice(0, this.first);
       this.first = 0;
     }
+  }
+
+  /** The kept output as cleaned lines in the order they arrived (a line cut by the drop keeps its end). */
+  finish(): CapturedOutput {
+    const lines: { stream: OutputStream; line: Buffer; bytes: number }[] = [];
+    const splitter = (stream: OutputStream) => new LineSplitter((line, bytes) => lines.push({ stream, line, bytes }));
+    const splitters = { stdout: splitter('stdout'), stderr: splitter('stderr') };
+    for (const { stream, chunk } of this.chunks.slice(this.first)) splitters[stream].push(chunk);
+    splitters.stdout.end();
+    splitters.stderr.end();
+    let kept = lines.reduce((n, l) => n + l.bytes, 0);
+    let start = 0;
+    let dropped = this.droppedBytes;
+    for (; kept > this.maxBytes; start++) {
+      kept -= lines[start].bytes;
+      dropped += lines[start].bytes;
+    }
+    return { lines: lines.slice(start).map((l) => ({ stream: l.stream, text: cleanBytes(l.line) })), droppedBytes: dropped };
   }
 }

@@ -39,7 +39,7 @@ test('cleanBytes replaces invalid UTF-8, so a raw C1 byte never reaches a termin
 
 test('LineSplitter joins lines across chunks, cuts endless lines, and keeps the last line without newline', () => {
   const got: [string, number][] = [];
-  const s = new LineSplitter((text, bytes) => got.push([text, bytes]), 8);
+  const s = new LineSplitter((line, bytes) => got.push([cleanBytes(line), bytes]), 8);
   s.push(Buffer.from('ab'));
   s.push(Buffer.from(`c\n${ESC}[31`));
   s.push(Buffer.from('mred\n\n0123456789'));
@@ -73,4 +73,12 @@ test('no input, however hostile, leaves a control character in the cleaned text'
     const bytes = Buffer.from(Array.from({ length: next() % 64 }, () => (next() % 4 === 0 ? next() % 256 : alphabet[next() % alphabet.length])));
     assert.doesNotMatch(cleanBytes(bytes), /[\x00-\x08\x0b-\x1f\x7f-\x9f]/, bytes.toString('hex'));
   }
+});
+
+test('OutputCollector: a cap of 0 keeps nothing, and a bad cap is refused', () => {
+  const c = new OutputCollector(0);
+  c.push('stdout', Buffer.from('a\nb'));
+  c.push('stderr', Buffer.from('c\n'));
+  assert.deepEqual(c.finish(), { lines: [], droppedBytes: 5 });
+  assert.throws(() => new OutputCollector(-1), TypeError);
 });
