@@ -14,6 +14,7 @@ report="$SKIFF_DATA/hook-report"
 : > "$SKIFF_DATA/reading"
 if IFS= read -r -t 30 line; then echo "stdin: read $line" >> "$report"; else echo "stdin: nothing" >> "$report"; fi
 for fd in 0 1 2; do if [ -t $fd ]; then echo "fd $fd: tty"; else echo "fd $fd: no tty"; fi; done >> "$report"
+if (exec 3</dev/tty) 2>/dev/null; then echo "controlling terminal: yes"; else echo "controlling terminal: none"; fi >> "$report"
 echo 'hook says hello'
 printf '\033]0;pwned\007title\033[2Jcleared\302\233\062Jc1\233raw\n'
 echo 'hook warns' >&2
@@ -58,7 +59,7 @@ describe('device: hooks get no terminal', { skip: rootSkipReason() || terminalSk
     } finally { term.kill(); }
 
     assert.deepEqual(readFileSync(join(data, 'hook-report'), 'utf8').split('\n'),
-      ['stdin: nothing', 'fd 0: no tty', 'fd 1: no tty', 'fd 2: no tty', '']);
+      ['stdin: nothing', 'fd 0: no tty', 'fd 1: no tty', 'fd 2: no tty', 'controlling terminal: none', '']);
     const screen = term.screen();
     for (const seen of ['\x1b]0;pwned', 'pwned', '\x1b[2J', '\u009b', 'hook says hello', 'hook warns']) {
       assert.ok(!screen.includes(seen), `the terminal received ${JSON.stringify(seen)}: ${JSON.stringify(screen)}`);
