@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { publishBundle, type RunningStore } from '../src/store';
 import { SKIFF, skiff, skiffJson, makeBundle, openDeviceWorld, closeDeviceWorld, rootSkipReason } from '../src/device-fixture';
 import { openTerminal, terminalSkipReason } from '../src/terminal';
+import { HOOK_OUTPUT_MAX_BYTES } from '@skiff/client/dist/src/device/env';
 
 const SNOOPING_HOOK = String.raw`#!/bin/bash
 report="$SKIFF_DATA/hook-report"
@@ -81,5 +82,21 @@ describe('device: hooks get no terminal', { skip: rootSkipReason() || terminalSk
     assert.equal(lines.length, 1, r.stderr);
     assert.match(lines[0], /install hook of failing \(revision \d+\) failed: exit status 4; last output: preparing the config \| more detail \| config is missing$/);
     assert.ok(!skiffJson<{ name: string }[]>(root, ['list']).some((a) => a.name === 'failing'), 'the install was undone');
+  });
+
+  test('a flood of output keeps the newest bytes in the task log, with a note of what was dropped', async () => {
+    const lines = 20_000; // 17 bytes each: 340,000 bytes, five times the cap
+    await publishWithInstallHook('chatty', `#!/bin/sh\nyes 0123456789abcdef | head -n ${lines}\necho last\n`);
+    assert.equal(skiff(root, ['install', 'chatty']).status, 0);
+    const change = skiffJson<{ id: number; summary: string }[]>(root, ['changes']).find((c) => /chatty/.test(c.summary))!;
+    const task = skiffJson<{ tasks: { summary: string; log: string[] }[] }>(root, ['tasks', String(change.id)]).tasks
+      .find((t) => /install hook/.test(t.summary))!;
+    const log = task.log.map((l) => l.replace(/^\S+Z /, ''));
+    const dropped = Number(/^… (\d+) bytes of output dropped/.exec(log[0])?.[1]);
+    const kept = log.slice(1);
+    const keptBytes = (kept.length - 1) * 17 + 'last\n'.length;
+    assert.ok(keptBytes <= HOOK_OUTPUT_MAX_BYTES && keptBytes > HOOK_OUTPUT_MAX_BYTES - 17, `${keptBytes} bytes kept`);
+    assert.equal(dropped + keptBytes, lines * 17 + 'last\n'.length, 'every byte is kept or counted');
+    assert.equal(kept.at(-1), 'stdout: last');
   });
 });
