@@ -37,5 +37,5 @@ export interface RunOptions {
 }
 
 export { buildLaunchPlan } from './plan';
-export { runConfined, runHook } from './run';
+export { runConfined, runCaptured, runHook, type CaptureOptions, type CapturedRun } from './run';
 export { writeWrappers, removeWrappers } from './wrappers';

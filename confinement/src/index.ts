@@ -8,5 +8,7 @@ export { mountTable, probeHost, type HostLayout, type AppPaths, appPaths } from 
 export { seccompPlan, BASE_SYSCALLS, DENIED_IOCTLS } from './seccomp';
 export { detectCgroups, probeCgroups, probeCgroup2, cgroupLimits, SANDBOX_INIT_PIDS, type CgroupLayout } from './cgroups';
 export { appEnv } from './env';
+export * from './output';
+export { OUTPUT_DRAIN_MS } from './capture';
 export { resolveTarget, planPath, wrapperPaths } from './plan';
 export const PART = 'confinement';

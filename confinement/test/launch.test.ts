@@ -55,8 +55,8 @@ describe('launching', { skip: skip ?? false }, () => {
   });
 
   test('hooks run through the same code, and a missing hook is null', async () => {
-    const r = await runHook(fx.ctx('probe'), 'check-health', { stdio: fx.stdio().stdio });
-    assert.deepEqual(r, { code: 3, signal: null });
+    const r = await runHook(fx.ctx('probe'), 'check-health');
+    assert.deepEqual(r, { status: { code: 3, signal: null }, output: { lines: [{ stream: 'stdout', text: 'healthy probe 1' }], droppedBytes: 0 } });
     assert.equal(await runHook(fx.ctx('probe'), 'install'), null);
   });
 

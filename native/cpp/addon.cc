@@ -134,6 +134,23 @@ Napi::Value Spawn(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, launched.pid);
 }
 
+// pipe() -> [readFd, writeFd], both close-on-exec (so no other launch inherits them): a confined
+// child's stdout or stderr, read by the caller (Node has no pipe(2) of its own).
+Napi::Value Pipe(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fds[2];
+  if (pipe2(fds, O_CLOEXEC) < 0) {
+    skiff::Failure f;
+    skiff::fail(&f, "pipe", errno);
+    ThrowFailure(env, f);
+    return env.Undefined();
+  }
+  Napi::Array result = Napi::Array::New(env, 2);
+  result.Set(0u, Napi::Number::New(env, fds[0]));
+  result.Set(1u, Napi::Number::New(env, fds[1]));
+  return result;
+}
+
 // Reaps one pid and removes its cgroup on the thread pool, then settles the promise. Queued once a
 // pidfd says the pid has exited, so it holds a pool thread only briefly (a long-running app must
 // not pin one of libuv's four threads: fs and crypto calls would queue behind it).
@@ -262,6 +279,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("unmount", Napi::Function::New(env, Unmount));
   exports.Set("spawn", Napi::Function::New(env, Spawn));
   exports.Set("wait", Napi::Function::New(env, Wait));
+  exports.Set("pipe", Napi::Function::New(env, Pipe));
   exports.Set("compileSeccomp", Napi::Function::New(env, CompileSeccomp));
   return exports;
 }

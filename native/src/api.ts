@@ -3,7 +3,7 @@
 export { LaunchError, MountError } from './errors';
 export { mountBundle, unmount, isMounted, findMount } from './mount';
 export type { MountInfo } from './mount';
-export { spawn, wait, kill, launcherPath, compileSeccomp } from './spawn';
+export { spawn, wait, kill, openPipe, launcherPath, compileSeccomp } from './spawn';
 export type { SpawnOptions } from './spawn';
 export { validatePlan } from './validate';
 export { BUILD_DIR_ENV } from './loader';

@@ -13,6 +13,7 @@ export interface NativeBinding {
   unmount(target: string, lazy: boolean): void;
   spawn(planJson: string, stdin: number, stdout: number, stderr: number): number;
   wait(pid: number): Promise<{ code: number | null; signal: number | null }>;
+  pipe(): [number, number];
   compileSeccomp(planJson: string): Buffer[];
 }
 

@@ -48,6 +48,16 @@ export function spawn(plan: LaunchPlan, opts: SpawnOptions = {}): number {
   }
 }
 
+/** A new pipe as [readFd, writeFd], both close-on-exec: pass writeFd in stdio, then close it here. */
+export function openPipe(): [number, number] {
+  try {
+    return native().pipe();
+  } catch (e) {
+    if (isNativeFailure(e)) throw new SkiffError('pipe-failed', `cannot create a pipe: ${e.description}`);
+    throw e;
+  }
+}
+
 /** Resolves when pid exits (without blocking the event loop), then removes its cgroup. */
 export async function wait(pid: number): Promise<ExitStatus> {
   if (!Number.isInteger(pid) || pid <= 0) throw new TypeError('pid must be a positive integer');

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import Database from 'better-sqlite3';
-import { packBundle } from '@skiff/bundle';
+import { packBundle, type HookName } from '@skiff/bundle';
 import { startStore, type RunningStore } from './store';
 import * as native from '@skiff/native';
 import { runConfined } from '@skiff/confinement';
@@ -45,6 +45,8 @@ export interface BundleSpec {
   randomBytes?: number;
   /** Body of meta/hooks/pre-refresh, a sh script (absent: no hook). */
   preRefresh?: string;
+  /** Other hooks: the whole file of each, with its #! line. */
+  hooks?: Partial<Record<HookName, string>>;
 }
 
 /** Packs a small app: `bin/hello` prints "hello <version>"; optional check-health and pre-refresh hooks and random payload. */
@@ -54,8 +56,9 @@ export async function makeBundle(work: string, spec: BundleSpec): Promise<string
   mkdirSync(join(dir, 'bin'), { recursive: true });
   mkdirSync(join(dir, 'meta', 'hooks'), { recursive: true });
   const hookScripts: Record<string, string> = {
-    ...(spec.checkHealth === undefined ? {} : { 'check-health': `exit ${spec.checkHealth}` }),
-    ...(spec.preRefresh === undefined ? {} : { 'pre-refresh': spec.preRefresh }),
+    ...(spec.checkHealth === undefined ? {} : { 'check-health': `#!/bin/sh\nexit ${spec.checkHealth}\n` }),
+    ...(spec.preRefresh === undefined ? {} : { 'pre-refresh': `#!/bin/sh\n${spec.preRefresh}\n` }),
+    ...spec.hooks,
   };
   const hooks = Object.keys(hookScripts).length ? `hooks:\n${Object.keys(hookScripts).map((h) => `  ${h}: {}\n`).join('')}` : '';
   writeFileSync(join(dir, 'meta', 'app.yaml'), `name: ${spec.name}\nversion: '${spec.version}'\nsummary: Test app ${spec.name}\n` +
@@ -63,7 +66,7 @@ export async function makeBundle(work: string, spec: BundleSpec): Promise<string
   writeFileSync(join(dir, 'bin', 'hello'), `#!/bin/sh\necho "hello ${spec.version}"\n`);
   chmodSync(join(dir, 'bin', 'hello'), 0o755);
   for (const [hook, body] of Object.entries(hookScripts)) {
-    writeFileSync(join(dir, 'meta', 'hooks', hook), `#!/bin/sh\n${body}\n`);
+    writeFileSync(join(dir, 'meta', 'hooks', hook), body);
     chmodSync(join(dir, 'meta', 'hooks', hook), 0o755);
   }
   if (spec.randomBytes) {

@@ -1,8 +1,7 @@
 import { checkBundleTree, listTree, readBundleManifest, parseManifest, type HookName, type Manifest } from '@skiff/bundle';
 import * as native from '@skiff/native';
 import * as confinement from '@skiff/confinement';
-import type { AppContext } from '@skiff/confinement';
-import type { ExitStatus } from '@skiff/native';
+import type { AppContext, CapturedRun } from '@skiff/confinement';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeviceTrust } from '../trust';
@@ -11,13 +10,16 @@ import { NotSetUpError } from './errors';
 
 /** Milliseconds a hook may run before it is killed (and counts as failed). */
 export const HOOK_TIMEOUT_MS = 120_000;
+/** Bytes of a hook's output kept in its task's log (the newest; the rest is counted as dropped). */
+export const HOOK_OUTPUT_MAX_BYTES = 64 * 1024;
 
 /** The mechanisms tasks use; the real ones by default (unit tests of the runner swap in a recorder). */
 export interface Backend {
   mountBundle(file: string, target: string): void;
   unmount(target: string): void;
   isMounted(target: string): boolean;
-  runHook(ctx: AppContext, hook: HookName, signal?: AbortSignal): Promise<ExitStatus | null>;
+  /** Runs a hook with stdin on /dev/null and its output captured and cleaned; null when the bundle has none. */
+  runHook(ctx: AppContext, hook: HookName, signal?: AbortSignal): Promise<CapturedRun | null>;
   writeWrappers(ctx: AppContext): void;
   removeWrappers(root: string, name: string): void;
   /** The manifest of a bundle file, read without mounting it (a --dangerous install checks it first). */
@@ -32,7 +34,9 @@ export const realBackend: Backend = {
   mountBundle: (file, target) => native.mountBundle(file, target),
   unmount: (target) => native.unmount(target),
   isMounted: (target) => native.isMounted(target),
-  runHook: (ctx, hook, signal) => confinement.runHook(ctx, hook, { timeoutMs: HOOK_TIMEOUT_MS, ...(signal ? { signal } : {}) }),
+  runHook: (ctx, hook, signal) => confinement.runHook(ctx, hook, {
+    timeoutMs: HOOK_TIMEOUT_MS, maxOutputBytes: HOOK_OUTPUT_MAX_BYTES, ...(signal ? { signal } : {}),
+  }),
   writeWrappers: (ctx) => { confinement.writeWrappers(ctx); },
   removeWrappers: (root, name) => confinement.removeWrappers(root, name),
   // For a --dangerous file, before anything is planned: the listing and the tree rules, without a hash

@@ -45,8 +45,10 @@ export class BundleMismatchError extends SkiffError {
 
 /** A hook (install, post-refresh, check-health, remove, ...) exited non-zero. */
 export class HookFailedError extends SkiffError {
-  constructor(readonly app: string, readonly hook: string, readonly revision: number, status: string) {
-    super('hook-failed', `${hook} hook of ${app} (revision ${revision}) failed: ${status}`);
+  /** lastOutput: the hook's last lines (cleaned), quoted so the one-line error says why it failed. */
+  constructor(readonly app: string, readonly hook: string, readonly revision: number, status: string, readonly lastOutput: string[] = []) {
+    super('hook-failed', `${hook} hook of ${app} (revision ${revision}) failed: ${status}`
+      + (lastOutput.length > 0 ? `; last output: ${lastOutput.join(' | ')}` : ''));
   }
 }
 

@@ -63,6 +63,13 @@ export class Task<P = Record<string, unknown>> {
   }
 
   log(line: string): void {
-    this.state.db.prepare("UPDATE tasks SET log = log || ? WHERE id = ?").run(`${new Date().toISOString()} ${line}\n`, this.row.id);
+    this.logLines([line]);
+  }
+
+  /** Appends lines in one statement (a hook's output can be thousands). */
+  logLines(lines: string[]): void {
+    if (lines.length === 0) return;
+    const now = new Date().toISOString();
+    this.state.db.prepare("UPDATE tasks SET log = log || ? WHERE id = ?").run(lines.map((l) => `${now} ${l}\n`).join(''), this.row.id);
   }
 }
