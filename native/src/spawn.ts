@@ -2,13 +2,12 @@
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { existsSync, realpathSync } from 'node:fs';
-import { SkiffError } from '@skiff/bundle';
+import { NotRootError, SkiffError } from '@skiff/bundle';
 import type { LaunchPlan, ExitStatus } from './plan';
 import { LaunchError, isNativeFailure } from './errors';
 import { native, buildDir } from './loader';
 import { validatePlan } from './validate';
 
-const EPERM = constants.errno.EPERM;
 const signalNames = new Map<number, string>(Object.entries(constants.signals).map(([name, n]) => [n, name]));
 
 export interface SpawnOptions {
@@ -40,7 +39,7 @@ export function spawn(plan: LaunchPlan, opts: SpawnOptions = {}): number {
   validatePlan(plan);
   if (typeof opts !== 'object' || opts === null) throw new TypeError('opts must be an object');
   const stdio = checkStdio(opts.stdio);
-  if (process.getuid?.() !== 0) throw new LaunchError('launch failed at privileges: confined launches need root for now', 'privileges', EPERM);
+  if (process.getuid?.() !== 0) throw new NotRootError('a confined launch', 'namespaces, mounts and cgroups are root-only for now');
   try {
     return native().spawn(JSON.stringify(plan), stdio[0], stdio[1], stdio[2]);
   } catch (e) {

@@ -20,9 +20,10 @@ test('without root, the API says so clearly instead of failing at a syscall', { 
   const r = spawnSync(process.execPath, ['-e', script], { uid: APP_ID, gid: APP_ID, encoding: 'utf8', cwd: '/' });
   assert.equal(r.status, 0, r.stderr);
   const lines = r.stdout.trim().split('\n');
-  assert.match(lines[0], /^MountError mount-failed - mountBundle needs root/);
-  assert.match(lines[1], /^MountError mount-failed - unmount needs root/);
-  assert.match(lines[2], /^LaunchError launch-failed privileges launch failed at privileges: confined launches need root/);
+  // One error for one cause, wherever it is met: NotRootError, code not-root.
+  assert.equal(lines[0], 'NotRootError not-root - mountBundle /mnt needs root: mounts are root-only for now');
+  assert.equal(lines[1], 'NotRootError not-root - unmount /mnt needs root: mounts are root-only for now');
+  assert.equal(lines[2], 'NotRootError not-root - a confined launch needs root: namespaces, mounts and cgroups are root-only for now');
 });
 
 test('without root, skiff-launch prints one line and exits 125', { skip }, () => {
