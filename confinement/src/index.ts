@@ -6,7 +6,7 @@ export * from './limits';
 export * from './plugs';
 export { mountTable, probeHost, type HostLayout, type AppPaths, appPaths } from './mounts';
 export { seccompPlan, BASE_SYSCALLS, DENIED_IOCTLS } from './seccomp';
-export { detectCgroups, probeCgroups, cgroupLimits, type CgroupLayout } from './cgroups';
+export { detectCgroups, probeCgroups, cgroupLimits, appCgroupDirs, launchCgroupPath, type CgroupLayout } from './cgroups';
 export { appEnv } from './env';
 export { resolveTarget, planPath, wrapperPaths } from './plan';
 export const PART = 'confinement';
