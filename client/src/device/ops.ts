@@ -10,6 +10,7 @@ import type { ChangeRow, TaskSpec } from './task';
 import { switchInPlan, revertPlan, removePlan } from './plans';
 import { normalizeChannel, resolveChannel } from './channels';
 import { recoverChanges, remountAll } from './recovery';
+import { tightenDataFolders } from './appdata';
 import { DeviceTrust } from '../trust';
 import { SkiffError } from '@skiff/bundle';
 import {
@@ -204,7 +205,7 @@ export class DeviceOps {
     requireRoot('boot');
     const lock = await DeviceLock.acquire(this.device.state, { wait: this.opts.wait ?? true });
     try {
-      const warnings = remountAll(this.env);
+      const warnings = [...tightenDataFolders(this.device.paths), ...remountAll(this.env)];
       const recovered = await recoverChanges(this.runner);
       return { warnings, recovered };
     } finally { lock.release(); }
