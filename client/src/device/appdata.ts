@@ -34,6 +34,7 @@ export async function withAppFrozen<T>(name: string, log: (line: string) => void
         await native.freezeCgroup(dir);
       }
     }
+    if (frozen.length > 0) log(`froze ${frozen.length} cgroup(s) of ${name}`);
     return fn();
   } finally {
     for (const dir of frozen) {
