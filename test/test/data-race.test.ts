@@ -2,7 +2,7 @@
 // while root copies (refresh) and deletes (prune, purge) that data. Root must touch nothing outside.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chownSync, chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { chownSync, chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { openDevice } from '@skiff/client/dist/src/device';
@@ -57,18 +57,21 @@ describe('data operations against an app racing with symlink swaps', { skip: roo
     await closeDeviceWorld({ store, work, root });
   });
 
-  test(`the copy refresh makes, ${RACE_RUNS} times: nothing outside copied, every copied entry the app's, no setuid`, async () => {
+  test(`the copy refresh makes, ${RACE_RUNS} times: nothing outside copied, every copied entry the app's, no setuid`, async (t) => {
     const c = ctx();
     const r = await racer(c);
+    let raced = 0;
     try {
       for (let i = 0; i < RACE_RUNS; i++) {
-        copyRevisionData(new DevicePaths(root), NAME, c.revision, 'copy', c.uid);
+        const lines = copyRevisionData(new DevicePaths(root), NAME, c.revision, 'copy', c.uid);
+        raced += lines.filter((l) => /changed while copied|vanished/.test(l)).length;
         assert.deepEqual(notOwnedBy(join(appData(), 'copy'), c.uid), [], `run ${i}`);
         assert.deepEqual(setuidFiles(join(appData(), 'copy')), [], `run ${i}`);
         canary.check(`copy run ${i}`);
         removeAppData(join(appData(), 'copy'));
       }
     } finally { await r.stop(); }
+    t.diagnostic(`entries swapped under the copy (skipped, never followed): ${raced}`);
     assert.deepEqual(setuidFiles(root, [revData(c.revision)]), []);
   });
 
@@ -101,6 +104,14 @@ describe('data operations against an app racing with symlink swaps', { skip: roo
     assert.deepEqual(setuidFiles(root), []);
   });
 
+  test('skiff boot closes a data folder left 0755 by an older device: root-owned 0700', () => {
+    chmodSync(appData(), 0o755);
+    const r = skiff(root, ['boot']);
+    assert.equal(r.status, 0, r.stderr);
+    const st = statSync(appData());
+    assert.deepEqual([st.mode & 0o7777, st.uid, st.gid], [0o700, 0, 0]);
+  });
+
   test('skiff refresh, prune and remove --purge through the CLI with the racer running (frozen)', async () => {
     const first = ctx();
     const a = await racer(first);
@@ -110,6 +121,8 @@ describe('data operations against an app racing with symlink swaps', { skip: roo
       assert.equal(r.status, 0, r.stderr);
       const second = ctx();
       assert.deepEqual(notOwnedBy(revData(second.revision), second.uid), []);
+      const modes = [appData(), revData(second.revision)].map((d) => { const st = statSync(d); return [st.mode & 0o7777, st.uid]; });
+      assert.deepEqual(modes, [[0o700, 0], [0o700, second.uid]], 'var/skiff/<name> root 0700, the revision folder the app\'s 0700');
       assert.deepEqual(setuidFiles(root, [revData(first.revision)]), []);
       canary.check('refresh');
       await publish('1.2');
