@@ -25,16 +25,21 @@ export async function withAppFrozen<T>(name: string, log: (line: string) => void
     return fn();
   }
   const frozen: string[] = [];
+  let failed = 0;
   try {
     for (let round = 0; round < FREEZE_ROUNDS; round++) {
       const fresh = appCgroupDirs(layout, name).filter((d) => !frozen.includes(d));
       if (fresh.length === 0) break;
       for (const dir of fresh) {
         frozen.push(dir);
-        await native.freezeCgroup(dir);
+        // Not fatal: safety rests on the fd-relative walk; a stuck freeze must not strand a change past its commit point.
+        try { await native.freezeCgroup(dir); } catch (e) {
+          failed++;
+          log(`${(e as Error).message}; working on the data of ${name} unfrozen`);
+        }
       }
     }
-    if (frozen.length > 0) log(`froze ${frozen.length} cgroup(s) of ${name}`);
+    if (frozen.length > failed) log(`froze ${frozen.length - failed} cgroup(s) of ${name}`);
     return fn();
   } finally {
     for (const dir of frozen) {
