@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync, readdirSync, statSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packBundle } from '@skiff/bundle';
@@ -54,6 +54,8 @@ test('install --dangerous, refresh, failed refresh, revert, remove: real mounts,
     assert.equal(statSync(p.revDataDir('tiny', r1)).uid, device.appContext('tiny').uid, 'data owned by the app user');
     assert.deepEqual(device.state.revision('tiny', r1)?.dangerous, true);
     writeFileSync(join(p.revDataDir('tiny', r1), 'f'), 'one');
+    // As the app leaves it: its own (a root-owned entry in app data is never copied to the app).
+    chownSync(join(p.revDataDir('tiny', r1), 'f'), device.appContext('tiny').uid, device.appContext('tiny').uid);
 
     const b = await ops.installDangerous(await bundle(work, '2'));
     assert.equal(b.revision, r1 + 1);

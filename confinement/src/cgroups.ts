@@ -1,8 +1,8 @@
 // Resource limits: find a cgroup hierarchy that can enforce them, and compute them from the manifest.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseSize, type Manifest } from '@skiff/bundle';
-import type { CgroupPlan } from '@skiff/native';
+import { CGROUP_PARENT, type CgroupPlan } from '@skiff/native';
 import type { DeviceLimits } from './limits';
 import { CgroupUnavailableError, PolicyError } from './errors';
 
@@ -91,4 +91,27 @@ export function cgroupLimits(resources: Manifest['resources'], limits: DeviceLim
 export function probeCgroup2(mountinfo = readFileSync('/proc/self/mountinfo', 'utf8')): string | null {
   const unified = parseMountInfo(mountinfo).filter((m) => m.fsType === 'cgroup2').map((m) => m.mountPoint);
   return unified.includes('/sys/fs/cgroup') ? '/sys/fs/cgroup' : unified[0] ?? null;
+}
+
+/**
+ * The cgroup path of one launch, below the hierarchy's root: `skiff/<name>.<run>[-<unique>]`
+ * (run: the app, or `hook.<hook>`). App names hold no dot, so `<name>.` starts only this app's.
+ */
+export function launchCgroupPath(name: string, runName: string, unique: string): string {
+  return `${CGROUP_PARENT}/${name}.${runName}${unique ? `-${unique}` : ''}`;
+}
+
+/**
+ * The cgroup folders of every running launch of app `name` (apps, hooks, wrappers) in the
+ * hierarchy that can freeze them: v2's own, or v1's `freezer` controller. Empty when none runs.
+ */
+export function appCgroupDirs(layout: CgroupLayout, name: string): string[] {
+  const parent = layout.version === 2 ? join(layout.root, CGROUP_PARENT) : join(layout.root, 'freezer', CGROUP_PARENT);
+  let entries: string[];
+  try {
+    entries = readdirSync(parent, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+  } catch {
+    return [];  // no launch yet, or no freezer hierarchy on this host
+  }
+  return entries.filter((e) => e.startsWith(`${name}.`)).map((e) => join(parent, e));
 }

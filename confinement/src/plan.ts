@@ -8,7 +8,7 @@ import { deviceLimits } from './limits';
 import { appPaths, mountTable, probeHost, type HostLayout } from './mounts';
 import { effectivePlugs, plugPolicy, plugsAsked } from './plugs';
 import { seccompPlan } from './seccomp';
-import { cgroupLimits, probeCgroup2, probeCgroups, type CgroupLayout } from './cgroups';
+import { cgroupLimits, launchCgroupPath, probeCgroup2, probeCgroups, type CgroupLayout } from './cgroups';
 import { bindGuardPlan, landlockPlan } from './sockets';
 import { appEnv } from './env';
 
@@ -116,7 +116,7 @@ export function buildLaunchPlan(ctx: AppContext, target: LaunchTarget, args: str
     cgroup: layout && {
       version: layout.version,
       root: layout.root,
-      path: `skiff/${ctx.name}.${runName}${unique ? `-${unique}` : ''}`,
+      path: launchCgroupPath(ctx.name, runName, unique),
       ...cgroupLimits(ctx.manifest.resources, limits),
     },
     // 5. Syscalls: the base allowlist plus what the plugs add; devmode logs instead.

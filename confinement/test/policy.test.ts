@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { Manifest } from '@skiff/bundle';
 import {
   buildLaunchPlan, detectCgroups, cgroupLimits, deviceLimits, seccompPlan, runHook, isAutoConnected,
-  plugPolicy, UnknownPlugError, DEFAULT_DEVICE_LIMITS, SANDBOX_INIT_PIDS, type AppContext,
+  plugPolicy, UnknownPlugError, DEFAULT_DEVICE_LIMITS, SANDBOX_INIT_PIDS, appCgroupDirs, launchCgroupPath, type AppContext,
 } from '../src';
 
 // This box: cgroup v1 controllers, plus a cgroup2 tree holding only hugetlb.
@@ -101,4 +101,18 @@ test('runHook resolves null when the bundle has no such hook, without starting a
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
+});
+
+test('appCgroupDirs finds the launches of one app by name, in the hierarchy that freezes', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'skiff-cgnames-'));
+  try {
+    const names = [launchCgroupPath('hello', 'hello', '10-1'), launchCgroupPath('hello', 'hook.install', '10-2'),
+      launchCgroupPath('hello', 'report', ''), launchCgroupPath('hello-world', 'hello-world', '10-3')];
+    for (const n of names) mkdirSync(join(dir, 'freezer', n), { recursive: true });
+    writeFileSync(join(dir, 'freezer', 'skiff', 'hello.not-a-folder'), '');
+    assert.deepEqual(appCgroupDirs({ version: 1, root: dir }, 'hello').sort(),
+      ['hello.hello-10-1', 'hello.hook.install-10-2', 'hello.report'].map((n) => join(dir, 'freezer', 'skiff', n)));
+    assert.deepEqual(appCgroupDirs({ version: 2, root: dir }, 'hello'), [], 'v2 looks in <root>/skiff');
+    assert.deepEqual(appCgroupDirs({ version: 1, root: join(dir, 'none') }, 'hello'), []);
+  } finally { rmSync(dir, { recursive: true, force: true }); }
 });

@@ -14,6 +14,7 @@
 #include <string>
 
 #include "cgroup.h"
+#include "datatree.h"
 #include "launch.h"
 #include "mount.h"
 #include "plan.h"
@@ -74,6 +75,17 @@ bool ArgInt(const Napi::CallbackInfo& info, size_t i, const char* name, int min,
     return false;
   }
   *out = static_cast<int>(d);
+  return true;
+}
+
+// A uid or gid: an integer in [1, 2^32 - 2] ((uid_t)-1 means "unchanged" to the kernel).
+bool ArgId(const Napi::CallbackInfo& info, size_t i, const char* name, uint32_t* out) {
+  double d = info.Length() > i && info[i].IsNumber() ? info[i].As<Napi::Number>().DoubleValue() : -1;
+  if (d != static_cast<double>(static_cast<int64_t>(d)) || d < 1 || d > 4294967294.0) {
+    Napi::TypeError::New(info.Env(), std::string(name) + " must be an integer from 1 to 4294967294").ThrowAsJavaScriptException();
+    return false;
+  }
+  *out = static_cast<uint32_t>(d);
   return true;
 }
 
@@ -254,6 +266,61 @@ Napi::Value Wait(const Napi::CallbackInfo& info) {
   return deferred.Promise();
 }
 
+// Throws like ThrowFailure, with the entry (relative to the tree) the failed step worked on.
+void ThrowTreeFailure(Napi::Env env, const skiff::Failure& f, const std::string& where) {
+  char buf[128];
+  const char* description = strerror_r(f.err, buf, sizeof buf);
+  Napi::Error error = Napi::Error::New(env, std::string(f.step) + ": " + description);
+  error.Set("step", Napi::String::New(env, f.step));
+  error.Set("errno", Napi::Number::New(env, f.err));
+  error.Set("description", Napi::String::New(env, description));
+  error.Set("path", Napi::String::New(env, where));
+  error.ThrowAsJavaScriptException();
+}
+
+// copyDataTree(srcDir, srcName, dstDir, dstName, uid, gid, maxDepth) -> [{path, reason}] skipped.
+Napi::Value CopyDataTree(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string src_dir, src_name, dst_dir, dst_name;
+  uint32_t uid = 0, gid = 0;
+  int depth = 0;
+  if (!ArgString(info, 0, "srcDir", &src_dir) || !ArgString(info, 1, "srcName", &src_name) ||
+      !ArgString(info, 2, "dstDir", &dst_dir) || !ArgString(info, 3, "dstName", &dst_name) ||
+      !ArgId(info, 4, "uid", &uid) || !ArgId(info, 5, "gid", &gid) || !ArgInt(info, 6, "maxDepth", 2, &depth)) {
+    return env.Undefined();
+  }
+  skiff::TreeCopy opts{uid, gid, depth};
+  std::vector<skiff::SkippedEntry> skipped;
+  skiff::Failure f;
+  std::string where;
+  if (skiff::tree_copy(src_dir.c_str(), src_name.c_str(), dst_dir.c_str(), dst_name.c_str(), opts, &skipped, &f, &where) < 0) {
+    ThrowTreeFailure(env, f, where);
+    return env.Undefined();
+  }
+  Napi::Array result = Napi::Array::New(env, skipped.size());
+  for (size_t i = 0; i < skipped.size(); i++) {
+    Napi::Object entry = Napi::Object::New(env);
+    entry.Set("path", Napi::String::New(env, skipped[i].path));
+    entry.Set("reason", Napi::String::New(env, skipped[i].reason));
+    result.Set(i, entry);
+  }
+  return result;
+}
+
+// removeDataTree(dir, name, maxDepth)
+Napi::Value RemoveDataTree(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  std::string dir, name;
+  int depth = 0;
+  if (!ArgString(info, 0, "dir", &dir) || !ArgString(info, 1, "name", &name) || !ArgInt(info, 2, "maxDepth", 2, &depth)) {
+    return env.Undefined();
+  }
+  skiff::Failure f;
+  std::string where;
+  if (skiff::tree_remove(dir.c_str(), name.c_str(), depth, &f, &where) < 0) ThrowTreeFailure(env, f, where);
+  return env.Undefined();
+}
+
 // compileSeccomp(planJson) -> [Buffer, ...]: the BPF programs spawn would load, in order.
 Napi::Value CompileSeccomp(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -281,6 +348,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("wait", Napi::Function::New(env, Wait));
   exports.Set("pipe", Napi::Function::New(env, Pipe));
   exports.Set("compileSeccomp", Napi::Function::New(env, CompileSeccomp));
+  exports.Set("copyDataTree", Napi::Function::New(env, CopyDataTree));
+  exports.Set("removeDataTree", Napi::Function::New(env, RemoveDataTree));
   return exports;
 }
 

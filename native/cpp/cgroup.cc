@@ -86,7 +86,7 @@ std::string v1_cpu_root(const std::string& root) {
   return exists(root + "/cpu/cpu.cfs_quota_us") ? root + "/cpu" : root + "/cpu,cpuacct";
 }
 
-enum class V1 { kMemory, kPids, kCpu };
+enum class V1 { kMemory, kPids, kCpu, kFreezer };
 
 int limit_v1(V1 controller, const CgroupPlan& plan, const std::string& dir) {
   switch (controller) {
@@ -102,6 +102,8 @@ int limit_v1(V1 controller, const CgroupPlan& plan, const std::string& dir) {
       // Period first: the quota is checked against it.
       if (write_file(dir + "/cpu.cfs_period_us", std::to_string(plan.cpu_period_us)) < 0) return -1;
       return write_file(dir + "/cpu.cfs_quota_us", std::to_string(plan.cpu_quota_us));
+    case V1::kFreezer:
+      return 0;  // no limit: the folder lets the device freeze the app while root works on its data
   }
   return 0;
 }
@@ -113,6 +115,8 @@ int create_v1(const CgroupPlan& plan, CgroupDirs* out, Failure* f) {
     {V1::kMemory, plan.root + "/memory", plan.memory_bytes > 0},
     {V1::kPids, plan.root + "/pids", true},
     {V1::kCpu, v1_cpu_root(plan.root), plan.cpu_quota_us > 0},
+    // freezer where the host mounts it: v1 has no cgroup.freeze of its own.
+    {V1::kFreezer, plan.root + "/freezer", exists(plan.root + "/freezer/tasks")},
   };
   for (const Controller& c : controllers) {
     if (!c.wanted) continue;

@@ -7,3 +7,8 @@ export { spawn, wait, kill, openPipe, launcherPath, compileSeccomp } from './spa
 export type { SpawnOptions } from './spawn';
 export { validatePlan } from './validate';
 export { BUILD_DIR_ENV } from './loader';
+// Issue 9: app data copied and deleted by fd, never by a path the app controls; apps frozen meanwhile.
+export { DataTreeError, FreezeError } from './errors';
+export { copyDataTree, removeDataTree, DATA_TREE_MAX_DEPTH } from './datatree';
+export type { DataOwner, SkippedEntry, DataTreeOptions } from './datatree';
+export { freezeCgroup, thawCgroup, FREEZE_TIMEOUT_MS } from './freezer';

@@ -21,3 +21,16 @@ export function isNativeFailure(e: unknown): e is NativeFailure {
   return e instanceof Error && typeof (e as Partial<NativeFailure>).step === 'string'
     && typeof (e as Partial<NativeFailure>).errno === 'number';
 }
+
+/**
+ * A copy or delete of app data stopped: `step` names the call (e.g. 'openat2', 'unlinkat'), `path`
+ * the entry it worked on, relative to the tree ('' for the top), `errno` the cause.
+ */
+export class DataTreeError extends SkiffError {
+  constructor(message: string, readonly step: string, readonly path: string, readonly errno: number) { super('data-tree-failed', message); }
+}
+
+/** Freezing or thawing an app's cgroup failed or did not settle in time; `errno` 0 for a timeout. */
+export class FreezeError extends SkiffError {
+  constructor(message: string, readonly cgroup: string, readonly errno: number = 0) { super('freeze-failed', message); }
+}

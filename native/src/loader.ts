@@ -15,6 +15,8 @@ export interface NativeBinding {
   wait(pid: number): Promise<{ code: number | null; signal: number | null }>;
   pipe(): [number, number];
   compileSeccomp(planJson: string): Buffer[];
+  copyDataTree(srcDir: string, srcName: string, dstDir: string, dstName: string, uid: number, gid: number, maxDepth: number): { path: string; reason: string }[];
+  removeDataTree(dir: string, name: string, maxDepth: number): void;
 }
 
 /** Folder of the build outputs: $SKIFF_NATIVE_BUILD_DIR, else native/build/Release. */

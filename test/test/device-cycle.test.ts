@@ -2,8 +2,8 @@
 // (prune) → revert → remove → install (data restored), checking `list --json` and the mount table each step.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
-import { join } from 'node:path';
+import { chownSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { publishBundle, type RunningStore } from '../src/store';
 import { skiff, skiffJson, makeBundle, openDeviceWorld, closeDeviceWorld, viewDevice, expectedView, checkStateDb, rootSkipReason, type ListedApp } from '../src/device-fixture';
 
@@ -34,6 +34,11 @@ describe('device: install, refresh, revert, remove from a real store', { skip: r
     assert.deepEqual(checkStateDb(root), { integrity: 'ok', unfinished: 0 });
   };
   const data = (rev: number, file = 'note'): string => join(root, 'var/skiff/hello', String(rev), file);
+  const writeAsApp = (file: string, text: string): void => {
+    writeFileSync(file, text);
+    const { uid, gid } = statSync(dirname(file));
+    chownSync(file, uid, gid);
+  };
 
   test('the cycle', async () => {
     const r1 = await publish('1.0');
@@ -41,8 +46,9 @@ describe('device: install, refresh, revert, remove from a real store', { skip: r
     assert.deepEqual(list().map((a) => [a.name, a.revision, a.version, a.channel, a.dangerous]), [['hello', r1, '1.0', 'latest/stable', false]]);
     checkDevice(r1, [r1]);
     runs('1.0');
-    writeFileSync(data(r1), 'written by 1.0');
-    writeFileSync(join(root, 'var/skiff/hello/common/shared'), 'common');
+    // Written as the app would: owned by its uid (root-owned entries are never copied to an app).
+    writeAsApp(data(r1), 'written by 1.0');
+    writeAsApp(join(root, 'var/skiff/hello/common/shared'), 'common');
 
     const again = skiff(root, ['install', 'hello']);
     assert.equal(again.status, 1);
@@ -56,7 +62,7 @@ describe('device: install, refresh, revert, remove from a real store', { skip: r
     checkDevice(r2, [r1, r2]);
     runs('1.1');
     assert.equal(readFileSync(data(r2), 'utf8'), 'written by 1.0', 'data copied forward');
-    writeFileSync(data(r2), 'written by 1.1');
+    writeAsApp(data(r2), 'written by 1.1');
 
     const r3 = await publish('1.2');
     assert.equal(skiff(root, ['refresh', 'hello']).status, 0);

@@ -9,6 +9,7 @@ import type { ChangeRow, TaskSpec } from './task';
 import { switchInPlan, revertPlan, removePlan } from './plans';
 import { resolveChannel } from './channels';
 import { recoverChanges, remountAll } from './recovery';
+import { tightenDataFolders } from './appdata';
 import { DeviceTrust } from '../trust';
 import { SkiffError, hashFile, normalizeChannel } from '@skiff/bundle';
 import {
@@ -216,7 +217,7 @@ export class DeviceOps {
     requireRoot('boot');
     const lock = await DeviceLock.acquire(this.device.state, { wait: this.opts.wait ?? true });
     try {
-      const warnings = remountAll(this.env);
+      const warnings = [...tightenDataFolders(this.device.paths), ...remountAll(this.env)];
       const recovered = await recoverChanges(this.runner);
       return { warnings, recovered };
     } finally { lock.release(); }

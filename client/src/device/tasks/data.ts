@@ -1,19 +1,13 @@
-import { chownSync, existsSync, mkdirSync, renameSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TaskHandler } from '../changes';
 import type { DeviceEnv } from '../env';
 import { fsyncDir } from '@skiff/bundle';
-import { rmdirIfEmpty, rmrf } from '../fsutil';
-import { copyTree } from '../copytree';
+import { rmdirIfEmpty } from '../fsutil';
+import { copyRevisionData, makeAppDataDir, makeRevDataDir, removeAppData, withAppFrozen } from '../appdata';
 
 export interface CopyDataParams { name: string; from: number | null; to: number; uid: number }
 type Plan = 'existing' | 'copy' | 'restore' | 'empty';
-
-/** Makes a folder owned by the app's user, so the confined app can write it. */
-function mkdirOwned(dir: string, uid: number): void {
-  mkdirSync(dir, { recursive: true, mode: 0o755 });
-  chownSync(dir, uid, uid);
-}
 
 /**
  * Gives the new revision its data: a copy of the current revision's (refresh), the snapshot kept
@@ -30,19 +24,22 @@ export const copyData: TaskHandler<DeviceEnv> = {
       : p.from !== null && existsSync(paths.revDataDir(p.name, p.from)) ? 'copy'
       : existsSync(snapshot) ? 'restore' : 'empty');
     const commonCreated = task.decide('commonCreated', () => !existsSync(paths.commonDataDir(p.name)));
-    mkdirSync(paths.appDataDir(p.name), { recursive: true, mode: 0o755 });
+    makeAppDataDir(paths, p.name);
     const tmp = `${target}.copying`;
     if (plan === 'copy' && !existsSync(target)) {
-      rmrf(tmp);
-      for (const skipped of copyTree(paths.revDataDir(p.name, p.from!), tmp)) task.log(`not copied (not a file, folder or symlink): ${skipped}`);
-      renameSync(tmp, target);
+      // Frozen, and copied by fd: the running app cannot swap a folder for a link under root's copy.
+      await withAppFrozen(p.name, (line) => task.log(line), () => {
+        removeAppData(tmp);
+        for (const line of copyRevisionData(paths, p.name, p.from!, `${p.to}.copying`, p.uid)) task.log(line);
+        renameSync(tmp, target);
+      });
     } else if (plan === 'restore') {
       if (!existsSync(target) && existsSync(join(snapshot, 'data'))) renameSync(join(snapshot, 'data'), target);
       if (!existsSync(paths.commonDataDir(p.name)) && existsSync(join(snapshot, 'common'))) renameSync(join(snapshot, 'common'), paths.commonDataDir(p.name));
-      rmrf(snapshot);
+      await withAppFrozen(p.name, (line) => task.log(line), () => removeAppData(snapshot));
     }
-    if (!existsSync(target)) mkdirOwned(target, p.uid);
-    if (commonCreated && !existsSync(paths.commonDataDir(p.name))) mkdirOwned(paths.commonDataDir(p.name), p.uid);
+    if (!existsSync(target)) makeRevDataDir(target, p.uid);
+    if (commonCreated && !existsSync(paths.commonDataDir(p.name))) makeRevDataDir(paths.commonDataDir(p.name), p.uid);
     fsyncDir(paths.appDataDir(p.name));
   },
   async undo(env, task) {
@@ -56,11 +53,14 @@ export const copyData: TaskHandler<DeviceEnv> = {
       mkdirSync(snapshot, { recursive: true });
       if (existsSync(target) && !existsSync(join(snapshot, 'data'))) renameSync(target, join(snapshot, 'data'));
       if (existsSync(paths.commonDataDir(p.name)) && !existsSync(join(snapshot, 'common'))) renameSync(paths.commonDataDir(p.name), join(snapshot, 'common'));
-    } else if (d.plan === 'copy' || d.plan === 'empty') {
-      rmrf(target);
-      rmrf(`${target}.copying`);
     }
-    if (d.commonCreated === true) rmrf(paths.commonDataDir(p.name));
+    await withAppFrozen(p.name, (line) => task.log(line), () => {
+      if (d.plan === 'copy' || d.plan === 'empty') {
+        removeAppData(target);
+        removeAppData(`${target}.copying`);
+      }
+      if (d.commonCreated === true) removeAppData(paths.commonDataDir(p.name));
+    });
     rmdirIfEmpty(paths.appDataDir(p.name));
   },
 };
@@ -74,8 +74,10 @@ export const keepData: TaskHandler<DeviceEnv> = {
     const { paths } = env.device;
     const snapshot = paths.snapshotDir(p.name);
     if (p.purge) {
-      rmrf(snapshot);
-      rmrf(paths.appDataDir(p.name));
+      await withAppFrozen(p.name, (line) => task.log(line), () => {
+        removeAppData(snapshot);
+        removeAppData(paths.appDataDir(p.name));
+      });
       return;
     }
     const data = paths.revDataDir(p.name, p.rev);
@@ -85,12 +87,14 @@ export const keepData: TaskHandler<DeviceEnv> = {
     if (existsSync(data) || existsSync(common)) mkdirSync(tmp, { recursive: true, mode: 0o700 });
     if (existsSync(data)) renameSync(data, join(tmp, 'data'));
     if (existsSync(common)) renameSync(common, join(tmp, 'common'));
-    if (existsSync(tmp)) {
-      rmrf(snapshot);
-      renameSync(tmp, snapshot);
-      fsyncDir(paths.snapshotsDir);
-    }
-    rmrf(paths.appDataDir(p.name));
+    await withAppFrozen(p.name, (line) => task.log(line), () => {
+      if (existsSync(tmp)) {
+        removeAppData(snapshot);
+        renameSync(tmp, snapshot);
+        fsyncDir(paths.snapshotsDir);
+      }
+      removeAppData(paths.appDataDir(p.name));
+    });
   },
   async undo() { /* past the commit point */ },
 };

@@ -2,6 +2,7 @@ import { existsSync, mkdirSync, rmdirSync } from 'node:fs';
 import type { TaskHandler } from '../changes';
 import type { DeviceEnv } from '../env';
 import { rmdirIfEmpty, rmrf } from '../fsutil';
+import { removeAppData } from '../appdata';
 
 export interface MountParams {
   name: string; rev: number; sha256: string; size: number;
@@ -36,7 +37,7 @@ export function discardRevision(env: DeviceEnv, name: string, rev: number, opts:
   if (existsSync(dir)) rmdirSync(dir);
   rmrf(paths.bundleFile(name, rev));
   rmrf(paths.bundleFile(name, rev) + '.partial');
-  if (!opts.keepData) rmrf(paths.revDataDir(name, rev));
+  if (!opts.keepData) removeAppData(paths.revDataDir(name, rev));
   state.tx(() => state.deleteRevision(name, rev));
   rmdirIfEmpty(paths.appDir(name));
 }

@@ -1,6 +1,7 @@
 import type { TaskHandler } from '../changes';
 import type { DeviceEnv } from '../env';
 import { discardRevision } from './mount';
+import { withAppFrozen } from '../appdata';
 
 export interface PruneParams { name: string }
 
@@ -14,12 +15,15 @@ export const prune: TaskHandler<DeviceEnv> = {
       const others = state.revisions(p.name).filter((r) => r.rev !== current).map((r) => r.rev);
       return others.slice(0, Math.max(0, others.length - (state.retain() - 1)));
     });
-    for (const rev of drop) {
-      try { discardRevision(env, p.name, rev); } catch (err) {
-        // A busy mount stays recorded; the next prune retries it. Never undo a refresh for this.
-        task.log(`could not prune revision ${rev}: ${err instanceof Error ? err.message : String(err)}`);
+    // Frozen: a process still running from a pruned revision has that revision's data as /data.
+    await withAppFrozen(p.name, (line) => task.log(line), () => {
+      for (const rev of drop) {
+        try { discardRevision(env, p.name, rev); } catch (err) {
+          // A busy mount stays recorded; the next prune retries it. Never undo a refresh for this.
+          task.log(`could not prune revision ${rev}: ${err instanceof Error ? err.message : String(err)}`);
+        }
       }
-    }
+    });
   },
   async undo() { /* past the commit point; nothing pruned can come back */ },
 };
