@@ -1,6 +1,6 @@
 export * from './errors';
 export * from './types';
-export { NAME_PATTERN } from './patterns';
+export { NAME_PATTERN, RESERVED_APP_NAMES } from './patterns';
 export { parseManifest, parseSize } from './manifest';
 export { findRefusals, checkBundleTree, type Refusal } from './rules';
 export { inspectBundle, readBundleManifest, validateBundle } from './inspect';
