@@ -60,6 +60,7 @@ test('300 slow clients, held open, do not keep an honest publisher from register
   });
   const mallory = runStoreCli(['account', 'add', 'mallory', '--data', store.dataDir]).pop()!.trim();
   const bundle = await packTestBundle(work, { name: 'honest', version: '1.0' });
+  const baseSockets = socketsOf(store.child.pid!);
 
   // 150 never finish their headers; 75 upload without a token; 75 upload as mallory. One byte each per 500 ms.
   const headers = Array.from({ length: 150 }, () => slowClient(store, 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: '));
@@ -69,7 +70,7 @@ test('300 slow clients, held open, do not keep an honest publisher from register
   const stopTrickle = trickleEvery(500, clients);
   t.after(stopTrickle);
   // The server has accepted every header trickler: they hold a socket each in the store process.
-  await waitFor(() => socketsOf(store.child.pid!) >= headers.length, 'the store to hold the slow connections', 30_000);
+  await waitFor(() => socketsOf(store.child.pid!) >= baseSockets + headers.length, 'the store to hold the slow connections', 30_000);
 
   // The honest publisher, while they are held.
   const revision = await publish(store, bundle.path, 'stable');
@@ -89,6 +90,7 @@ test('300 slow clients, held open, do not keep an honest publisher from register
   // Then every slow client is cut: headers by the headers timeout, uploads by the minimum rate.
   await waitFor(() => clients.every((c) => c.closed), 'every slow client to be cut', 120_000);
   for (const c of headers) assert.equal(errorOf(c.answer).code, 'request-timeout');
+  for (const c of signedIn.filter((c) => !tooMany.includes(c))) assert.equal(errorOf(c.answer).code, 'upload-too-slow');
   await waitFor(() => readdirSync(join(store.dataDir, 'tmp')).length === 0, 'the cut uploads\' temp files to go', 10_000);
 });
 
@@ -111,6 +113,51 @@ test('an upload at 1 byte per interval is cut by the minimum rate and leaves no 
   }
   assert.ok(client.closed, 'the store cut the upload');
   t.diagnostic(`cut after ${Date.now() - started} ms (window 2000 ms)`);
-  if (client.answer) assert.equal(errorOf(client.answer).code, 'upload-too-slow');
+  assert.match(client.answer, /^HTTP\/1\.1 408 /);
+  assert.equal(errorOf(client.answer).code, 'upload-too-slow');
   await waitFor(() => readdirSync(join(store.dataDir, 'tmp')).length === 0, 'the temp file to go', 10_000);
+});
+
+test('past maxConnections a new connection is closed at once; a freed slot serves again', async (t) => {
+  const store = await startStore({ serveArgs: ['--max-connections', '5'] });
+  const held: SlowClient[] = [];
+  t.after(async () => {
+    for (const c of held) c.socket.destroy();
+    await store.stop();
+  });
+  // Keep-alive clients that got an answer: accepted, and counted until they close.
+  const answered = async (): Promise<SlowClient> => {
+    const c = slowClient(store, 'GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n');
+    held.push(c);
+    await waitFor(() => c.closed || c.answer.includes('\r\n\r\n'), 'an answer or a close', 10_000);
+    return c;
+  };
+  let refused: SlowClient | undefined;
+  for (let i = 0; i < 10 && !refused; i++) {
+    const c = await answered();
+    if (!c.answer) refused = c;
+  }
+  assert.ok(refused, 'a connection past the cap was closed without an answer');
+  assert.ok(held.filter((c) => c.answer.startsWith('HTTP/1.1 200')).length <= 5);
+  for (const c of held.filter((c) => c.answer)) c.socket.destroy();
+  // The server sees the closes on its own time: retry until a freed slot serves.
+  let served: SlowClient | undefined;
+  for (let i = 0; i < 100 && !served?.answer; i++) {
+    served = await answered();
+    if (!served.answer) await new Promise((r) => setTimeout(r, 50));
+  }
+  assert.match(served?.answer ?? '', /^HTTP\/1\.1 200 /);
+});
+
+test('a request body trickled to a JSON route is cut by the request timeout: 408 in the error shape', async (t) => {
+  const store = await startStore({ serveArgs: ['--headers-timeout', '1', '--request-timeout', '2'] });
+  t.after(() => store.stop());
+  const client = slowClient(store, `POST /v1/apps HTTP/1.1\r\nHost: 127.0.0.1\r\nauthorization: Bearer ${store.token}\r\n` +
+    'content-type: application/json\r\ncontent-length: 1000\r\n\r\n{"name": "');
+  t.after(() => client.socket.destroy());
+  // One byte per 200 ms, for at most 30 s: the store must cut it long before.
+  const stopTrickle = trickleEvery(200, [client]);
+  t.after(stopTrickle);
+  await waitFor(() => client.closed, 'the store to cut the request', 30_000);
+  assert.equal(errorOf(client.answer).code, 'request-timeout');
 });
