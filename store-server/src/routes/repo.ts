@@ -7,6 +7,7 @@ import type { FastifyPluginAsync } from 'fastify';
 /**
  * Only regular files whose real path stays inside the repository: a symlink planted in the data
  * folder (to a key, say) is not followed out of it. Anything else is answered as missing.
+ * Checked before the open: whoever could swap a link in between can write the data folder, so could read the keys anyway.
  */
 function isServable(realRoot: string, pathname: string): boolean {
   try {

@@ -52,14 +52,14 @@ async function receive(body: Readable, path: string, limits: ReceiveLimits): Pro
       done(null, chunk);
     },
   });
-  const rateCheck = setInterval(() => {
-    if (size - sizeAtLastCheck < limits.minBytesPerInterval) meter.destroy(new UploadTooSlowError(limits.minBytesPerInterval, limits.intervalSeconds));
-    sizeAtLastCheck = size;
-  }, limits.intervalSeconds * 1000);
   // Opened now, not by the stream: a file opened later could appear after the caller's cleanup ran.
   // 0644: the blob is hard-linked into repo/targets, which a separate web server (nginx) may serve.
   // Until then it sits in DATA/tmp, a 0700 folder.
   const fd = openSync(path, 'wx', 0o644);
+  const rateCheck = setInterval(() => {
+    if (size - sizeAtLastCheck < limits.minBytesPerInterval) meter.destroy(new UploadTooSlowError(limits.minBytesPerInterval, limits.intervalSeconds));
+    sizeAtLastCheck = size;
+  }, limits.intervalSeconds * 1000);
   try {
     await pipeline(body, meter, createWriteStream(path, { fd }));
   } catch (err) {
