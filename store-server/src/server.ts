@@ -22,7 +22,7 @@ const TIMEOUT_CHECK_INTERVAL_MS = 1000;
 /** Descriptors the store needs besides connections: database, logs, unsquashfs pipes. */
 const FD_RESERVE = 64;
 
-/** The soft limit on open files of this process (Linux), or null where it cannot be read. */
+/** This process's limit on open files (Node raised the soft limit to the hard one at start), or null where unreadable. */
 function openFilesLimit(): number | null {
   try {
     const m = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));

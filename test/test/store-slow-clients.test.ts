@@ -60,6 +60,7 @@ test('300 slow clients, held open, do not keep an honest publisher from register
   });
   const mallory = runStoreCli(['account', 'add', 'mallory', '--data', store.dataDir]).pop()!.trim();
   const bundle = await packTestBundle(work, { name: 'honest', version: '1.0' });
+  assert.match(store.logs(), /the open-files limit is low for maxConnections/, 'the store warns that 360 files are few for 340 connections');
   const baseSockets = socketsOf(store.child.pid!);
 
   // 150 never finish their headers; 75 upload without a token; 75 upload as mallory. One byte each per 500 ms.
