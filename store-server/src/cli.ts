@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { SkiffError } from '@skiff/bundle';
 import { initStore, openStore } from './context';
 import { accountService } from './services/accounts';
@@ -24,7 +24,7 @@ const SERVE_FLAGS: ReadonlyArray<readonly [string, keyof StoreSettings, string]>
   ['--expiry-check-interval <seconds>', 'expiryCheckIntervalSeconds', 'how often to look for metadata close to expiry'],
   ['--metadata-retention <seconds>', 'metadataRetentionSeconds', 'keep superseded metadata versions this long (at least the timestamp expiry)'],
   ['--idle-timeout <seconds>', 'socketIdleTimeoutSeconds', 'close a connection idle this long'],
-  ['--headers-timeout <seconds>', 'headersTimeoutSeconds', "cut a request whose headers have not all arrived in this time"],
+  ['--headers-timeout <seconds>', 'headersTimeoutSeconds', 'cut a request whose headers have not all arrived in this time'],
   ['--request-timeout <seconds>', 'requestTimeoutSeconds', 'cut a request (body included) not received in this time'],
   ['--upload-rate-interval <seconds>', 'uploadRateIntervalSeconds', 'window over which the minimum upload rate is checked'],
   ['--upload-min-bytes <n>', 'uploadMinBytesPerInterval', 'cut an upload that brings fewer bytes than this in one window'],
@@ -33,11 +33,6 @@ const SERVE_FLAGS: ReadonlyArray<readonly [string, keyof StoreSettings, string]>
   ['--max-names <n>', 'maxNamesPerAccount', 'app names one account may register'],
   ['--max-json-body-bytes <n>', 'maxJsonBodyBytes', 'largest JSON request body'],
 ];
-
-/** commander's key for a flag: --max-upload-bytes <n> → maxUploadBytes. */
-function optionKey(flag: string): string {
-  return flag.split(' ')[0]!.slice(2).replace(/-([a-z])/g, (_m, c: string) => c.toUpperCase());
-}
 
 function print(line: string): void {
   process.stdout.write(line + '\n');
@@ -68,10 +63,10 @@ function buildProgram(): Command {
     .option('--listen <host:port>', 'address to listen on', '127.0.0.1:8080')
     .option('--log-level <level>', 'pino log level', 'info');
   for (const [flag, , help] of SERVE_FLAGS) serve.option(flag, help, integer);
-  serve.action(async (opts: { data?: string; listen: string; logLevel: string } & Record<string, number | undefined>) => {
+  serve.action(async (opts: { data?: string; listen: string; logLevel: string }, command: Command) => {
     const settings: Partial<StoreSettings> = {};
     for (const [flag, key] of SERVE_FLAGS) {
-      const value = opts[optionKey(flag)];
+      const value = command.getOptionValue(new Option(flag).attributeName()) as number | undefined;
       if (value !== undefined) settings[key] = value;
     }
     // Loaded here so that init and account commands do not pay for fastify.
