@@ -24,6 +24,7 @@ const SERVE_FLAGS: ReadonlyArray<readonly [string, keyof StoreSettings, string]>
   ['--expiry-check-interval <seconds>', 'expiryCheckIntervalSeconds', 'how often to look for metadata close to expiry'],
   ['--metadata-retention <seconds>', 'metadataRetentionSeconds', 'keep superseded metadata versions this long (at least the timestamp expiry)'],
   ['--idle-timeout <seconds>', 'socketIdleTimeoutSeconds', 'close a connection idle this long'],
+  ['--keep-alive-timeout <seconds>', 'keepAliveTimeoutSeconds', 'close a keep-alive connection with no new request in this time'],
   ['--headers-timeout <seconds>', 'headersTimeoutSeconds', 'cut a request whose headers have not all arrived in this time'],
   ['--request-timeout <seconds>', 'requestTimeoutSeconds', 'cut a request (body included) not received in this time'],
   ['--upload-rate-interval <seconds>', 'uploadRateIntervalSeconds', 'window over which the minimum upload rate is checked'],

@@ -55,6 +55,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
   const app = await buildApp(context, {
     logger: { level: opts.logLevel ?? 'info' },
     connectionTimeout: settings.socketIdleTimeoutSeconds * 1000,
+    keepAliveTimeout: settings.keepAliveTimeoutSeconds * 1000,
     requestTimeout: settings.requestTimeoutSeconds * 1000,
     http: { headersTimeout: settings.headersTimeoutSeconds * 1000, connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS },
   });

@@ -32,6 +32,8 @@ export interface StoreSettings {
   timestampMaxAgeSeconds: number;
   /** A connection with no traffic for this long is closed (keep-alive connections between requests). */
   socketIdleTimeoutSeconds: number;
+  /** A keep-alive connection waits this long for its next request (each one held costs a file descriptor). */
+  keepAliveTimeoutSeconds: number;
   /** A request's headers must all arrive within this; a client trickling them is cut (408). */
   headersTimeoutSeconds: number;
   /** A whole request, body included, must arrive within this (the largest upload over a slow link). */
@@ -68,6 +70,7 @@ export const DEFAULT_SETTINGS: StoreSettings = {
   binBitLength: 8,
   timestampMaxAgeSeconds: 10,
   socketIdleTimeoutSeconds: 120,
+  keepAliveTimeoutSeconds: 5,
   headersTimeoutSeconds: 20,
   // 512 MiB at 150 KB/s.
   requestTimeoutSeconds: 3600,
@@ -85,7 +88,7 @@ export function resolveSettings(partial: Partial<StoreSettings> = {}): StoreSett
   for (const [k, v] of Object.entries(s)) {
     if (!Number.isInteger(v) || v < 0) throw new SettingError(`setting ${k} must be a non-negative integer, got ${String(v)}`);
   }
-  for (const k of ['headersTimeoutSeconds', 'requestTimeoutSeconds', 'uploadRateIntervalSeconds', 'maxConnections', 'maxUploadsInFlightPerAccount'] as const) {
+  for (const k of ['keepAliveTimeoutSeconds', 'headersTimeoutSeconds', 'requestTimeoutSeconds', 'uploadRateIntervalSeconds', 'maxConnections', 'maxUploadsInFlightPerAccount'] as const) {
     if (s[k] < 1) throw new SettingError(`setting ${k} must be at least 1: 0 would turn the limit off`);
   }
   if (s.headersTimeoutSeconds > s.requestTimeoutSeconds) throw new SettingError('setting headersTimeoutSeconds must not exceed requestTimeoutSeconds');

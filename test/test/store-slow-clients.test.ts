@@ -120,7 +120,7 @@ test('an upload at 1 byte per interval is cut by the minimum rate and leaves no 
 });
 
 test('past maxConnections a new connection is closed at once; a freed slot serves again', async (t) => {
-  const store = await startStore({ serveArgs: ['--max-connections', '5'] });
+  const store = await startStore({ serveArgs: ['--max-connections', '5', '--keep-alive-timeout', '60'] });
   const held: SlowClient[] = [];
   t.after(async () => {
     for (const c of held) c.socket.destroy();
