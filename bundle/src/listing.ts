@@ -4,7 +4,7 @@ import type { BundleEntry } from './types';
 const LISTING_ROOT = 'squashfs-root';
 
 // mode, uid/gid, size (or major,minor for devices), date, path; see unsquashfs -lln.
-const LINE = /^([-dlcbps])([-rwxsStT]{9}) (\d+\/\d+) +(\d+|\d+, *\d+) (\d{4,}-\d\d-\d\d \d\d:\d\d) (.*)$/;
+const LINE = /^([-dlcbps])([-rwxsStT]{9}) (\d+)\/(\d+) +(\d+|\d+, *\d+) (\d{4,}-\d\d-\d\d \d\d:\d\d) (.*)$/;
 
 const TYPES: Record<string, BundleEntry['type']> = {
   '-': 'file', d: 'dir', l: 'symlink', c: 'char', b: 'block', p: 'fifo', s: 'socket',
@@ -23,7 +23,7 @@ export function parseListing(stdout: Buffer): BundleEntry[] {
   for (const line of lines) {
     const m = LINE.exec(line);
     if (!m) throw new Error(`cannot read listing line: ${JSON.stringify(utf8(line).slice(0, 200))}`);
-    const [, typeChar, perms, , sizeText, , rest] = m as unknown as [string, string, string, string, string, string, string];
+    const [, typeChar, perms, uid, gid, sizeText, , rest] = m as unknown as [string, string, string, string, string, string, string, string];
     const type = TYPES[typeChar] as BundleEntry['type'];
     const size = type === 'file' || type === 'symlink' ? Number(sizeText) : 0;
     let name = rest;
@@ -37,7 +37,7 @@ export function parseListing(stdout: Buffer): BundleEntry[] {
     // The root comes first and only once; a later one would be a forged line.
     if (name === LISTING_ROOT && entries.length === 0 && !seenRoot) { seenRoot = true; continue; }
     if (!name.startsWith(`${LISTING_ROOT}/`)) throw new Error(`unexpected path in listing: ${JSON.stringify(utf8(name))}`);
-    const entry: BundleEntry = { path: utf8(name.slice(LISTING_ROOT.length + 1)), type, mode: parseMode(perms), size };
+    const entry: BundleEntry = { path: utf8(name.slice(LISTING_ROOT.length + 1)), type, mode: parseMode(perms), size, uid: Number(uid), gid: Number(gid) };
     if (linkTarget !== undefined) entry.linkTarget = linkTarget;
     entries.push(entry);
   }

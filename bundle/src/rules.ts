@@ -1,5 +1,6 @@
 import { BundleRuleError } from './errors';
 import { BUNDLE_LIMITS, HOOKS_DIR, MANIFEST_PATH } from './settings';
+import { RESERVED_APP_NAMES } from './patterns';
 import { HOOK_NAMES, type BundleEntry, type HookName, type Manifest } from './types';
 
 /** One reason a bundle tree is refused: the path inside the bundle and why. */
@@ -22,6 +23,8 @@ export function findRefusals(manifest: Manifest, entries: readonly BundleEntry[]
     const why = entryRefusal(e, byPath);
     if (why) refuse(e.path, why);
   }
+
+  if (RESERVED_APP_NAMES.has(manifest.name)) refuse(MANIFEST_PATH, `the name "${manifest.name}" is reserved (the device or the store uses it): choose another`);
 
   const manifestEntry = byPath.get(MANIFEST_PATH);
   if (!manifestEntry) refuse(MANIFEST_PATH, 'missing: every bundle needs a manifest');
@@ -87,6 +90,8 @@ export function resolveInBundle(path: string, byPath: ReadonlyMap<string, Bundle
 function entryRefusal(e: BundleEntry, byPath: ReadonlyMap<string, BundleEntry>): string | undefined {
   // eslint-disable-next-line no-control-regex
   if (/[\x00-\x1f\x7f]/.test(e.path)) return 'the name contains a control character';
+  // Pack makes every file root's (-all-root): another owner means a hand-made image, and its uid could be a user of the device.
+  if ((e.uid ?? 0) !== 0 || (e.gid ?? 0) !== 0) return `owned by uid ${e.uid ?? 0} gid ${e.gid ?? 0}: every file of a bundle must belong to root (skiff pack makes them so)`;
   switch (e.type) {
     case 'char': case 'block': return `a ${e.type} device node is not allowed in a bundle`;
     case 'fifo': return 'a FIFO (named pipe) is not allowed in a bundle';

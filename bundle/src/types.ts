@@ -18,6 +18,8 @@ export interface Manifest {
 export interface BundleEntry {
   path: string; type: 'file' | 'dir' | 'symlink' | 'char' | 'block' | 'fifo' | 'socket';
   mode: number; size: number; linkTarget?: string;
+  /** Owner recorded in an image; absent for a folder on disk, whose owners pack replaces with root. */
+  uid?: number; gid?: number;
 }
 
 /** What inspectBundle reads from a bundle file without mounting it. */

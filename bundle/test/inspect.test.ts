@@ -23,9 +23,10 @@ test('inspect reads the manifest and every entry (type, mode, size, link target)
   assert.equal(info.sha256, packed.sha256);
   assert.equal(info.size, packed.size);
   const byPath = new Map(info.files.map((f) => [f.path, f]));
-  assert.deepEqual(byPath.get('bin'), { path: 'bin', type: 'dir', mode: 0o755, size: 0 });
-  assert.deepEqual(byPath.get('bin/hello'), { path: 'bin/hello', type: 'file', mode: 0o755, size: readFileSync(join(app, 'bin', 'hello')).length });
-  assert.deepEqual(byPath.get('bin/hi'), { path: 'bin/hi', type: 'symlink', mode: 0o777, size: 5, linkTarget: 'hello' });
+  const root = { uid: 0, gid: 0 };
+  assert.deepEqual(byPath.get('bin'), { path: 'bin', type: 'dir', mode: 0o755, size: 0, ...root });
+  assert.deepEqual(byPath.get('bin/hello'), { path: 'bin/hello', type: 'file', mode: 0o755, size: readFileSync(join(app, 'bin', 'hello')).length, ...root });
+  assert.deepEqual(byPath.get('bin/hi'), { path: 'bin/hi', type: 'symlink', mode: 0o777, size: 5, linkTarget: 'hello', ...root });
   assert.equal(byPath.get('meta/app.yaml')?.mode, 0o644);
   assert.equal(info.files.length, 8);
 });

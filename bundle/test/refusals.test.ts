@@ -2,11 +2,11 @@
 // and that nothing was written (the output folder is not even created).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { BundleRuleError, ManifestError, SkiffError, packBundle } from '../src';
+import { BundleRuleError, MKSQUASHFS_OPTIONS, ManifestError, SkiffError, packBundle, validateBundle } from '../src';
 import { helloCopy, isRoot, put } from './helpers';
 
 /** Packs a changed copy of examples/hello, expects a refusal matching `message`, and no output. */
@@ -83,6 +83,23 @@ test('refuses a setuid file', async () => {
 
 test('refuses a setgid file', async () => {
   await refusedPack((app) => put(app, 'bin/tool', 'x', 0o2755), BundleRuleError, /refused bin\/tool: setgid file \(mode 2755\)/);
+});
+
+test('refuses a reserved app name: an app named bin would replace the device\'s wrapper folder', async () => {
+  await refusedPack((app) => setManifest(app, (y) => y.replace(/^name: .*$/m, 'name: bin')), BundleRuleError,
+    /refused meta\/app\.yaml: the name "bin" is reserved/);
+});
+
+test('an image whose files are not root\'s (made without -all-root) is refused by validation', { skip: isRoot ? false : 'chown to another user needs root' }, async () => {
+  const { app, out } = helloCopy();
+  chownSync(join(app, 'bin', 'hello'), 1234, 0);
+  mkdirSync(out);
+  const image = join(out, 'hand-made.skiff');
+  const options = MKSQUASHFS_OPTIONS.filter((o) => o !== '-all-root');
+  const r = spawnSync('mksquashfs', [app, image, ...options]);
+  assert.equal(r.status, 0, String(r.stderr));
+  await assert.rejects(validateBundle(image), (e: unknown) => e instanceof BundleRuleError &&
+    /refused bin\/hello: owned by uid 1234 gid 0: every file of a bundle must belong to root/.test(e.message));
 });
 
 test('refuses a device node', { skip: isRoot ? false : 'mknod needs root' }, async () => {

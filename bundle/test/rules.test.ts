@@ -46,3 +46,20 @@ test('the manifest itself must be a regular file at meta/app.yaml', () => {
   assert.deepEqual(findRefusals(manifest, entries).map((r) => r.path), ['meta/app.yaml']);
   assert.match(findRefusals(manifest, [...entries, link('meta/app.yaml', '../x')])[0]?.reason ?? '', /symlink to \.\.\/x: leaves|regular file/);
 });
+
+test('an entry owned by anyone but root is refused, naming the file and its owner', () => {
+  assert.deepEqual(refusalsWith({ path: 'lib', type: 'dir', mode: 0o755, size: 0, uid: 0, gid: 0 }), []);
+  const byUser = refusalsWith({ path: 'lib/x', type: 'file', mode: 0o644, size: 1, uid: 1000, gid: 0 });
+  assert.deepEqual(byUser.map((r) => r.path), ['lib/x']);
+  assert.match(byUser[0]!.reason, /owned by uid 1000 gid 0: every file of a bundle must belong to root/);
+  assert.match(refusalsWith({ path: 'lib/y', type: 'file', mode: 0o644, size: 1, uid: 0, gid: 50 })[0]?.reason ?? '', /uid 0 gid 50/);
+});
+
+test('a reserved app name is refused: bin would replace the device\'s wrapper folder', () => {
+  for (const name of ['bin', 'store']) {
+    const reserved = parseManifest(`name: ${name}\nversion: '1'\nsummary: s\napps:\n  t:\n    command: bin/t\n`);
+    const refusals = findRefusals(reserved, base);
+    assert.deepEqual(refusals.map((r) => r.path), ['meta/app.yaml']);
+    assert.match(refusals[0]!.reason, new RegExp(`the name "${name}" is reserved`));
+  }
+});

@@ -1,8 +1,10 @@
-import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyServerOptions, type FastifyError } from 'fastify';
+import Fastify, { type FastifyHttpOptions, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import type { Server } from 'node:http';
 import fastifySwagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { StoreContext } from './context';
-import { StoreError } from './errors';
+import { sendClientError, sendError } from './error-reply';
+import { NotFoundError } from './errors';
 import { accountService } from './services/accounts';
 import { appService } from './services/apps';
 import { uploadService } from './services/uploads';
@@ -19,12 +21,6 @@ import './types';
 export interface StoreAppOptions {
   context: StoreContext;
 }
-
-/** Codes for client errors raised by fastify or its plugins rather than by the store. */
-const CODE_OF_STATUS: Record<number, string> = {
-  401: 'unauthorized', 403: 'forbidden', 404: 'not-found', 405: 'method-not-allowed', 406: 'not-acceptable',
-  413: 'too-large', 415: 'unsupported-media-type', 416: 'range-not-satisfiable', 429: 'too-many-requests',
-};
 
 const VERSION: string = require('../../package.json').version;
 
@@ -57,23 +53,8 @@ export const storeApp: FastifyPluginAsync<StoreAppOptions> = async (app, opts) =
     req.account = services.accounts.authenticate(req.headers.authorization);
   });
 
-  // Messages of client errors are shown; a server error says only that it happened (it is logged).
-  app.setErrorHandler((err: FastifyError, req, reply) => {
-    if (err instanceof StoreError) {
-      if (err.statusCode === 413) reply.header('connection', 'close');
-      return reply.code(err.statusCode).send({ error: { code: err.code, message: err.message } });
-    }
-    if (err.validation) return reply.code(400).send({ error: { code: 'bad-request', message: err.message } });
-    const status = err.statusCode ?? 500;
-    if (status >= 400 && status < 500) {
-      return reply.code(status).send({ error: { code: CODE_OF_STATUS[status] ?? 'bad-request', message: err.message } });
-    }
-    req.log.error({ err }, 'request failed');
-    return reply.code(500).send({ error: { code: 'internal-error', message: 'internal server error' } });
-  });
-  app.setNotFoundHandler((req, reply) => {
-    reply.code(404).send({ error: { code: 'not-found', message: `no route for ${req.method} ${req.url.split('?')[0]}` } });
-  });
+  app.setErrorHandler(sendError);
+  app.setNotFoundHandler((req, reply) => sendError(new NotFoundError(`no route for ${req.method} ${req.url.split('?')[0]}`), req, reply));
 
   await app.register(async (v1) => {
     await v1.register(accountRoutes);
@@ -88,8 +69,14 @@ export const storeApp: FastifyPluginAsync<StoreAppOptions> = async (app, opts) =
 (storeApp as unknown as Record<symbol, boolean>)[Symbol.for('skip-override')] = true;
 
 /** A ready fastify instance over an open store (tests call `inject()` on it; server.ts listens). */
-export async function buildApp(context: StoreContext, options: FastifyServerOptions = {}): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false, ...options }).withTypeProvider<TypeBoxTypeProvider>();
+export async function buildApp(context: StoreContext, options: FastifyHttpOptions<Server> = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: false,
+    bodyLimit: context.settings.maxJsonBodyBytes,
+    frameworkErrors: sendError,
+    clientErrorHandler: sendClientError,
+    ...options,
+  }).withTypeProvider<TypeBoxTypeProvider>();
   await app.register(storeApp, { context });
   await app.ready();
   return app;

@@ -1,4 +1,4 @@
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { SkiffError, EXIT, describeParseError } from '@skiff/bundle';
 import { initStore, openStore } from './context';
 import { accountService } from './services/accounts';
@@ -17,6 +17,25 @@ function integer(text: string): number {
   if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError('expected a non-negative integer');
   return n;
 }
+
+/** `serve` flags: each sets one setting (see settings.ts), in the unit its value names. */
+const SERVE_FLAGS: ReadonlyArray<readonly [string, keyof StoreSettings, string]> = [
+  ['--max-upload-bytes <n>', 'maxUploadBytes', 'largest bundle accepted'],
+  ['--timestamp-expiry <seconds>', 'timestampExpirySeconds', 'lifetime of a signed timestamp'],
+  ['--timestamp-margin <seconds>', 'timestampResignMarginSeconds', 're-sign the timestamp when it expires within this'],
+  ['--expiry-check-interval <seconds>', 'expiryCheckIntervalSeconds', 'how often to look for metadata close to expiry'],
+  ['--metadata-retention <seconds>', 'metadataRetentionSeconds', 'keep superseded metadata versions this long (at least the timestamp expiry)'],
+  ['--idle-timeout <seconds>', 'socketIdleTimeoutSeconds', 'close a connection idle this long'],
+  ['--keep-alive-timeout <seconds>', 'keepAliveTimeoutSeconds', 'close a keep-alive connection with no new request in this time'],
+  ['--headers-timeout <seconds>', 'headersTimeoutSeconds', 'cut a request whose headers have not all arrived in this time'],
+  ['--request-timeout <seconds>', 'requestTimeoutSeconds', 'cut a request (body included) not received in this time'],
+  ['--upload-rate-interval <seconds>', 'uploadRateIntervalSeconds', 'window over which the minimum upload rate is checked'],
+  ['--upload-min-bytes <n>', 'uploadMinBytesPerInterval', 'cut an upload that brings fewer bytes than this in one window'],
+  ['--max-connections <n>', 'maxConnections', 'open connections accepted at once'],
+  ['--max-uploads-in-flight <n>', 'maxUploadsInFlightPerAccount', 'uploads one account may have in flight'],
+  ['--max-names <n>', 'maxNamesPerAccount', 'app names one account may register'],
+  ['--max-json-body-bytes <n>', 'maxJsonBodyBytes', 'largest JSON request body'],
+];
 
 function print(line: string): void {
   process.stdout.write(line + '\n');
@@ -44,27 +63,22 @@ function buildProgram(): Command {
       print(rootJsonPath);
     });
 
-  program.command('serve')
+  const serve = program.command('serve')
     .description('run the store server (JSON logs on stdout; SIGTERM stops it gracefully)')
     .option('--data <dir>', 'data folder (env SKIFF_STORE_DATA)')
     .option('--listen <host:port>', 'address to listen on', '127.0.0.1:8080')
-    .option('--max-upload-bytes <n>', 'largest bundle accepted', integer)
-    .option('--timestamp-expiry <seconds>', 'lifetime of a signed timestamp', integer)
-    .option('--timestamp-margin <seconds>', 're-sign the timestamp when it expires within this', integer)
-    .option('--expiry-check-interval <seconds>', 'how often to look for metadata close to expiry', integer)
-    .option('--metadata-retention <seconds>', 'keep superseded metadata versions this long (at least the timestamp expiry)', integer)
-    .option('--log-level <level>', 'pino log level', 'info')
-    .action(async (opts: { data?: string; listen: string; maxUploadBytes?: number; timestampExpiry?: number; timestampMargin?: number; expiryCheckInterval?: number; metadataRetention?: number; logLevel: string }) => {
-      const settings: Partial<StoreSettings> = {};
-      if (opts.maxUploadBytes !== undefined) settings.maxUploadBytes = opts.maxUploadBytes;
-      if (opts.timestampExpiry !== undefined) settings.timestampExpirySeconds = opts.timestampExpiry;
-      if (opts.timestampMargin !== undefined) settings.timestampResignMarginSeconds = opts.timestampMargin;
-      if (opts.expiryCheckInterval !== undefined) settings.expiryCheckIntervalSeconds = opts.expiryCheckInterval;
-      if (opts.metadataRetention !== undefined) settings.metadataRetentionSeconds = opts.metadataRetention;
-      // Loaded here so that init and account commands do not pay for fastify.
-      const { serveUntilSignalled } = require('./server') as typeof import('./server');
-      await serveUntilSignalled({ dataDir: dataDirOf(opts), listen: opts.listen, settings, logLevel: opts.logLevel });
-    });
+    .option('--log-level <level>', 'pino log level', 'info');
+  for (const [flag, , help] of SERVE_FLAGS) serve.option(flag, help, integer);
+  serve.action(async (opts: { data?: string; listen: string; logLevel: string }, command: Command) => {
+    const settings: Partial<StoreSettings> = {};
+    for (const [flag, key] of SERVE_FLAGS) {
+      const value = command.getOptionValue(new Option(flag).attributeName()) as number | undefined;
+      if (value !== undefined) settings[key] = value;
+    }
+    // Loaded here so that init and account commands do not pay for fastify.
+    const { serveUntilSignalled } = require('./server') as typeof import('./server');
+    await serveUntilSignalled({ dataDir: dataDirOf(opts), listen: opts.listen, settings, logLevel: opts.logLevel });
+  });
 
   const account = program.command('account').description('publisher accounts');
   account.command('add <name>')

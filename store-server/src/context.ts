@@ -1,11 +1,11 @@
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { openDatabase, type Db } from './db';
 import { accountRepository, type AccountRepository } from './repositories/accounts';
 import { appRepository, type AppRepository } from './repositories/apps';
 import { resolveSettings, storePaths, type StorePaths, type StoreSettings } from './settings';
 import { TufRepository } from './tuf/repository';
-import { createRoleKeys, loadRoleKeys } from './tuf/keys';
+import { ROLE_NAMES, createRoleKeys, loadRoleKeys, roleKeyPath } from './tuf/keys';
 import { StoreSetupError } from './errors';
 
 /** Everything a store process holds open: settings, paths, database, repositories, TUF repository. */
@@ -28,6 +28,8 @@ export function initStore(dataDir: string, partial: Partial<StoreSettings> = {})
   }
   mkdirSync(dataDir, { recursive: true, mode: 0o755 });
   for (const d of [paths.blobs, paths.tmp]) mkdirSync(d, { recursive: true, mode: 0o700 });
+  // Created 0600 before SQLite opens it: SQLite gives the -wal and -shm files the database's mode.
+  closeSync(openSync(paths.db, 'wx', 0o600));
   const db = openDatabase(paths.db, { create: true });
   db.close();
   const keys = createRoleKeys(paths.keys);
@@ -40,12 +42,26 @@ export function openStore(dataDir: string, partial: Partial<StoreSettings> = {},
   const settings = resolveSettings(partial);
   const paths = storePaths(resolve(dataDir));
   if (!existsSync(paths.db)) throw new StoreSetupError(`${dataDir} holds no store: run \`skiff-store init --data ${dataDir}\``);
+  restrictSecrets(paths);
   const db = openDatabase(paths.db);
   const accounts = accountRepository(db);
   const apps = appRepository(db);
   const tuf = TufRepository.open(paths, settings, loadRoleKeys(dataDir, paths.keys));
   if (opts.recover) recoverFiles(paths, apps);
   return { paths, settings, db, accounts, apps, tuf, close: () => db.close() };
+}
+
+/** The database (accounts, token hashes) and the TUF keys are the store's alone: data folders made before this rule are tightened. */
+function restrictSecrets(paths: StorePaths): void {
+  for (const f of [paths.db, `${paths.db}-wal`, `${paths.db}-shm`]) {
+    if (existsSync(f)) chmodSync(f, 0o600);
+  }
+  if (!existsSync(paths.keys)) return;
+  chmodSync(paths.keys, 0o700);
+  for (const role of ROLE_NAMES) {
+    const key = roleKeyPath(paths.keys, role);
+    if (existsSync(key)) chmodSync(key, 0o600);
+  }
 }
 
 /** An upload interrupted by a crash leaves a temp file, or a blob whose revision row never committed. */

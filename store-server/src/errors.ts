@@ -47,6 +47,20 @@ export class PayloadTooLargeError extends StoreError {
   }
 }
 
+/** A per-account limit is reached: names registered (403), uploads in flight (429). */
+export class LimitError extends StoreError {
+  constructor(message: string, code: string, statusCode: number) {
+    super(code, message, statusCode);
+  }
+}
+
+/** An upload arrived slower than the minimum rate and was cut. */
+export class UploadTooSlowError extends StoreError {
+  constructor(minBytes: number, intervalSeconds: number) {
+    super('upload-too-slow', `the upload was cut: fewer than ${minBytes} bytes arrived in ${intervalSeconds} s`, 408);
+  }
+}
+
 export class UnsupportedMediaTypeError extends StoreError {
   constructor(message: string) {
     super('unsupported-media-type', message, 415);

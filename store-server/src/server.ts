@@ -5,6 +5,7 @@ import type { StoreSettings } from './settings';
 import { BadRequestError } from './errors';
 import { lockDataDir } from './lock';
 import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
 
 export interface ServeOptions {
   dataDir: string;
@@ -14,6 +15,21 @@ export interface ServeOptions {
   logLevel?: string;
   /** After SIGTERM, in-flight requests get this long before the process exits anyway. */
   shutdownGraceMs?: number;
+}
+
+/** How often Node looks for requests past their header or request timeout (its default, 30 s, would let them overrun). */
+const TIMEOUT_CHECK_INTERVAL_MS = 1000;
+/** Descriptors the store needs besides connections: database, logs, unsquashfs pipes. */
+const FD_RESERVE = 64;
+
+/** This process's limit on open files (Node raised the soft limit to the hard one at start), or null where unreadable. */
+function openFilesLimit(): number | null {
+  try {
+    const m = /^Max open files\s+(\d+)/m.exec(readFileSync('/proc/self/limits', 'utf8'));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
 }
 
 export interface RunningServer { app: FastifyInstance; context: StoreContext; url: string; close(): Promise<void> }
@@ -35,10 +51,20 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
     unlock();
     throw err;
   }
+  const { settings } = context;
   const app = await buildApp(context, {
     logger: { level: opts.logLevel ?? 'info' },
-    connectionTimeout: context.settings.socketIdleTimeoutSeconds * 1000,
+    connectionTimeout: settings.socketIdleTimeoutSeconds * 1000,
+    keepAliveTimeout: settings.keepAliveTimeoutSeconds * 1000,
+    requestTimeout: settings.requestTimeoutSeconds * 1000,
+    http: { headersTimeout: settings.headersTimeoutSeconds * 1000, connectionsCheckingInterval: TIMEOUT_CHECK_INTERVAL_MS },
   });
+  // Each connection holds a file descriptor: past the process's limit, accept() fails for everyone.
+  app.server.maxConnections = settings.maxConnections;
+  const fdLimit = openFilesLimit();
+  if (fdLimit !== null && settings.maxConnections * 2 + FD_RESERVE > fdLimit) {
+    app.log.warn({ maxConnections: settings.maxConnections, openFilesLimit: fdLimit }, 'the open-files limit is low for maxConnections (an upload holds a socket and a file): raise `ulimit -n` or lower --max-connections');
+  }
   const rootWarnMs = context.settings.onlineResignMarginSeconds * 1000 * 15;
   const refresh = () => {
     try {

@@ -30,8 +30,26 @@ export interface StoreSettings {
   binBitLength: number;
   /** Cache-Control max-age of timestamp.json (every other metadata and target file is immutable). */
   timestampMaxAgeSeconds: number;
-  /** A connection with no traffic for this long is closed (a stalled upload frees its temp file). */
+  /** A connection with no traffic for this long is closed (keep-alive connections between requests). */
   socketIdleTimeoutSeconds: number;
+  /** A keep-alive connection waits this long for its next request (each one held costs a file descriptor). */
+  keepAliveTimeoutSeconds: number;
+  /** A request's headers must all arrive within this; a client trickling them is cut (408). */
+  headersTimeoutSeconds: number;
+  /** A whole request, body included, must arrive within this (the largest upload over a slow link). */
+  requestTimeoutSeconds: number;
+  /** The minimum upload rate is checked over windows of this length. */
+  uploadRateIntervalSeconds: number;
+  /** An upload that brings fewer bytes than this in one window is cut, and its temp file removed. */
+  uploadMinBytesPerInterval: number;
+  /** Open connections the server accepts at once; beyond it new ones are closed (each costs a file descriptor). */
+  maxConnections: number;
+  /** Uploads one account may have in flight at once (each holds a connection and a temp file). */
+  maxUploadsInFlightPerAccount: number;
+  /** App names one account may register. */
+  maxNamesPerAccount: number;
+  /** Largest JSON request body (every JSON route takes a few fields). */
+  maxJsonBodyBytes: number;
   /** Most results returned by a search. */
   maxSearchResults: number;
 }
@@ -52,6 +70,16 @@ export const DEFAULT_SETTINGS: StoreSettings = {
   binBitLength: 8,
   timestampMaxAgeSeconds: 10,
   socketIdleTimeoutSeconds: 120,
+  keepAliveTimeoutSeconds: 5,
+  headersTimeoutSeconds: 20,
+  // 512 MiB at 150 KB/s.
+  requestTimeoutSeconds: 3600,
+  uploadRateIntervalSeconds: 10,
+  uploadMinBytesPerInterval: 10 * 1024,
+  maxConnections: 500,
+  maxUploadsInFlightPerAccount: 4,
+  maxNamesPerAccount: 100,
+  maxJsonBodyBytes: 64 * 1024,
   maxSearchResults: 50,
 };
 
@@ -60,6 +88,10 @@ export function resolveSettings(partial: Partial<StoreSettings> = {}): StoreSett
   for (const [k, v] of Object.entries(s)) {
     if (!Number.isInteger(v) || v < 0) throw new SettingError(`setting ${k} must be a non-negative integer, got ${String(v)}`);
   }
+  for (const k of ['keepAliveTimeoutSeconds', 'headersTimeoutSeconds', 'requestTimeoutSeconds', 'uploadRateIntervalSeconds', 'maxConnections', 'maxUploadsInFlightPerAccount'] as const) {
+    if (s[k] < 1) throw new SettingError(`setting ${k} must be at least 1: 0 would turn the limit off`);
+  }
+  if (s.headersTimeoutSeconds > s.requestTimeoutSeconds) throw new SettingError('setting headersTimeoutSeconds must not exceed requestTimeoutSeconds');
   if (s.binBitLength < 1 || s.binBitLength > 16) throw new SettingError('setting binBitLength must be within 1..16');
   if (s.timestampResignMarginSeconds >= s.timestampExpirySeconds) {
     throw new SettingError('setting timestampResignMarginSeconds must be smaller than timestampExpirySeconds');

@@ -1,11 +1,11 @@
 // Shared fixtures for the store's route tests: a real store in a temporary folder, real bundles.
-import { mkdtempSync, mkdirSync, writeFileSync, rmSync, readdirSync, readFileSync, statSync, chmodSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync, readdirSync, readFileSync, statSync, chmodSync, chownSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { packBundle, generateKeyPair, publicKeyHex, keyIdOf, signBytes, type KeyPair } from '@skiff/bundle';
-import { uploadSignaturePayload } from '@skiff/bundle';
+import { MKSQUASHFS_OPTIONS, packBundle, generateKeyPair, publicKeyHex, keyIdOf, signBytes, uploadSignaturePayload, type KeyPair } from '@skiff/bundle';
 import { buildApp, initStore, openStore, type StoreContext, type StoreSettings } from '../src/index';
 import { accountService } from '../src/services/accounts';
 
@@ -55,6 +55,33 @@ export async function makeBundle(workDir: string, opts: { name: string; version?
   const r = await packBundle(src, out);
   const bytes = readFileSync(r.path);
   return { path: r.path, bytes, sha256: r.sha256 };
+}
+
+/**
+ * A bundle image made by hand with mksquashfs, as a hostile publisher could: no pack rules,
+ * and without -all-root, so files keep their owners (`chown` gives one file another owner first).
+ */
+export async function makeRawImage(workDir: string, opts: { name: string; chown?: { path: string; uid: number; gid: number } }): Promise<Buffer> {
+  const src = join(workDir, `raw-${opts.name}-${randomBytes(4).toString('hex')}`);
+  mkdirSync(join(src, 'meta'), { recursive: true });
+  mkdirSync(join(src, 'bin'), { recursive: true });
+  writeFileSync(join(src, 'meta', 'app.yaml'), `name: ${opts.name}\nversion: '1.0'\nsummary: raw\napps:\n  ${opts.name}:\n    command: bin/run\n`);
+  writeFileSync(join(src, 'bin', 'run'), '#!/bin/sh\n');
+  chmodSync(join(src, 'bin', 'run'), 0o755);
+  if (opts.chown) chownSync(join(src, opts.chown.path), opts.chown.uid, opts.chown.gid);
+  const image = `${src}.skiff`;
+  const r = spawnSync('mksquashfs', [src, image, ...MKSQUASHFS_OPTIONS.filter((o) => o !== '-all-root')]);
+  if (r.status !== 0) throw new Error(`mksquashfs failed: ${String(r.stderr)}`);
+  return readFileSync(image);
+}
+
+/** Polls `condition` until it holds; throws naming `what` after `timeoutMs`. */
+export async function waitFor(condition: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
 }
 
 export interface Publisher { kp: KeyPair; keyId: string }

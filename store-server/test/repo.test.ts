@@ -1,6 +1,6 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, readFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { openTestStore, auth, makeBundle, registerKey, uploadHeaders, type TestStore } from './helpers';
@@ -60,9 +60,29 @@ test('nothing outside the repository is served; missing files are 404', async ()
     const res = await store.app.inject({ method: 'GET', url });
     assert.equal(res.statusCode, 404, url);
   }
-  for (const url of ['/repo/', '/repo/metadata/']) {
+  // Only regular files are served: a folder is not listed.
+  for (const url of ['/repo/', '/repo/metadata/', '/repo/metadata']) {
     const res = await store.app.inject({ method: 'GET', url });
-    assert.equal(res.statusCode, 403, url);
-    assert.equal(res.json().error.code, 'forbidden');
+    assert.equal(res.statusCode, 404, url);
+    assert.equal(res.json().error.code, 'not-found');
   }
+});
+
+test('a symlink planted in the repository is not followed out of it: 404, never the key', async () => {
+  const repo = join(store.dir, 'repo');
+  const key = join(store.dir, 'keys', 'timestamp.json');
+  symlinkSync(key, join(repo, 'metadata', 'leak.json'));
+  symlinkSync('../../keys/root.json', join(repo, 'metadata', 'relative.json'));
+  symlinkSync(join(store.dir, 'keys'), join(repo, 'keys'));
+  symlinkSync(join(store.dir, 'store.db'), join(repo, 'targets', `${sha}.db`));
+  for (const url of ['/repo/metadata/leak.json', '/repo/metadata/relative.json', '/repo/keys/timestamp.json', `/repo/targets/${sha}.db`]) {
+    for (const method of ['GET', 'HEAD'] as const) {
+      const res = await store.app.inject({ method, url });
+      assert.equal(res.statusCode, 404, `${method} ${url}`);
+      assert.doesNotMatch(res.body, /secret/, url);
+    }
+  }
+  // A link that stays inside the repository still resolves to a regular file there: served.
+  symlinkSync('1.root.json', join(repo, 'metadata', 'alias.json'));
+  assert.equal((await store.app.inject({ method: 'GET', url: '/repo/metadata/alias.json' })).statusCode, 200);
 });

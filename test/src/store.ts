@@ -34,6 +34,8 @@ export interface StartStoreOptions {
   serveArgs?: string[];
   /** How long to wait for /healthz. */
   startTimeoutMs?: number;
+  /** Run the server with this limit on open files (`ulimit -n`), as a service manager may. */
+  openFilesLimit?: number;
 }
 
 /** The `skiff-store` executable of this checkout. */
@@ -58,9 +60,10 @@ export async function startStore(opts: StartStoreOptions = {}): Promise<RunningS
   // Port 0 and the address from the "Server listening at" info line; with quieter logs, a free port picked here.
   const quiet = (opts.serveArgs ?? []).includes('--log-level');
   const port = quiet ? await freePort() : 0;
-  const child = spawn(process.execPath, [SKIFF_STORE_BIN, 'serve', '--data', dataDir, '--listen', `127.0.0.1:${port}`, ...(opts.serveArgs ?? [])], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const serve = [process.execPath, SKIFF_STORE_BIN, 'serve', '--data', dataDir, '--listen', `127.0.0.1:${port}`, ...(opts.serveArgs ?? [])];
+  // Through sh's ulimit and exec: the pid stays the server's.
+  const [command, ...args] = opts.openFilesLimit === undefined ? serve : ['/bin/sh', '-c', `ulimit -n ${opts.openFilesLimit} && exec "$@"`, 'sh', ...serve];
+  const child = spawn(command!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let logs = '';
   child.stdout!.setEncoding('utf8').on('data', (d: string) => { logs += d; });
   child.stderr!.setEncoding('utf8').on('data', (d: string) => { logs += d; });

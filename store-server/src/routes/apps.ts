@@ -11,7 +11,7 @@ export const appRoutes: FastifyPluginAsyncTypebox = async (app) => {
     schema: {
       summary: 'Register an app name (first come, first served)', tags: ['apps'], security: [{ token: [] }],
       body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }),
-      response: { 201: Type.Object({ name: AppName, publisher: Type.String() }), ...errors(400, 401, 409) },
+      response: { 201: Type.Object({ name: AppName, publisher: Type.String() }), ...errors(400, 401, 403, 409) },
     },
   }, async (req, reply) => {
     const row = app.store.apps.register(req.account, req.body.name);

@@ -1,7 +1,22 @@
 import { createHash } from 'node:crypto';
-import { basename } from 'node:path';
+import { realpathSync, statSync } from 'node:fs';
+import { basename, join, sep } from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync } from 'fastify';
+
+/**
+ * Only regular files whose real path stays inside the repository: a symlink planted in the data
+ * folder (to a key, say) is not followed out of it. Anything else is answered as missing.
+ * Checked before the open: whoever could swap a link in between can write the data folder, so could read the keys anyway.
+ */
+function isServable(realRoot: string, pathname: string): boolean {
+  try {
+    const real = realpathSync(join(realRoot, pathname));
+    return real.startsWith(realRoot + sep) && statSync(real).isFile();
+  } catch {
+    return false;
+  }
+}
 
 /**
  * The TUF repository as static files under /repo/. Everything but timestamp.json (and the
@@ -10,6 +25,7 @@ import type { FastifyPluginAsync } from 'fastify';
  */
 export const repoRoutes: FastifyPluginAsync = async (app) => {
   const { paths, settings, tuf } = app.store.context;
+  const realRoot = realpathSync(paths.repo);
   const shortCache = `public, max-age=${settings.timestampMaxAgeSeconds}`;
 
   let cached: { bytes: Buffer; etag: string } | null = null;
@@ -32,6 +48,7 @@ export const repoRoutes: FastifyPluginAsync = async (app) => {
     etag: true,
     lastModified: true,
     cacheControl: false,
+    allowedPath: (pathname) => isServable(realRoot, pathname),
     setHeaders(res, path) {
       const file = basename(path);
       const mutable = file === 'timestamp.json' || file === 'root.json';

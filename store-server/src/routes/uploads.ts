@@ -34,7 +34,7 @@ export const uploadRoutes: FastifyPluginAsyncTypebox = async (app) => {
         [SIGNATURE_HEADER]: Type.String({ pattern: '^[0-9a-fA-F]{128}$' }),
         'content-length': Type.Optional(Type.Integer({ minimum: 0 })),
       }),
-      response: { 201: UploadReply, ...errors(400, 401, 403, 409, 413, 415) },
+      response: { 201: UploadReply, ...errors(400, 401, 403, 408, 409, 413, 415, 429) },
     },
   }, async (req, reply) => {
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();

@@ -1,11 +1,9 @@
 import type { StoreContext } from '../context';
 import type { AccountRow } from '../repositories/accounts';
 import type { AppRow } from '../repositories/apps';
-import { BadRequestError, ConflictError, ForbiddenError, NotFoundError } from '../errors';
-import { compareChannels } from '@skiff/bundle';
+import { RESERVED_APP_NAMES, compareChannels } from '@skiff/bundle';
+import { BadRequestError, ConflictError, ForbiddenError, LimitError, NotFoundError } from '../errors';
 
-/** Names nobody may register: they would confuse users or collide with the store's own words. */
-export const RESERVED_NAMES = new Set(['skiff', 'skiff-store', 'store', 'system', 'core', 'root', 'admin', 'api', 'repo', 'snap', 'snapd']);
 /** As the manifest: lowercase letters, digits, single dashes, 2 to 40 characters. */
 export const APP_NAME_RE = /^(?=.{2,40}$)[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
@@ -30,8 +28,12 @@ export function appService(ctx: StoreContext) {
   return {
     register(account: AccountRow, name: string): AppRow {
       checkAppName(name);
-      if (RESERVED_NAMES.has(name)) throw new ConflictError(`"${name}" is a reserved name`, 'name-reserved');
+      if (RESERVED_APP_NAMES.has(name)) throw new ConflictError(`"${name}" is a reserved name (the device or the store uses it): choose another`, 'name-reserved');
       if (ctx.apps.find(name)) throw new ConflictError(`"${name}" is registered already`, 'name-taken');
+      const owned = ctx.apps.ownedBy(account.id).length;
+      if (owned >= ctx.settings.maxNamesPerAccount) {
+        throw new LimitError(`account "${account.name}" has registered ${owned} names, the most allowed`, 'name-limit', 403);
+      }
       ctx.apps.create(name, account.id);
       return find(name);
     },

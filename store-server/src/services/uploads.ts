@@ -7,7 +7,7 @@ import { SkiffError, uploadSignaturePayload, validateBundle, verifyBytes } from 
 import type { StoreContext } from '../context';
 import type { AccountRow } from '../repositories/accounts';
 import type { AppService } from './apps';
-import { BadRequestError, ConflictError, ForbiddenError, NotFoundError, PayloadTooLargeError } from '../errors';
+import { BadRequestError, ConflictError, ForbiddenError, LimitError, NotFoundError, PayloadTooLargeError, UploadTooSlowError } from '../errors';
 import { fsyncDir } from '@skiff/bundle';
 
 export interface UploadRequest {
@@ -31,28 +31,40 @@ function ownedForUpload(apps: AppService, account: AccountRow, name: string) {
   }
 }
 
-/** Streams the body to `path`, hashing and counting as it goes; stops at `limitBytes`. */
-async function receive(body: Readable, path: string, limitBytes: number): Promise<{ sha256: string; size: number }> {
+/** How much an upload may bring and how slowly. */
+interface ReceiveLimits { maxBytes: number; minBytesPerInterval: number; intervalSeconds: number }
+
+/** Streams the body to `path`, hashing and counting as it goes; stops at `maxBytes`, or when it arrives too slowly. */
+async function receive(body: Readable, path: string, limits: ReceiveLimits): Promise<{ sha256: string; size: number }> {
   const hash = createHash('sha256');
   let size = 0;
+  let sizeAtLastCheck = 0;
   const meter = new Transform({
     transform(chunk: Buffer, _enc, done) {
       size += chunk.length;
-      if (size > limitBytes) return done(new PayloadTooLargeError(limitBytes));
+      if (size > limits.maxBytes) return done(new PayloadTooLargeError(limits.maxBytes));
       hash.update(chunk);
       done(null, chunk);
     },
   });
+  // Opened now, not by the stream: a file opened later could appear after the caller's cleanup ran.
+  // 0644: the blob is hard-linked into repo/targets, which a separate web server (nginx) may serve.
+  // Until then it sits in DATA/tmp, a 0700 folder.
+  const fd = openSync(path, 'wx', 0o644);
+  const rateCheck = setInterval(() => {
+    if (size - sizeAtLastCheck < limits.minBytesPerInterval) meter.destroy(new UploadTooSlowError(limits.minBytesPerInterval, limits.intervalSeconds));
+    sizeAtLastCheck = size;
+  }, limits.intervalSeconds * 1000);
   try {
-    // 0644: the blob is hard-linked into repo/targets, which a separate web server (nginx) may serve.
-    // Until then it sits in DATA/tmp, a 0700 folder.
-    await pipeline(body, meter, createWriteStream(path, { flags: 'wx', mode: 0o644 }));
+    await pipeline(body, meter, createWriteStream(path, { fd }));
   } catch (err) {
-    if (err instanceof PayloadTooLargeError) throw err;
+    if (err instanceof PayloadTooLargeError || err instanceof UploadTooSlowError) throw err;
     throw new BadRequestError(`the upload was interrupted after ${size} bytes: ${(err as Error).message}`, 'upload-interrupted');
+  } finally {
+    clearInterval(rateCheck);
   }
-  const fd = openSync(path, 'r');
-  try { fsyncSync(fd); } finally { closeSync(fd); }
+  const check = openSync(path, 'r');
+  try { fsyncSync(check); } finally { closeSync(check); }
   return { sha256: hash.digest('hex'), size };
 }
 
@@ -61,13 +73,24 @@ async function receive(body: Readable, path: string, limitBytes: number): Promis
  * of an app the account owns moves into the blob folder and gets the next revision.
  */
 export function uploadService(ctx: StoreContext, apps: AppService) {
-  const limit = ctx.settings.maxUploadBytes;
+  const { settings } = ctx;
+  const limits: ReceiveLimits = {
+    maxBytes: settings.maxUploadBytes, minBytesPerInterval: settings.uploadMinBytesPerInterval, intervalSeconds: settings.uploadRateIntervalSeconds,
+  };
+  const inFlight = new Map<number, number>();
   return {
+    /** Uploads being received or checked, over all accounts. */
+    inFlight: () => [...inFlight.values()].reduce((a, b) => a + b, 0),
     async upload(req: UploadRequest): Promise<UploadResult> {
-      if (req.declaredBytes !== undefined && req.declaredBytes > limit) throw new PayloadTooLargeError(limit);
+      if (req.declaredBytes !== undefined && req.declaredBytes > limits.maxBytes) throw new PayloadTooLargeError(limits.maxBytes);
+      const mine = inFlight.get(req.account.id) ?? 0;
+      if (mine >= settings.maxUploadsInFlightPerAccount) {
+        throw new LimitError(`account "${req.account.name}" has ${mine} uploads in flight, the most allowed: wait for one to finish`, 'too-many-uploads', 429);
+      }
+      inFlight.set(req.account.id, mine + 1);
       const tmp = join(ctx.paths.tmp, `upload-${randomBytes(8).toString('hex')}`);
       try {
-        const { sha256, size } = await receive(req.body, tmp, limit);
+        const { sha256, size } = await receive(req.body, tmp, limits);
         let manifest;
         try {
           manifest = (await validateBundle(tmp)).manifest;
@@ -106,6 +129,9 @@ export function uploadService(ctx: StoreContext, apps: AppService) {
         }
       } finally {
         rmSync(tmp, { force: true });
+        const left = (inFlight.get(req.account.id) ?? 1) - 1;
+        if (left > 0) inFlight.set(req.account.id, left);
+        else inFlight.delete(req.account.id);
       }
     },
   };
