@@ -103,7 +103,7 @@ test('not enough free disk is refused before anything is written', async () => {
   const target = await device.trust.bundleTarget('big', big.revision);
   await assert.rejects(device.trust.download(target, device.dest('big', big.revision)), (e: Error & { code?: string }) => {
     assert.equal(e.code, 'no-space');
-    assert.match(e.message, /not enough disk for apps\/big\/\d+\.skiff: need .* [KMG]iB free/);
+    assert.match(e.message, /not enough disk for apps\/big\/\d+\.skiff: need .* [KMGT]iB free/);
     return true;
   });
   assert.deepEqual(device.bundleFiles(), []);
