@@ -5,7 +5,7 @@ import { StoreFetcher } from './fetcher';
 import { MetadataStore } from './metadata-store';
 import { trustSettings, type TrustSettings } from './settings';
 import { bundleTargetPath, channelMapTargetPath } from '@skiff/bundle';
-import { checkAppName, checkRevision, parseChannelMap, toBundleTarget } from './targets';
+import { checkStoreAppName, checkRevision, parseChannelMap, toBundleTarget } from './targets';
 import type { BundleTarget, ChannelMap, DownloadOptions } from './types';
 import { VerifiedRepository } from './updater';
 
@@ -50,7 +50,7 @@ export class DeviceTrust {
 
   /** The verified channel map of an app; throws a SkiffError with code 'not-found' for an unknown app. */
   async channelMap(name: string): Promise<ChannelMap> {
-    checkAppName(name);
+    checkStoreAppName(name);
     const target = await this.repo.targetInfo(channelMapTargetPath(name));
     if (!target) throw new NotFoundError(`the store has no app named ${name}`);
     const map = parseChannelMap(await this.repo.fetchSmallTarget(target, this.settings.channelMapMaxBytes), name);
@@ -61,7 +61,7 @@ export class DeviceTrust {
   /** The verified target of one revision; throws code 'not-found' when the store has no such target
    *  ('trust-refused' when a channel map verified earlier names it). */
   async bundleTarget(name: string, revision: number): Promise<BundleTarget> {
-    checkAppName(name);
+    checkStoreAppName(name);
     checkRevision(revision);
     const target = await this.repo.targetInfo(bundleTargetPath(name, revision));
     if (!target) {
