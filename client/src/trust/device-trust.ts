@@ -1,5 +1,5 @@
 // The device's view of the store, verified by tuf-js over <root>/var/lib/skiff/trust/.
-import { DownloadFailedError, NotFoundError, TrustRefusedError } from './errors';
+import { DownloadFailedError, NotInStoreError, TrustRefusedError } from './errors';
 import { downloadBundle } from './download';
 import { StoreFetcher } from './fetcher';
 import { MetadataStore } from './metadata-store';
@@ -52,7 +52,7 @@ export class DeviceTrust {
   async channelMap(name: string): Promise<ChannelMap> {
     checkStoreAppName(name);
     const target = await this.repo.targetInfo(channelMapTargetPath(name));
-    if (!target) throw new NotFoundError(`the store has no app named ${name}`);
+    if (!target) throw new NotInStoreError(`the store has no app named ${name}`);
     const map = parseChannelMap(await this.repo.fetchSmallTarget(target, this.settings.channelMapMaxBytes), name);
     this.maps.set(name, map);
     return map;
@@ -67,7 +67,7 @@ export class DeviceTrust {
     if (!target) {
       const channel = Object.entries(this.maps.get(name)?.channels ?? {}).find(([, e]) => e.revision === revision)?.[0];
       if (channel) throw new TrustRefusedError(`the channel map of ${name} names revision ${revision} in ${channel}, which the store has not signed; refused`);
-      throw new NotFoundError(`the store has no revision ${revision} of ${name}`);
+      throw new NotInStoreError(`the store has no revision ${revision} of ${name}`);
     }
     return toBundleTarget(target, name, revision);
   }
@@ -75,7 +75,7 @@ export class DeviceTrust {
   /** The bundle a channel points at; a channel naming a revision the store has not signed is refused. */
   async channelTarget(name: string, channel: string): Promise<BundleTarget> {
     const entry = (await this.channelMap(name)).channels[channel];
-    if (!entry) throw new NotFoundError(`${name} has nothing released in ${channel}`);
+    if (!entry) throw new NotInStoreError(`${name} has nothing released in ${channel}`);
     return this.bundleTarget(name, entry.revision);
   }
 

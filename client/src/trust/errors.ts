@@ -22,8 +22,8 @@ export class InvalidNameError extends SkiffError {
   }
 }
 
-/** The store has no such app, revision or channel. */
-export class NotFoundError extends SkiffError {
+/** The store's signed targets have no such app or revision, or nothing released in that channel. */
+export class NotInStoreError extends SkiffError {
   constructor(message: string) {
     super('not-found', message);
   }
