@@ -42,9 +42,10 @@ export function parseListen(text: string): { host: string; port: number } {
 }
 
 /** The log levels pino knows, and `silent`. */
-export const LOG_LEVELS: readonly string[] = [...Object.keys(levels.values), 'silent'];
+const LOG_LEVELS: readonly string[] = [...Object.keys(levels.values), 'silent'];
 
-export function checkLogLevel(level: string): string {
+/** A usage error before anything starts, rather than pino's own message from inside fastify. */
+function checkLogLevel(level: string): string {
   if (!LOG_LEVELS.includes(level)) throw new BadRequestError(`bad --log-level "${level}": expected one of ${LOG_LEVELS.join(', ')}`, 'usage');
   return level;
 }
