@@ -1,6 +1,6 @@
 export * from './errors';
 export * from './types';
-export { NAME_PATTERN, RESERVED_APP_NAMES } from './patterns';
+export { NAME_PATTERN, APP_NAME_LENGTH, RESERVED_APP_NAMES, appNameProblem, type AppNameProblem } from './patterns';
 export { UPLOAD_HEADERS, uploadSignaturePayload } from './upload';
 export { bundleTargetPath, channelMapTargetPath, type ChannelMapDocument, type BundleTargetCustom } from './targets';
 export { RISKS, DEFAULT_TRACK, parseChannel, channelName, normalizeChannel, compareChannels, type Channel, type Risk } from './channels';

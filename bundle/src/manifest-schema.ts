@@ -1,7 +1,7 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import { BUNDLE_LIMITS } from './settings';
 import { HOOK_NAMES } from './types';
-import { NAME_PATTERN, SIZE_PATTERN } from './patterns';
+import { APP_NAME_LENGTH, NAME_PATTERN, SIZE_PATTERN } from './patterns';
 
 // Each schema carries `hint`: the reason printed when a value breaks it, in words a publisher reads.
 const hinted = <T extends TSchema>(schema: T, hint: string): T => Object.assign(schema, { hint });
@@ -46,7 +46,7 @@ const resources = Type.Object({
 
 /** The schema of meta/app.yaml (DESIGN.md, "The bundle"). Unknown fields are refused: they are usually typos. */
 export const ManifestSchema = Type.Object({
-  name: name(2, 40),
+  name: name(APP_NAME_LENGTH.min, APP_NAME_LENGTH.max),
   version,
   summary: hinted(Type.String({ minLength: 1, maxLength: 128, pattern: '^[^\\n]*$' }), 'must be one line of 1-128 characters'),
   description: hinted(Type.Optional(Type.String({ maxLength: 4096 })), 'must be text of at most 4096 characters'),

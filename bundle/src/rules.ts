@@ -1,6 +1,6 @@
 import { BundleRuleError } from './errors';
 import { BUNDLE_LIMITS, HOOKS_DIR, MANIFEST_PATH } from './settings';
-import { RESERVED_APP_NAMES } from './patterns';
+import { appNameProblem } from './patterns';
 import { HOOK_NAMES, type BundleEntry, type HookName, type Manifest } from './types';
 
 /** One reason a bundle tree is refused: the path inside the bundle and why. */
@@ -24,7 +24,8 @@ export function findRefusals(manifest: Manifest, entries: readonly BundleEntry[]
     if (why) refuse(e.path, why);
   }
 
-  if (RESERVED_APP_NAMES.has(manifest.name)) refuse(MANIFEST_PATH, `the name "${manifest.name}" is reserved (the device or the store uses it): choose another`);
+  const nameProblem = appNameProblem(manifest.name);
+  if (nameProblem) refuse(MANIFEST_PATH, nameProblem.message);
 
   const manifestEntry = byPath.get(MANIFEST_PATH);
   if (!manifestEntry) refuse(MANIFEST_PATH, 'missing: every bundle needs a manifest');

@@ -11,7 +11,7 @@ import { Key, Metadata, Root, Signature, TargetFile } from '@tufjs/models';
 import { DownloadHTTPError } from 'tuf-js/dist/error';
 import { generateKeyPair, keyIdOf, publicKeyHex, signBytes, tufPublicKey } from '@skiff/bundle';
 import { trustSettings, TrustMissingError, TrustRefusedError, DownloadFailedError } from '../src/trust';
-import { checkAppName, checkRevision, parseChannelMap, toBundleTarget } from '../src/trust/targets';
+import { checkAppName, checkStoreAppName, checkRevision, parseChannelMap, toBundleTarget } from '../src/trust/targets';
 import { writeFileAtomic } from '@skiff/bundle';
 import { MetadataStore, SHIPPED_ROOT } from '../src/trust/metadata-store';
 import { StoreFetcher } from '../src/trust/fetcher';
@@ -48,14 +48,16 @@ test('channel map: parsed when well-formed, refused in one line otherwise', () =
   }
 });
 
-test('a bad app name or revision is a name-invalid SkiffError; a file path hints at --dangerous', () => {
-  const refused = (fn: () => void): string => {
-    try { fn(); } catch (err) { assert.equal((err as { code?: string }).code, 'name-invalid'); return (err as Error).message; }
+test('a bad app name or revision is a name-invalid SkiffError; a file path hints at --dangerous; a reserved name is name-reserved', () => {
+  const refused = (fn: () => void, code = 'name-invalid'): string => {
+    try { fn(); } catch (err) { assert.equal((err as { code?: string }).code, code); return (err as Error).message; }
     return assert.fail('accepted');
   };
   assert.doesNotThrow(() => checkAppName('hello'));
-  assert.match(refused(() => checkAppName('out/hello_1.3.skiff')), /; to install a local bundle file, add --dangerous$/);
-  assert.doesNotMatch(refused(() => checkAppName('Hello')), /dangerous/);
+  assert.match(refused(() => checkStoreAppName('out/hello_1.3.skiff')), /; to install a local bundle file, add --dangerous$/);
+  assert.doesNotMatch(refused(() => checkAppName('out/hello')), /dangerous/, 'only install speaks of local files');
+  assert.doesNotMatch(refused(() => checkStoreAppName('Hello')), /dangerous/);
+  assert.match(refused(() => checkStoreAppName('bin'), 'name-reserved'), /"bin" is reserved/);
   assert.match(refused(() => checkRevision(0)), /^invalid revision 0/);
 });
 

@@ -1,6 +1,6 @@
 // buildLaunchPlan: one short list of steps from an app context to the data the launcher executes.
 import { isAbsolute, join } from 'node:path';
-import { HOOK_NAMES, type Manifest } from '@skiff/bundle';
+import { HOOK_NAMES, NAME_PATTERN, appNameProblem, type Manifest } from '@skiff/bundle';
 import type { LaunchPlan, Namespace } from '@skiff/native';
 import type { AppContext, LaunchTarget } from './context';
 import { PolicyError, UnknownTargetError } from './errors';
@@ -12,8 +12,8 @@ import { cgroupLimits, launchCgroupPath, probeCgroup2, probeCgroups, type Cgroup
 import { bindGuardPlan, landlockPlan } from './sockets';
 import { appEnv } from './env';
 
-const NAME_RE = /^(?=.{2,40}$)[a-z0-9]+(-[a-z0-9]+)*$/;
-const APP_RE = /^[a-z0-9]+(-[a-z0-9]+)*$/;
+/** The manifest's rule for the names of the apps in a bundle. */
+const APP_RE = new RegExp(NAME_PATTERN);
 /** Largest uid/gid the kernel accepts ((uid_t)-1 means "no change"). */
 const MAX_ID = 0xfffffffe;
 
@@ -58,7 +58,9 @@ export function wrapperPaths(root: string, manifest: Manifest, app: string): str
 
 function checkContext(ctx: AppContext): void {
   if (!isAbsolute(ctx.root)) throw new PolicyError(`device root must be absolute: ${ctx.root}`, 'root');
-  if (!NAME_RE.test(ctx.name) || ctx.manifest.name !== ctx.name) throw new PolicyError(`bad app name '${ctx.name}'`, 'name');
+  const nameProblem = appNameProblem(ctx.name);
+  if (nameProblem) throw new PolicyError(nameProblem.message, 'name');
+  if (ctx.manifest.name !== ctx.name) throw new PolicyError(`bad app name '${ctx.name}': the manifest names ${ctx.manifest.name}`, 'name');
   if (!Number.isInteger(ctx.revision) || ctx.revision < 1) throw new PolicyError(`bad revision ${ctx.revision}`, 'revision');
   for (const [field, id] of [['uid', ctx.uid], ['gid', ctx.gid]] as const) {
     // An app never runs as host root, even by mistake in the device state.

@@ -37,11 +37,17 @@ export function initStore(dataDir: string, partial: Partial<StoreSettings> = {})
   return { paths, rootJsonPath: join(paths.metadata, '1.root.json') };
 }
 
+/** The paths of an initialised store; a folder without one (or no folder) is refused, saying how to make one. */
+export function initialisedStorePaths(dataDir: string): StorePaths {
+  const paths = storePaths(resolve(dataDir));
+  if (!existsSync(paths.db)) throw new StoreSetupError(`${dataDir} holds no store: run \`skiff-store init --data ${dataDir}\``);
+  return paths;
+}
+
 /** Opens an initialised store; with `recover`, clears what a crash may have left (temp files, unreferenced blobs). */
 export function openStore(dataDir: string, partial: Partial<StoreSettings> = {}, opts: { recover?: boolean } = {}): StoreContext {
   const settings = resolveSettings(partial);
-  const paths = storePaths(resolve(dataDir));
-  if (!existsSync(paths.db)) throw new StoreSetupError(`${dataDir} holds no store: run \`skiff-store init --data ${dataDir}\``);
+  const paths = initialisedStorePaths(dataDir);
   restrictSecrets(paths);
   const db = openDatabase(paths.db);
   const accounts = accountRepository(db);

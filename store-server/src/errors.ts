@@ -67,6 +67,20 @@ export class UnsupportedMediaTypeError extends StoreError {
   }
 }
 
+/** The store answers but cannot vouch for what it serves (its signed timestamp has expired). */
+export class UnavailableError extends StoreError {
+  constructor(message: string, code: string) {
+    super(code, message, 503);
+  }
+}
+
+/** `serve` cannot listen on the address it was given (in use, not of this host, not permitted). */
+export class ListenError extends SkiffError {
+  constructor(message: string) {
+    super('listen-failed', message);
+  }
+}
+
 /** The data folder is missing, half-initialised, or already initialised. */
 export class StoreSetupError extends SkiffError {
   constructor(message: string) {

@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
+import { levels } from 'pino';
 import { buildApp } from './app';
-import { openStore, type StoreContext } from './context';
+import { initialisedStorePaths, openStore, type StoreContext } from './context';
 import type { StoreSettings } from './settings';
-import { BadRequestError } from './errors';
+import { BadRequestError, ListenError } from './errors';
 import { lockDataDir } from './lock';
 import { resolve } from 'node:path';
 import { readFileSync } from 'node:fs';
@@ -40,9 +41,31 @@ export function parseListen(text: string): { host: string; port: number } {
   return { host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2]) };
 }
 
+/** The log levels pino knows, and `silent`. */
+const LOG_LEVELS: readonly string[] = [...Object.keys(levels.values), 'silent'];
+
+/** A usage error before anything starts, rather than pino's own message from inside fastify. */
+function checkLogLevel(level: string): string {
+  if (!LOG_LEVELS.includes(level)) throw new BadRequestError(`bad --log-level "${level}": expected one of ${LOG_LEVELS.join(', ')}`, 'usage');
+  return level;
+}
+
+/** Why listen() failed, in one line naming the address; other errors pass through. */
+function listenError(err: unknown, listen: string): unknown {
+  const why: Record<string, string> = {
+    EADDRINUSE: 'the address is in use (another server?)',
+    EADDRNOTAVAIL: 'no interface of this host has that address',
+    EACCES: 'not permitted (ports below 1024 need root)',
+  };
+  const reason = why[(err as NodeJS.ErrnoException).code ?? ''];
+  return reason ? new ListenError(`cannot listen on ${listen}: ${reason}; choose another with --listen HOST:PORT`) : err;
+}
+
 /** Opens the store (clearing what a crash left), listens, and keeps the online metadata fresh. */
 export async function serve(opts: ServeOptions): Promise<RunningServer> {
   const { host, port } = parseListen(opts.listen);
+  const logLevel = checkLogLevel(opts.logLevel ?? 'info');
+  initialisedStorePaths(opts.dataDir);
   const unlock = lockDataDir(resolve(opts.dataDir));
   let context: StoreContext;
   try {
@@ -53,7 +76,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
   }
   const { settings } = context;
   const app = await buildApp(context, {
-    logger: { level: opts.logLevel ?? 'info' },
+    logger: { level: logLevel },
     connectionTimeout: settings.socketIdleTimeoutSeconds * 1000,
     keepAliveTimeout: settings.keepAliveTimeoutSeconds * 1000,
     requestTimeout: settings.requestTimeoutSeconds * 1000,
@@ -65,6 +88,15 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
   if (fdLimit !== null && settings.maxConnections * 2 + FD_RESERVE > fdLimit) {
     app.log.warn({ maxConnections: settings.maxConnections, openFilesLimit: fdLimit }, 'the open-files limit is low for maxConnections (an upload holds a socket and a file): raise `ulimit -n` or lower --max-connections');
   }
+  const abandon = async (err: unknown): Promise<never> => {
+    await app.close();
+    context.close();
+    unlock();
+    throw err;
+  };
+  // Listen before re-signing anything: a busy address must leave the repository as it was. A request
+  // arriving before the refresh below gets the repository as the last run left it (signed, maybe stale).
+  const url = await app.listen({ host, port }).catch((err: unknown) => abandon(listenError(err, opts.listen)));
   const rootWarnMs = context.settings.onlineResignMarginSeconds * 1000 * 15;
   const refresh = () => {
     try {
@@ -77,7 +109,12 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
       app.log.error({ err }, 're-signing metadata failed');
     }
   };
-  const fixed = app.store.releases.reconcile();
+  let fixed: ReturnType<typeof app.store.releases.reconcile>;
+  try {
+    fixed = app.store.releases.reconcile();
+  } catch (err) {
+    return abandon(err);
+  }
   if (fixed.report) app.log.warn({ apps: fixed.apps, timestampVersion: fixed.report.timestampVersion }, 'signed channel maps differed from the database (a release interrupted by a crash); re-signed them');
   refresh();
   const timer = setInterval(refresh, context.settings.expiryCheckIntervalSeconds * 1000);
@@ -92,17 +129,6 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
   };
   const pruneTimer = setInterval(prune, context.settings.pruneIntervalSeconds * 1000);
   pruneTimer.unref();
-  let url: string;
-  try {
-    url = await app.listen({ host, port });
-  } catch (err) {
-    clearInterval(timer);
-    clearInterval(pruneTimer);
-    await app.close();
-    context.close();
-    unlock();
-    throw err;
-  }
   let closing: Promise<void> | null = null;
   const close = () => closing ??= (async () => {
     clearInterval(timer);

@@ -6,6 +6,7 @@ import { isMounted, kill, spawn, wait, type ExitStatus } from '@skiff/native';
 import { openDevice, type Device } from '../device';
 import { rootOf, output } from '../options';
 import { formatTable } from '../format';
+import { checkAppName } from '../trust/targets';
 
 /** Signals passed on to the app; the app does setsid, so the terminal no longer reaches it. */
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
@@ -15,10 +16,11 @@ function withDevice<T>(cmd: Command, fn: (device: Device) => T): T {
   try { return fn(device); } finally { device.close(); }
 }
 
-/** `NAME:PLUG` → its parts; the plug must be one confinement knows. */
+/** `NAME:PLUG` → its parts; the name must be an app name, the plug one confinement knows. */
 function parseConnection(spec: string): { name: string; plug: string } {
-  const m = /^([a-z0-9-]+):([a-z0-9-]+)$/.exec(spec);
+  const m = /^([^:]+):([^:]+)$/.exec(spec);
   if (!m) throw new SkiffError('usage', `expected APP:PLUG (e.g. hello:network-bind), not '${spec}'`);
+  checkAppName(m[1]!);
   plugPolicy(m[2]!);
   return { name: m[1]!, plug: m[2]! };
 }
@@ -32,6 +34,7 @@ function exitCodeOf(status: ExitStatus): number {
 
 async function runApp(cmd: Command, spec: string, args: string[], opts: { plan?: boolean }): Promise<void> {
   const name = spec.split('.')[0]!;
+  checkAppName(name);
   const { ctx, bundleMounted } = withDevice(cmd, (d) => {
     const c = d.appContext(name);
     return { ctx: c, bundleMounted: isMounted(`${c.root.replace(/\/$/, '')}/skiff/${c.name}/${c.revision}`) };

@@ -1,11 +1,11 @@
 // The device's view of the store, verified by tuf-js over <root>/var/lib/skiff/trust/.
-import { DownloadFailedError, NotFoundError, TrustRefusedError } from './errors';
+import { DownloadFailedError, NotInStoreError, TrustRefusedError } from './errors';
 import { downloadBundle } from './download';
 import { StoreFetcher } from './fetcher';
 import { MetadataStore } from './metadata-store';
 import { trustSettings, type TrustSettings } from './settings';
 import { bundleTargetPath, channelMapTargetPath } from '@skiff/bundle';
-import { checkAppName, checkRevision, parseChannelMap, toBundleTarget } from './targets';
+import { checkStoreAppName, checkRevision, parseChannelMap, toBundleTarget } from './targets';
 import type { BundleTarget, ChannelMap, DownloadOptions } from './types';
 import { VerifiedRepository } from './updater';
 
@@ -50,9 +50,9 @@ export class DeviceTrust {
 
   /** The verified channel map of an app; throws a SkiffError with code 'not-found' for an unknown app. */
   async channelMap(name: string): Promise<ChannelMap> {
-    checkAppName(name);
+    checkStoreAppName(name);
     const target = await this.repo.targetInfo(channelMapTargetPath(name));
-    if (!target) throw new NotFoundError(`the store has no app named ${name}`);
+    if (!target) throw new NotInStoreError(`the store has no app named ${name}`);
     const map = parseChannelMap(await this.repo.fetchSmallTarget(target, this.settings.channelMapMaxBytes), name);
     this.maps.set(name, map);
     return map;
@@ -61,13 +61,13 @@ export class DeviceTrust {
   /** The verified target of one revision; throws code 'not-found' when the store has no such target
    *  ('trust-refused' when a channel map verified earlier names it). */
   async bundleTarget(name: string, revision: number): Promise<BundleTarget> {
-    checkAppName(name);
+    checkStoreAppName(name);
     checkRevision(revision);
     const target = await this.repo.targetInfo(bundleTargetPath(name, revision));
     if (!target) {
       const channel = Object.entries(this.maps.get(name)?.channels ?? {}).find(([, e]) => e.revision === revision)?.[0];
       if (channel) throw new TrustRefusedError(`the channel map of ${name} names revision ${revision} in ${channel}, which the store has not signed; refused`);
-      throw new NotFoundError(`the store has no revision ${revision} of ${name}`);
+      throw new NotInStoreError(`the store has no revision ${revision} of ${name}`);
     }
     return toBundleTarget(target, name, revision);
   }
@@ -75,7 +75,7 @@ export class DeviceTrust {
   /** The bundle a channel points at; a channel naming a revision the store has not signed is refused. */
   async channelTarget(name: string, channel: string): Promise<BundleTarget> {
     const entry = (await this.channelMap(name)).channels[channel];
-    if (!entry) throw new NotFoundError(`${name} has nothing released in ${channel}`);
+    if (!entry) throw new NotInStoreError(`${name} has nothing released in ${channel}`);
     return this.bundleTarget(name, entry.revision);
   }
 

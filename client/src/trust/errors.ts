@@ -15,15 +15,15 @@ export class DownloadFailedError extends SkiffError {
   }
 }
 
-/** An app name or revision given by the user breaks the rule, so it cannot name a store target. */
+/** An app name or revision given by the user breaks the rule (or is reserved), so it cannot name an app. */
 export class InvalidNameError extends SkiffError {
-  constructor(message: string) {
-    super('name-invalid', message);
+  constructor(message: string, code: 'name-invalid' | 'name-reserved' = 'name-invalid') {
+    super(code, message);
   }
 }
 
-/** The store has no such app, revision or channel. */
-export class NotFoundError extends SkiffError {
+/** The store's signed targets have no such app or revision, or nothing released in that channel. */
+export class NotInStoreError extends SkiffError {
   constructor(message: string) {
     super('not-found', message);
   }

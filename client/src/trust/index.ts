@@ -3,4 +3,4 @@ export type { BundleTarget, ChannelMap, DownloadOptions } from './types';
 export { DeviceTrust, type DeviceTrustOptions } from './device-trust';
 export { defaultTrustSettings, trustSettings, type TrustSettings } from './settings';
 export { SHIPPED_ROOT } from './metadata-store';
-export { DownloadAbortedError, DownloadFailedError, NoSpaceError, NotFoundError, TrustMissingError, TrustRefusedError } from './errors';
+export { DownloadAbortedError, DownloadFailedError, NoSpaceError, NotInStoreError, TrustMissingError, TrustRefusedError } from './errors';

@@ -1,16 +1,18 @@
 // Reading the store's signed targets: channel maps and bundle targets, with their shapes checked.
 import type { TargetFile } from '@tufjs/models';
+import { appNameProblem } from '@skiff/bundle';
 import { InvalidNameError, TrustRefusedError } from './errors';
 import type { BundleTarget, ChannelMap } from './types';
 
-/** Same rule as the manifest's name: lowercase letters, digits, single dashes, 2–40; also keeps paths plain. */
-const APP_NAME = /^(?=.{2,40}$)[a-z0-9]+(-[a-z0-9]+)*$/;
+/** The bundle part's app-name rule (which also keeps target paths plain), said in the store's words. */
+export function checkAppName(name: string, hint = ''): void {
+  const problem = appNameProblem(name);
+  if (problem) throw new InvalidNameError(problem.message + hint, problem.code);
+}
 
-export function checkAppName(name: string): void {
-  if (APP_NAME.test(name)) return;
-  // `skiff install out/hello_1.2.skiff` means a local file: say how to install one.
-  const hint = /[/.]/.test(name) ? '; to install a local bundle file, add --dangerous' : '';
-  throw new InvalidNameError(`invalid app name ${JSON.stringify(name)} (lowercase letters, digits, single dashes, 2–40)${hint}`);
+/** `skiff install out/hello_1.2.skiff` means a local file: say how to install one. */
+export function checkStoreAppName(name: string): void {
+  checkAppName(name, /[/.]/.test(name) ? '; to install a local bundle file, add --dangerous' : '');
 }
 
 export function checkRevision(revision: number): void {

@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import { APP_NAME_LENGTH, NAME_PATTERN } from '@skiff/bundle';
 
 export const ErrorReply = Type.Object({
   error: Type.Object({ code: Type.String(), message: Type.String() }),
@@ -9,7 +10,7 @@ export function errors(...statuses: number[]): Record<number, typeof ErrorReply>
   return Object.fromEntries(statuses.map((s) => [s, ErrorReply]));
 }
 
-export const AppName = Type.String({ pattern: '^[a-z0-9-]{2,40}$', description: 'app name' });
+export const AppName = Type.String({ pattern: NAME_PATTERN, minLength: APP_NAME_LENGTH.min, maxLength: APP_NAME_LENGTH.max, description: 'app name' });
 export const ChannelText = Type.String({ minLength: 1, maxLength: 80, description: 'TRACK/RISK, or RISK alone for the latest track', examples: ['stable', 'latest/beta', '2.0/edge'] });
 export const Revision = Type.Integer({ minimum: 1 });
 export const Sha256 = Type.String({ pattern: '^[0-9a-f]{64}$' });

@@ -1,11 +1,8 @@
 import type { StoreContext } from '../context';
 import type { AccountRow } from '../repositories/accounts';
 import type { AppRow } from '../repositories/apps';
-import { RESERVED_APP_NAMES, compareChannels } from '@skiff/bundle';
+import { appNameProblem, compareChannels } from '@skiff/bundle';
 import { BadRequestError, ConflictError, ForbiddenError, LimitError, NotFoundError } from '../errors';
-
-/** As the manifest: lowercase letters, digits, single dashes, 2 to 40 characters. */
-export const APP_NAME_RE = /^(?=.{2,40}$)[a-z0-9]+(?:-[a-z0-9]+)*$/;
 
 export interface ChannelInfo { revision: number; version: string; released: string }
 export interface RevisionInfo { revision: number; version: string; size: number; sha256: string; created: string }
@@ -14,8 +11,11 @@ export interface AppInfo {
   channels: Record<string, ChannelInfo>; revisions: RevisionInfo[];
 }
 
-export function checkAppName(name: string): void {
-  if (!APP_NAME_RE.test(name)) throw new BadRequestError(`bad app name "${name}": 2-40 lowercase letters, digits and single dashes`, 'name-invalid');
+/** The bundle part's app-name rule, as the API answers: a malformed name is a bad request, a reserved one a conflict. */
+function checkAppName(name: string): void {
+  const problem = appNameProblem(name);
+  if (!problem) return;
+  throw problem.code === 'name-reserved' ? new ConflictError(problem.message, problem.code) : new BadRequestError(problem.message, problem.code);
 }
 
 /** Name registration, ownership checks, app info and search. */
@@ -28,7 +28,6 @@ export function appService(ctx: StoreContext) {
   return {
     register(account: AccountRow, name: string): AppRow {
       checkAppName(name);
-      if (RESERVED_APP_NAMES.has(name)) throw new ConflictError(`"${name}" is a reserved name (the device or the store uses it): choose another`, 'name-reserved');
       if (ctx.apps.find(name)) throw new ConflictError(`"${name}" is registered already`, 'name-taken');
       const owned = ctx.apps.ownedBy(account.id).length;
       if (owned >= ctx.settings.maxNamesPerAccount) {

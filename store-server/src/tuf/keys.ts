@@ -10,7 +10,7 @@
 // Tests that forge metadata load them with `loadRoleKeys(dataDir)` and sign with `signMetadata`.
 import { readFileSync, mkdirSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
-import { Key, Metadata, Signature } from '@tufjs/models';
+import { Key, Metadata, Signature, type Root, type Snapshot, type Targets, type Timestamp } from '@tufjs/models';
 import { generateKeyPair, keyIdOf, publicKeyHex, signBytes, tufPublicKey } from '@skiff/bundle';
 import { writeFileAtomic } from '@skiff/bundle';
 import { RepositoryError } from '../errors';
@@ -79,8 +79,11 @@ export function loadRoleKeys(dataDir: string, keysDir = join(dataDir, 'keys')): 
   return keys;
 }
 
+/** The signed part of any role's metadata. */
+export type RoleSigned = Root | Targets | Snapshot | Timestamp;
+
 /** Signs metadata with the given keys (ed25519 through tweetnacl), replacing any earlier signatures. */
-export function signMetadata<T extends Metadata<any>>(metadata: T, keys: RoleKey[]): T {
+export function signMetadata<T extends RoleSigned>(metadata: Metadata<T>, keys: RoleKey[]): Metadata<T> {
   metadata.signatures = {};
   for (const k of keys) {
     metadata.sign((bytes) => new Signature({ keyID: k.keyId, sig: signBytes(k.secretKey, bytes) }), true);

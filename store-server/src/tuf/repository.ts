@@ -16,7 +16,7 @@ import type { StorePaths, StoreSettings } from '../settings';
 import { RepositoryError } from '../errors';
 import { spawnSync } from 'node:child_process';
 import { bundleTargetPath, channelMapTargetPath, fsyncDir, sha256Hex, writeFileAtomic, type BundleTargetCustom, type ChannelMapDocument } from '@skiff/bundle';
-import { signMetadata, type RoleKeys } from './keys';
+import { signMetadata, type RoleKeys, type RoleSigned } from './keys';
 
 export const SPEC_VERSION = '1.0.31';
 export const BIN_PREFIX = 'bins';
@@ -49,13 +49,14 @@ export function channelMapBytes(doc: ChannelMapDocument): Buffer {
 }
 
 
-function serialize(md: Metadata<any>): Buffer {
+function serialize(md: Metadata<RoleSigned>): Buffer {
   return Buffer.from(JSON.stringify(md.toJSON()));
 }
 
-function readMetadata(path: string, kind: MetadataKind): Metadata<any> {
+/** Reads one metadata file as the role `parse` reads (Metadata.fromJSON, which checks the file's _type). */
+function readMetadata<T extends RoleSigned>(path: string, parse: (json: JSONObject) => Metadata<T>): Metadata<T> {
   try {
-    return Metadata.fromJSON(kind as MetadataKind.Root, JSON.parse(readFileSync(path, 'utf8'))) as Metadata<any>;
+    return parse(JSON.parse(readFileSync(path, 'utf8')));
   } catch (err) {
     throw new RepositoryError(`cannot read ${path}: ${(err as Error).message}`);
   }
@@ -123,15 +124,15 @@ export class TufRepository {
   /** Loads the repository as the last commit left it (timestamp.json is the commit point). */
   static open(paths: StorePaths, settings: StoreSettings, keys: RoleKeys): TufRepository {
     const md = (name: string) => join(paths.metadata, name);
-    const root = readMetadata(md('root.json'), MetadataKind.Root) as Metadata<Root>;
+    const root = readMetadata(md('root.json'), (j) => Metadata.fromJSON(MetadataKind.Root, j));
     const timestampBytes = readFileSync(md('timestamp.json'));
     const timestamp = Metadata.fromJSON(MetadataKind.Timestamp, JSON.parse(timestampBytes.toString('utf8')));
-    const snapshot = readMetadata(md(`${timestamp.signed.snapshotMeta.version}.snapshot.json`), MetadataKind.Snapshot) as Metadata<Snapshot>;
+    const snapshot = readMetadata(md(`${timestamp.signed.snapshotMeta.version}.snapshot.json`), (j) => Metadata.fromJSON(MetadataKind.Snapshot, j));
     const bins = new Map<string, Metadata<Targets>>();
     let targets: Metadata<Targets> | undefined;
     for (const [file, meta] of Object.entries(snapshot.signed.meta)) {
       const role = file.replace(/\.json$/, '');
-      const t = readMetadata(md(`${meta.version}.${file}`), MetadataKind.Targets) as Metadata<Targets>;
+      const t = readMetadata(md(`${meta.version}.${file}`), (j) => Metadata.fromJSON(MetadataKind.Targets, j));
       if (role === 'targets') targets = t;
       else bins.set(role, t);
     }
@@ -277,7 +278,7 @@ export class TufRepository {
     const files: CommitReport['files'] = [];
     // Every file but the timestamp is new (versioned): fsync each, then the folder once, then
     // the timestamp, so the timestamp can never point at a file a power cut lost.
-    const write = (name: string, md: Metadata<any>) => {
+    const write = (name: string, md: Metadata<RoleSigned>) => {
       const bytes = serialize(md);
       writeFileAtomic(join(this.paths.metadata, name), bytes, { fsyncFile: this.durable, fsyncFolder: false });
       files.push({ name, bytes: bytes.length });
