@@ -30,7 +30,7 @@ function run(cmd, args, opts = {}) {
   if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr || r.stdout}`);
   return r.stdout;
 }
-/** The CLI path is used only when this checkout's skiff has a working `install` (the device engineer's). */
+/** The CLI path is used only when this checkout's skiff has a working `install` . */
 function cliAvailable() {
   const r = spawnSync(process.execPath, [skiffBin, 'install', '--help'], { encoding: 'utf8' });
   return r.status === 0 && /--channel/.test(r.stdout);

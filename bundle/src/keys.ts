@@ -53,7 +53,7 @@ export function publicKeyHex(kp: KeyPair): string {
   return Buffer.from(kp.publicKey).toString('hex');
 }
 
-/** The TUF form of a public key (DESIGN.md, "Trust"). */
+/** The TUF form of a public key (docs/design.md, "Trust on the device"). */
 export function tufPublicKey(publicHex: string): TufKey {
   if (!HEX_PUBLIC.test(publicHex)) throw new KeyError(`not an ed25519 public key (64 lowercase hex digits): ${publicHex.slice(0, 80)}`);
   return { keytype: 'ed25519', scheme: 'ed25519', keyval: { public: publicHex } };

@@ -44,7 +44,7 @@ const resources = Type.Object({
     `must be a number of CPUs above 0 and at most ${BUNDLE_LIMITS.maxCpu}, like 0.5`),
 }, { additionalProperties: false });
 
-/** The schema of meta/app.yaml (DESIGN.md, "The bundle"). Unknown fields are refused: they are usually typos. */
+/** The schema of meta/app.yaml (docs/design.md, "The bundle format"). Unknown fields are refused: they are usually typos. */
 export const ManifestSchema = Type.Object({
   name: name(APP_NAME_LENGTH.min, APP_NAME_LENGTH.max),
   version,

@@ -9,7 +9,7 @@ export interface Refusal { path: string; reason: string }
 type Resolved = { path: string } | { refusal: string };
 
 /**
- * The rules a bundle tree must pass, at pack and again at upload (DESIGN.md, "The bundle").
+ * The rules a bundle tree must pass, at pack and again at upload (docs/design.md, "The bundle format").
  * Works on entry lists only, so a folder on disk and a squashfs listing are judged alike,
  * and no host symlink is ever followed.
  */

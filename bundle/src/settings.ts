@@ -20,7 +20,7 @@ export const BUNDLE_LIMITS = {
   maxPids: 1_000_000,
 } as const;
 
-/** mksquashfs options that make the same tree give the same bytes (DESIGN.md, "The bundle"). */
+/** mksquashfs options that make the same tree give the same bytes (docs/design.md, "The bundle format"). */
 export const MKSQUASHFS_OPTIONS: readonly string[] = [
   '-noappend', '-comp', 'zstd', '-all-root', '-no-xattrs', '-mkfs-time', '0', '-all-time', '0',
   // A bundle folder made by mkdtemp is 0700; the mounted app must be readable by its user.

@@ -24,7 +24,7 @@ function refused(text: string): ManifestError {
   assert.fail(`accepted:\n${text}`);
 }
 
-test('the example manifest of DESIGN.md parses, with hooks normalised to objects', () => {
+test('the example manifest (examples/hello) parses, with hooks normalised to objects', () => {
   const m = parseManifest(readFileSync(join(EXAMPLE_HELLO, 'meta', 'app.yaml'), 'utf8'));
   assert.equal(m.name, 'hello');
   assert.equal(m.version, '1.2');

@@ -12,7 +12,7 @@ function walk(dir: string): string[] {
   return out;
 }
 
-test('the reproducible mksquashfs options of DESIGN.md are all used', () => {
+test('the reproducible mksquashfs options of the bundle format are all used', () => {
   const opts = MKSQUASHFS_OPTIONS.join(' ');
   for (const o of ['-noappend', '-comp zstd', '-all-root', '-no-xattrs', '-mkfs-time 0', '-all-time 0']) assert.ok(opts.includes(o), o);
 });

@@ -41,7 +41,7 @@ export function buildProgram(argv?: string[]): Command {
   const program = new Command('skiff')
     .description('Install, update and run confined apps; pack and publish them.')
     .version(VERSION, '-V, --version')
-    .option('--root <dir>', 'device root folder (env SKIFF_ROOT)', process.env.SKIFF_ROOT ?? '/')
+    .option('--root <dir>', 'device root folder (env SKIFF_ROOT; an installed skiff defaults to /)')
     // Parse errors are thrown (exitOverride) and printed by reportError as one line, exit 2.
     .exitOverride()
     .configureOutput({ outputError: () => undefined });

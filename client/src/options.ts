@@ -1,10 +1,19 @@
 import type { Command } from 'commander';
+import { SkiffError } from '@skiff/bundle';
 
-/** The device root for a command: --root on the program (or SKIFF_ROOT), default '/'. */
+/** Set by the shims scripts/install writes (to `/`): only an installed skiff has a default device root. */
+export const DEFAULT_ROOT_ENV = 'SKIFF_DEFAULT_ROOT';
+
+/**
+ * The device root for a command: --root, else SKIFF_ROOT, else the installed default. A skiff run from a
+ * checkout has none, so a tour or a test never writes to the host's / by accident.
+ */
 export function rootOf(cmd: Command): string {
   let top: Command = cmd;
   while (top.parent) top = top.parent;
-  return (top.opts().root as string | undefined) ?? process.env.SKIFF_ROOT ?? '/';
+  const root = (top.opts().root as string | undefined) || process.env.SKIFF_ROOT || process.env[DEFAULT_ROOT_ENV];
+  if (!root) throw new SkiffError('usage', 'which device? pass --root DIR or set SKIFF_ROOT (an installed skiff defaults to /)');
+  return root;
 }
 
 /** Prints a value as JSON (with --json) or through a formatter for people. */

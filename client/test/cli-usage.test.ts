@@ -43,3 +43,14 @@ test('--version and --help exit 0 in both commands; no verb at all prints the he
   assert.equal(none.status, 2);
   assert.match(none.stderr, /^Usage: skiff /);
 });
+
+test('a skiff run from a checkout has no default device root: a device verb without --root or SKIFF_ROOT is refused', () => {
+  const env = { ...process.env };
+  delete env.SKIFF_ROOT;
+  delete env.SKIFF_DEFAULT_ROOT;
+  for (const args of [['list'], ['install', 'hello'], ['run', 'hello']]) {
+    const r = spawnSync(process.execPath, [bins.skiff, ...args], { encoding: 'utf8', env });
+    assert.equal(r.status, 2, args.join(' '));
+    assert.equal(r.stderr, 'skiff: which device? pass --root DIR or set SKIFF_ROOT (an installed skiff defaults to /)\n');
+  }
+});

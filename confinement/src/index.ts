@@ -1,4 +1,4 @@
-// Policy: turns a manifest, granted permissions and device limits into a LaunchPlan (issue 5).
+// Policy: turns a manifest, granted permissions and device limits into a LaunchPlan.
 export type { LaunchPlan } from '@skiff/native';
 export * from './context';
 export * from './errors';

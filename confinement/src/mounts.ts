@@ -19,7 +19,7 @@ export const probeHost: HostLayout = (path) => {
   }
 };
 
-/** Host paths of one revision of an app, as laid out by the device (DESIGN.md "The device"). */
+/** Host paths of one revision of an app, as laid out by the device (docs/design.md, "The device layout under --root"). */
 export interface AppPaths { bundle: string; data: string; common: string }
 
 export function appPaths(ctx: Pick<AppContext, 'root' | 'name' | 'revision'>): AppPaths {

@@ -50,9 +50,9 @@ export function plugPolicy(plug: string): PlugPolicy {
   return p;
 }
 
-/** True when the device connects this plug at install time without asking. */
+/** True when the device connects this plug at install time without asking (never a plug confinement does not know). */
 export function isAutoConnected(plug: string): boolean {
-  return plugPolicy(plug).autoConnect;
+  return Object.prototype.hasOwnProperty.call(PLUGS, plug) && PLUGS[plug]!.autoConnect;
 }
 
 /** Plugs an app (or hook) of the bundle asks for: its own list plus the bundle-wide one. */

@@ -1,4 +1,4 @@
-// Root-only: real confined processes on real mounted bundles (issue 5, "Must show").
+// Root-only: real confined processes on real mounted bundles.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';

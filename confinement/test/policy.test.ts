@@ -75,6 +75,7 @@ test('plugs: network auto-connects, the others are manual, unknown names are ref
   assert.equal(isAutoConnected('network'), true);
   assert.equal(isAutoConnected('network-bind'), false);
   assert.equal(isAutoConnected('hardware-observe'), false);
+  assert.equal(isAutoConnected('no-such-plug'), false, 'a plug confinement does not know is never connected');
   assert.throws(() => plugPolicy('camera'), UnknownPlugError);
   assert.throws(() => plugPolicy('constructor'), UnknownPlugError);
 });

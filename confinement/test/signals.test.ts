@@ -1,4 +1,4 @@
-// Root-only: the signal state a confined app starts with (issue 10: `skiff run APP | head -1`).
+// Root-only: the signal state a confined app starts with (`skiff run APP | head -1` must end quietly).
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';

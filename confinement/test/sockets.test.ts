@@ -1,5 +1,5 @@
 // Root-only: sockets by family, the bind guard, abstract sockets of the host, and the signal state
-// an app starts with (issue 9 finding 4; issue 10, SIGPIPE), on real confined processes.
+// an app starts with on real confined processes.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createSocket, type Socket } from 'node:dgram';

@@ -1,4 +1,4 @@
-// The public API of the native mechanism (issue 5): mounts of bundles and confined launches.
+// The public API of the native mechanism: mounts of bundles and confined launches.
 // Names here are a contract with client/ and confinement/: add, never rename.
 export { LaunchError, MountError } from './errors';
 export { mountBundle, unmount, isMounted, findMount } from './mount';

@@ -47,7 +47,7 @@ export function baseMounts(probeDir?: string): MountRow[] {
   return rows;
 }
 
-/** Syscalls the tests expect to be denied (DESIGN.md and issue 5). */
+/** Syscalls the tests expect to be denied (docs/threat-model.md). */
 export const DENIED_SYSCALLS = ['mount', 'umount2', 'unshare', 'setns', 'pivot_root', 'ptrace', 'kexec_load', 'init_module',
   'bpf', 'perf_event_open', 'keyctl', 'add_key', 'open_by_handle_at', 'reboot', 'swapon'];
 

@@ -1,4 +1,4 @@
-// A real store on 127.0.0.1 for end-to-end tests (issue 3): `skiff-store init`, `account add` and
+// A real store on 127.0.0.1 for end-to-end tests: `skiff-store init`, `account add` and
 // `serve` run as the CLI a user would run; `publish` puts a bundle on a channel in one call.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';

@@ -34,7 +34,7 @@ test('--destdir stages an image: files under DESTDIR, paths inside them name the
     assert.ok(existsSync(join(destdir, f)), `${f} is installed`);
   }
   assert.match(readFileSync(join(destdir, 'opt/skiff/lib/systemd/system/skiff-boot.service'), 'utf8'), /^ExecStart=\/opt\/skiff\/bin\/skiff boot$/m);
-  assert.match(readFileSync(join(destdir, 'opt/skiff/bin/skiff'), 'utf8'), /exec node '\/opt\/skiff\/lib\/skiff\/client\/bin\/skiff'/);
+  assert.match(readFileSync(join(destdir, 'opt/skiff/bin/skiff'), 'utf8'), /^SKIFF_DEFAULT_ROOT=\/ exec node '\/opt\/skiff\/lib\/skiff\/client\/bin\/skiff'/m);
   assert.ok(!existsSync(join(destdir, 'opt/skiff/lib/skiff/node_modules/typescript')), 'no development dependency is installed');
   for (const f of ownFiles(join(destdir, 'opt/skiff'))) {
     const text = readFileSync(f, 'latin1');

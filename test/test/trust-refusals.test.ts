@@ -1,4 +1,4 @@
-// What a device must refuse (DESIGN.md "Trust"), each against a real store with a loopback attacker in front:
+// What a device must refuse (docs/threat-model.md, a hostile network or mirror), each against a real store with a loopback attacker in front:
 // each refusal is one clear line with a stable code, and leaves nothing downloaded.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';

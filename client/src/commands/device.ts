@@ -8,9 +8,10 @@ import { listApps, formatList, appInfo, formatInfo, changeList, formatChanges, t
 
 /** Opens the device under --root and runs fn with its verbs; closes the database whatever happens. */
 async function withOps<T>(cmd: Command, opts: { wait?: boolean }, fn: (ops: DeviceOps, device: Device) => Promise<T>): Promise<T> {
+  const root = rootOf(cmd); // a command line without a device is a usage error, whoever runs it
   // The device state and its mounts are root's for now: say so before anything fails on a permission.
   if (process.getuid?.() !== 0) throw new NotRootError(`skiff ${cmd.parent?.name() === 'config' ? 'config' : cmd.name()}`);
-  const device = openDevice(rootOf(cmd));
+  const device = openDevice(root);
   const ops = new DeviceOps(device, { wait: opts.wait ?? true, crashAt: process.env.SKIFF_TEST_CRASH_AT });
   const stopListening = abortOnInterrupt(ops);
   try {

@@ -23,14 +23,21 @@ function revisionArg(text: string): number {
   return n;
 }
 
-async function readStdin(prompt: string): Promise<string> {
-  if (process.stdin.isTTY) process.stderr.write(prompt);
+/**
+ * The token from stdin: the line typed at a terminal, or the last non-empty line of a pipe or file, so
+ * the whole output of `skiff-store account add` (whose last line is the token) works as it is.
+ */
+async function readToken(prompt: string): Promise<string> {
+  const typed = process.stdin.isTTY;
+  if (typed) process.stderr.write(prompt);
   const rl = createInterface({ input: process.stdin, terminal: false });
+  let token = '';
   for await (const line of rl) {
-    rl.close();
-    return line.trim();
+    if (line.trim()) token = line.trim();
+    if (typed) break;
   }
-  return '';
+  rl.close();
+  return token;
 }
 
 /** Registers the publisher verbs: login, key register, register, upload, release, close, status, find. */
@@ -45,10 +52,10 @@ $XDG_CONFIG_HOME/skiff/login.json (default ~/.config/skiff). SKIFF_STORE and
 SKIFF_TOKEN in the environment take precedence over the saved login.
 
 Example:
-  $ skiff-store account add alice --data /srv/skiff | tail -1 | skiff login http://127.0.0.1:8080`)
+  $ skiff-store account add alice --data /srv/skiff | skiff login http://127.0.0.1:8080`)
     .action(async (url: string, opts: { json?: boolean }) => {
       const store = normaliseStoreUrl(url);
-      const token = await readStdin('API token: ');
+      const token = await readToken('API token: ');
       if (!token) throw new SkiffError('usage', 'no token on stdin');
       const account = await new StoreClient({ url: store, token }).account();
       const path = saveLogin({ store, token });

@@ -1,9 +1,7 @@
 import type { Manifest } from '@skiff/bundle';
+import { isAutoConnected } from '@skiff/confinement';
 
 export interface Grant { app: string; plug: string; granted: boolean; auto: boolean }
-
-/** Plugs connected on install without asking (the rest wait for `skiff connect`). */
-export const AUTO_CONNECT_PLUGS: ReadonlySet<string> = new Set(['network']);
 
 /** Every plug a manifest asks for: top-level, per app and per hook. */
 export function plugsOf(m: Manifest): string[] {
@@ -18,7 +16,7 @@ export function grantsOf(app: string, m: Manifest, decisions: Map<string, boolea
   return plugsOf(m).map((plug) => {
     const decided = decisions.get(plug);
     return decided === undefined
-      ? { app, plug, granted: AUTO_CONNECT_PLUGS.has(plug), auto: AUTO_CONNECT_PLUGS.has(plug) }
+      ? { app, plug, granted: isAutoConnected(plug), auto: isAutoConnected(plug) }
       : { app, plug, granted: decided, auto: false };
   });
 }

@@ -36,7 +36,7 @@ export const MIGRATIONS: string[] = [
      change_id INTEGER NOT NULL REFERENCES changes(id),
      seq INTEGER NOT NULL,
      kind TEXT NOT NULL, summary TEXT NOT NULL,
-     status TEXT NOT NULL,                -- do | doing | done | undoing | undone | error | hold
+     status TEXT NOT NULL,                -- a TaskStatus (task.ts): do, doing, done, undoing, undone, error, failed, undo-error, hold
      commit_point INTEGER NOT NULL DEFAULT 0,
      params TEXT NOT NULL,                -- JSON inputs, fixed when the change is built
      data TEXT NOT NULL DEFAULT '{}',     -- JSON decisions a handler records before acting

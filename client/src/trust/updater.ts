@@ -115,7 +115,7 @@ export function explain(err: unknown, lastFailure?: Error): Error {
   return new TrustRefusedError(`store metadata refused${attack ? ` (${attack})` : ''}: ${role}${inner}`);
 }
 
-/** What a tuf-js refusal means, by its message: the attacks DESIGN.md lists. */
+/** What a tuf-js refusal means, by its message: the attacks TUF stops (docs/threat-model.md). */
 const ATTACKS: [RegExp, string][] = [
   [/is expired/, 'expired: freeze attack or a stale mirror'],
   [/signed by \d+\/\d+ keys/, 'not signed by the trusted keys'],
