@@ -112,7 +112,8 @@ export function viewDevice(root: string, name: string): DeviceView {
   const mounted = mountsUnder(root).filter((m) => m.startsWith(appDir + '/')).map((m) => Number(m.slice(appDir.length + 1))).sort((a, b) => a - b);
   const bundlesDir = join(root, 'var/lib/skiff/bundles');
   const bundles = ls(bundlesDir).filter((f) => f.startsWith(`${name}_`));
-  const dataDir = ls(join(root, 'var/skiff', name));
+  // lost+found: made by mkfs at the top of the app's data volume, for e2fsck.
+  const dataDir = ls(join(root, 'var/skiff', name)).filter((f) => f !== 'lost+found');
   const strays = [
     ...ls(bundlesDir).filter((f) => !f.endsWith('.skiff')).map((f) => join(bundlesDir, f)),
     ...ls(appDir).filter((f) => f !== 'current' && !/^\d+$/.test(f)).map((f) => join(appDir, f)),

@@ -11,7 +11,9 @@ import { switchInPlan, revertPlan, removePlan } from './plans';
 import { normalizeChannel, resolveChannel } from './channels';
 import { recoverChanges, remountAll } from './recovery';
 import { DeviceTrust } from '../trust';
-import { SkiffError } from '@skiff/bundle';
+import { SkiffError, parseSize } from '@skiff/bundle';
+import { DATA_MAX_SIZE, checkSetting } from './config';
+import { resizeVolumes } from './data-volume';
 import {
   AlreadyInstalledError, ChangeFailedError, ChannelError, NotInstalledError, NotRootError,
 } from './errors';
@@ -216,6 +218,18 @@ export class DeviceOps {
     if (DeviceLock.holder(this.device.state)) return this.runner.change(id);
     await this.locked(async () => undefined);
     return this.runner.change(id);
+  }
+
+  /** Sets a device setting; a larger data.max-size also grows every mounted data volume, online. */
+  async configSet(key: string, value: string): Promise<void> {
+    checkSetting(key, value);
+    const { state } = this.device;
+    if (key !== DATA_MAX_SIZE) { state.tx(() => state.configSet(key, value)); return; }
+    requireRoot(`config set ${DATA_MAX_SIZE}`);
+    await this.locked(async () => {
+      resizeVolumes(this.device, parseSize(value));
+      state.tx(() => state.configSet(key, value));
+    });
   }
 
   /** Writes the store URL and the trusted root under the device root. */

@@ -5,6 +5,7 @@ import type { DeviceEnv } from '../env';
 import { fsyncDir } from '@skiff/bundle';
 import { rmdirIfEmpty, rmrf } from '../fsutil';
 import { copyTree } from '../copytree';
+import { explainNoSpace } from '../data-volume';
 
 export interface CopyDataParams { name: string; from: number | null; to: number; uid: number }
 type Plan = 'existing' | 'copy' | 'restore' | 'empty';
@@ -34,7 +35,9 @@ export const copyData: TaskHandler<DeviceEnv> = {
     const tmp = `${target}.copying`;
     if (plan === 'copy' && !existsSync(target)) {
       rmrf(tmp);
-      for (const skipped of copyTree(paths.revDataDir(p.name, p.from!), tmp)) task.log(`not copied (not a file, folder or symlink): ${skipped}`);
+      try {
+        for (const skipped of copyTree(paths.revDataDir(p.name, p.from!), tmp)) task.log(`not copied (not a file, folder or symlink): ${skipped}`);
+      } catch (e) { throw explainNoSpace(env.device, p.name, e); } // a full volume: name the app, its size and the setting
       renameSync(tmp, target);
     } else if (plan === 'restore') {
       if (!existsSync(target) && existsSync(join(snapshot, 'data'))) renameSync(join(snapshot, 'data'), target);

@@ -1,0 +1,141 @@
+// App data volumes: each app's writable data (<root>/var/skiff/<name>: every revision's data and
+// `common`) is its own ext4 filesystem in a sparse image, so the kernel caps what the app can write.
+import { execFileSync } from 'node:child_process';
+import { chmodSync, chownSync, closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, rmdirSync, statSync, truncateSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import * as native from '@skiff/native';
+import { fsyncDir, parseSize } from '@skiff/bundle';
+import type { Device } from './device';
+import { DATA_MAX_SIZE } from './config';
+import { ConfigError, DataVolumeError, DataVolumeFullError } from './errors';
+import { rmrf } from './fsutil';
+
+/** Milliseconds mkfs.ext4 or resize2fs may take before the task fails (both take tens of ms). */
+export const VOLUME_TOOL_TIMEOUT_MS = 60_000;
+/** The folder, at the top of a volume, where `remove` keeps the current revision's data for a reinstall. */
+export const KEPT_DATA = 'kept';
+
+/**
+ * mkfs.ext4 options. The journal stays: app data wants crash safety. `-m 0`: no blocks reserved for
+ * root, the limit is all the app's. assume_storage_prezeroed: a new sparse file reads as zeros, so
+ * neither mkfs nor the kernel's lazy init writes the journal or inode tables (the image stays sparse).
+ */
+const MKFS_OPTIONS = ['-q', '-t', 'ext4', '-m', '0', '-E', 'assume_storage_prezeroed=1'];
+
+const errno = (e: unknown): string | number | undefined => (e as { code?: string; errno?: number } | null)?.code ?? (e as { errno?: number } | null)?.errno;
+
+/** Bytes of each app's data volume, from the device setting. */
+export function volumeBytes(device: Device): number { return parseSize(device.state.configGet(DATA_MAX_SIZE)!); }
+
+/** A size as people write it (1G, 512M), for messages. */
+export function formatSize(bytes: number): string {
+  for (const [unit, n] of [['G', 1024 ** 3], ['M', 1024 ** 2], ['K', 1024]] as const) if (bytes % n === 0) return `${bytes / n}${unit}`;
+  return `${bytes} bytes`;
+}
+
+/** Makes a sparse image of `bytes` holding an empty ext4, under a temporary name renamed into place. */
+export function createVolume(image: string, bytes: number): void {
+  const tmp = `${image}.new`;
+  mkdirSync(dirname(image), { recursive: true, mode: 0o700 });
+  rmrf(tmp); // a crash during mkfs leaves it behind
+  const fd = openSync(tmp, 'wx', 0o600);
+  try { ftruncateSync(fd, bytes); } finally { closeSync(fd); }
+  runTool('mkfs.ext4', [...MKFS_OPTIONS, tmp], image);
+  renameSync(tmp, image);
+  fsyncDir(dirname(image));
+}
+
+/** Loop devices whose backing file is image (a volume still attached, e.g. lazily unmounted while busy). */
+export function loopDevicesOf(image: string): string[] {
+  let real: string;
+  try { real = realpathSync(image); } catch { return []; }
+  const found: string[] = [];
+  for (const dev of readdirSync('/sys/block').filter((d) => d.startsWith('loop'))) {
+    try {
+      if (readFileSync(join('/sys/block', dev, 'loop/backing_file'), 'utf8').trim() === real) found.push(`/dev/${dev}`);
+    } catch { /* not attached */ }
+  }
+  return found;
+}
+
+/** Mounts the volume at dir (rw,nosuid,nodev) unless it is mounted; its top folder is root's, 0700. */
+export function mountVolumeAt(image: string, dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (!native.isMounted(dir)) {
+    // Two mounts of one ext4 would corrupt it: refuse while an earlier mount still holds the image.
+    const busy = loopDevicesOf(image);
+    if (busy.length) throw new DataVolumeError(`the data volume ${image} is still in use (${busy.join(', ')}): a process of the app may still run`, image);
+    native.mountVolume(image, dir);
+  }
+  chownSync(dir, 0, 0);
+  chmodSync(dir, 0o700); // the app reaches only the folders bound into its sandbox, never the top
+}
+
+/** Unmounts the volume at dir (detaching it lazily while a process still uses it) and removes the mount point. */
+export function unmountVolumeAt(dir: string): void {
+  if (native.isMounted(dir)) {
+    try { native.unmount(dir); } catch (e) {
+      if ((e as { errno?: number }).errno !== 16 /* EBUSY */) throw e;
+      native.unmount(dir, { lazy: true });
+    }
+  }
+  try { rmdirSync(dir); } catch (e) { if (errno(e) !== 'ENOENT') throw e; }
+}
+
+/** Deletes a volume's image (and a half-made one): no file inside it is walked. */
+export function deleteVolume(image: string): void {
+  rmrf(`${image}.new`);
+  rmrf(image);
+  if (existsSync(dirname(image))) fsyncDir(dirname(image));
+}
+
+/** Grows a mounted volume to `bytes` online: a longer image, the loop device told, then resize2fs. */
+export function growVolume(image: string, dir: string, bytes: number): void {
+  if (statSync(image).size >= bytes) return;
+  const mount = native.findMount(dir);
+  if (!mount) throw new DataVolumeError(`cannot grow the data volume ${image}: it is not mounted at ${dir}`, image);
+  truncateSync(image, bytes);
+  native.refreshLoopCapacity(mount.source);
+  runTool('resize2fs', [mount.source], image);
+}
+
+/** The size of every data volume on the device (installed apps and kept ones), by app name. */
+export function volumeSizes(device: Device): Map<string, number> {
+  const dir = device.paths.volumesDir;
+  const names = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.img')).map((f) => f.slice(0, -4)) : [];
+  return new Map(names.map((n) => [n, statSync(device.paths.volumeImage(n)).size]));
+}
+
+/**
+ * Applies a new data.max-size to the volumes already made: refused below any of them (ext4 cannot
+ * shrink online, and shrinking could not keep the app's data); mounted ones grow now, kept ones at reinstall.
+ */
+export function resizeVolumes(device: Device, bytes: number): void {
+  const sizes = volumeSizes(device);
+  const larger = [...sizes].filter(([, size]) => size > bytes).map(([n, size]) => `${n}: ${formatSize(size)}`);
+  if (larger.length) {
+    throw new ConfigError(`${DATA_MAX_SIZE} cannot go below the data volumes already made (${larger.join(', ')}); volumes grow but never shrink`, DATA_MAX_SIZE);
+  }
+  for (const name of sizes.keys()) {
+    const dir = device.paths.appDataDir(name);
+    if (native.isMounted(dir)) growVolume(device.paths.volumeImage(name), dir, bytes);
+  }
+}
+
+/** The error to show for err: a clear one when the app's data volume is full, err itself otherwise. */
+export function explainNoSpace(device: Device, name: string, err: unknown): unknown {
+  const code = errno(err);
+  const full = code === 'ENOSPC' || code === 28 || code === -28;
+  if (!full || !existsSync(device.paths.volumeImage(name))) return err;
+  return new DataVolumeFullError(name, formatSize(statSync(device.paths.volumeImage(name)).size), DATA_MAX_SIZE);
+}
+
+function runTool(tool: string, args: string[], image: string): void {
+  try {
+    execFileSync(tool, args, { stdio: ['ignore', 'ignore', 'pipe'], timeout: VOLUME_TOOL_TIMEOUT_MS, env: { ...process.env, LC_ALL: 'C', PATH: `${process.env.PATH ?? ''}:/usr/sbin:/sbin` } });
+  } catch (e) {
+    const stderr = String((e as { stderr?: Buffer }).stderr ?? '').trim().split('\n').pop() ?? '';
+    const why = errno(e) === 'ENOENT' ? `${tool} is not installed (Debian: apt-get install e2fsprogs)` : `${tool} failed: ${stderr || String(e)}`;
+    throw new DataVolumeError(`data volume ${image}: ${why}`, image);
+  }
+}
