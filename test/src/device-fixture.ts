@@ -45,6 +45,8 @@ export interface BundleSpec {
   randomBytes?: number;
   /** Body of meta/hooks/pre-refresh, a sh script (absent: no hook). */
   preRefresh?: string;
+  /** Body of bin/hello, a sh script (absent: it prints "hello <version>"). */
+  script?: string;
 }
 
 /** Packs a small app: `bin/hello` prints "hello <version>"; optional check-health and pre-refresh hooks and random payload. */
@@ -60,7 +62,7 @@ export async function makeBundle(work: string, spec: BundleSpec): Promise<string
   const hooks = Object.keys(hookScripts).length ? `hooks:\n${Object.keys(hookScripts).map((h) => `  ${h}: {}\n`).join('')}` : '';
   writeFileSync(join(dir, 'meta', 'app.yaml'), `name: ${spec.name}\nversion: '${spec.version}'\nsummary: Test app ${spec.name}\n` +
     `apps:\n  ${spec.name}:\n    command: bin/hello\n    plugs: [network]\n${hooks}`);
-  writeFileSync(join(dir, 'bin', 'hello'), `#!/bin/sh\necho "hello ${spec.version}"\n`);
+  writeFileSync(join(dir, 'bin', 'hello'), `#!/bin/sh\n${spec.script ?? `echo "hello ${spec.version}"`}\n`);
   chmodSync(join(dir, 'bin', 'hello'), 0o755);
   for (const [hook, body] of Object.entries(hookScripts)) {
     writeFileSync(join(dir, 'meta', 'hooks', hook), `#!/bin/sh\n${body}\n`);

@@ -177,6 +177,6 @@ export function registerDeviceCommands(program: Command): void {
     }));
   config.command('set').argument('<key>').argument('<value>')
     .action(async (key: string, value: string, _o: unknown, cmd: Command) => withOps(cmd, {}, async (ops) => {
-      await ops.configSet(key, value);
+      for (const note of await ops.configSet(key, value)) process.stderr.write(`skiff config: ${note}\n`);
     }));
 }

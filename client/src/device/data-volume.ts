@@ -58,13 +58,17 @@ export function loopDevicesOf(image: string): string[] {
   return found;
 }
 
-/** Mounts the volume at dir (rw,nosuid,nodev) unless it is mounted; its top folder is root's, 0700. */
-export function mountVolumeAt(image: string, dir: string): void {
+/**
+ * Mounts the volume at dir (rw,nosuid,nodev) unless it is mounted, first growing it offline to `bytes`
+ * when given; its top folder is root's, 0700.
+ */
+export function mountVolumeAt(image: string, dir: string, bytes?: number): void {
   mkdirSync(dir, { recursive: true, mode: 0o700 });
   if (!native.isMounted(dir)) {
     // Two mounts of one ext4 would corrupt it: refuse while an earlier mount still holds the image.
     const busy = loopDevicesOf(image);
     if (busy.length) throw new DataVolumeError(`the data volume ${image} is still in use (${busy.join(', ')}): a process of the app may still run`, image);
+    if (bytes !== undefined) growVolume(image, dir, bytes);
     native.mountVolume(image, dir);
   }
   chownSync(dir, 0, 0);
@@ -89,14 +93,29 @@ export function deleteVolume(image: string): void {
   if (existsSync(dirname(image))) fsyncDir(dirname(image));
 }
 
-/** Grows a mounted volume to `bytes` online: a longer image, the loop device told, then resize2fs. */
+/**
+ * Grows a volume to `bytes`: offline (e2fsck, then resize2fs extends the image) when it is not mounted,
+ * online when it is (a longer image, the loop device told, resize2fs). A refused online resize (the
+ * kernel wants CAP_SYS_RESOURCE) puts the image back as it was and throws; the next mount grows it.
+ */
 export function growVolume(image: string, dir: string, bytes: number): void {
-  if (statSync(image).size >= bytes) return;
+  const size = statSync(image).size;
+  if (size >= bytes) return;
   const mount = native.findMount(dir);
-  if (!mount) throw new DataVolumeError(`cannot grow the data volume ${image}: it is not mounted at ${dir}`, image);
+  if (!mount) {
+    runTool('e2fsck', ['-fp', image], image, [0, 1]); // 1: errors fixed, which resize2fs needs first
+    runTool('resize2fs', [image, `${bytes / 1024}K`], image);
+    return;
+  }
   truncateSync(image, bytes);
-  native.refreshLoopCapacity(mount.source);
-  runTool('resize2fs', [mount.source], image);
+  try {
+    native.refreshLoopCapacity(mount.source);
+    runTool('resize2fs', [mount.source], image);
+  } catch (e) {
+    truncateSync(image, size);
+    try { native.refreshLoopCapacity(mount.source); } catch { /* the filesystem never used the new blocks */ }
+    throw e;
+  }
 }
 
 /** The size of every data volume on the device (installed apps and kept ones), by app name. */
@@ -106,20 +125,25 @@ export function volumeSizes(device: Device): Map<string, number> {
   return new Map(names.map((n) => [n, statSync(device.paths.volumeImage(n)).size]));
 }
 
-/**
- * Applies a new data.max-size to the volumes already made: refused below any of them (ext4 cannot
- * shrink online, and shrinking could not keep the app's data); mounted ones grow now, kept ones at reinstall.
- */
-export function resizeVolumes(device: Device, bytes: number): void {
-  const sizes = volumeSizes(device);
-  const larger = [...sizes].filter(([, size]) => size > bytes).map(([n, size]) => `${n}: ${formatSize(size)}`);
+/** Refuses a data.max-size below a volume already made: ext4 cannot shrink online, nor keep the app's data if it did. */
+export function checkNoShrink(device: Device, bytes: number): void {
+  const larger = [...volumeSizes(device)].filter(([, size]) => size > bytes).map(([n, size]) => `${n}: ${formatSize(size)}`);
   if (larger.length) {
     throw new ConfigError(`${DATA_MAX_SIZE} cannot go below the data volumes already made (${larger.join(', ')}); volumes grow but never shrink`, DATA_MAX_SIZE);
   }
-  for (const name of sizes.keys()) {
+}
+
+/** Grows every mounted volume to `bytes`; returns a note for each that grows only at its next mount. */
+export function growMountedVolumes(device: Device, bytes: number): string[] {
+  const notes: string[] = [];
+  for (const name of volumeSizes(device).keys()) {
     const dir = device.paths.appDataDir(name);
-    if (native.isMounted(dir)) growVolume(device.paths.volumeImage(name), dir, bytes);
+    if (!native.isMounted(dir)) continue; // a kept volume grows when a reinstall mounts it
+    try { growVolume(device.paths.volumeImage(name), dir, bytes); } catch (e) {
+      notes.push(`the data volume of ${name} grows at its next mount (boot or reinstall): ${e instanceof Error ? e.message : String(e)}`);
+    }
   }
+  return notes;
 }
 
 /** The error to show for err: a clear one when the app's data volume is full, err itself otherwise. */
@@ -130,10 +154,11 @@ export function explainNoSpace(device: Device, name: string, err: unknown): unkn
   return new DataVolumeFullError(name, formatSize(statSync(device.paths.volumeImage(name)).size), DATA_MAX_SIZE);
 }
 
-function runTool(tool: string, args: string[], image: string): void {
+function runTool(tool: string, args: string[], image: string, okStatus: number[] = [0]): void {
   try {
     execFileSync(tool, args, { stdio: ['ignore', 'ignore', 'pipe'], timeout: VOLUME_TOOL_TIMEOUT_MS, env: { ...process.env, LC_ALL: 'C', PATH: `${process.env.PATH ?? ''}:/usr/sbin:/sbin` } });
   } catch (e) {
+    if (okStatus.includes((e as { status?: number }).status ?? -1)) return;
     const stderr = String((e as { stderr?: Buffer }).stderr ?? '').trim().split('\n').pop() ?? '';
     const why = errno(e) === 'ENOENT' ? `${tool} is not installed (Debian: apt-get install e2fsprogs)` : `${tool} failed: ${stderr || String(e)}`;
     throw new DataVolumeError(`data volume ${image}: ${why}`, image);

@@ -13,7 +13,7 @@ import { recoverChanges, remountAll } from './recovery';
 import { DeviceTrust } from '../trust';
 import { SkiffError, parseSize } from '@skiff/bundle';
 import { DATA_MAX_SIZE, checkSetting } from './config';
-import { resizeVolumes } from './data-volume';
+import { checkNoShrink, growMountedVolumes } from './data-volume';
 import {
   AlreadyInstalledError, ChangeFailedError, ChannelError, NotInstalledError, NotRootError,
 } from './errors';
@@ -220,15 +220,19 @@ export class DeviceOps {
     return this.runner.change(id);
   }
 
-  /** Sets a device setting; a larger data.max-size also grows every mounted data volume, online. */
-  async configSet(key: string, value: string): Promise<void> {
+  /**
+   * Sets a device setting. A larger data.max-size also grows every mounted data volume online; the
+   * returned notes name those the kernel would not grow online (they grow at their next mount).
+   */
+  async configSet(key: string, value: string): Promise<string[]> {
     checkSetting(key, value);
     const { state } = this.device;
-    if (key !== DATA_MAX_SIZE) { state.tx(() => state.configSet(key, value)); return; }
+    if (key !== DATA_MAX_SIZE) { state.tx(() => state.configSet(key, value)); return []; }
     requireRoot(`config set ${DATA_MAX_SIZE}`);
-    await this.locked(async () => {
-      resizeVolumes(this.device, parseSize(value));
+    return this.locked(async () => {
+      checkNoShrink(this.device, parseSize(value));
       state.tx(() => state.configSet(key, value));
+      return growMountedVolumes(this.device, parseSize(value));
     });
   }
 

@@ -4,7 +4,7 @@ import { probeCgroups } from '@skiff/confinement';
 import type { ChangeRunner } from './changes';
 import type { DeviceEnv } from './env';
 import type { ChangeRow } from './task';
-import { mountVolumeAt } from './data-volume';
+import { mountVolumeAt, volumeBytes } from './data-volume';
 
 /**
  * Recovery, run before any command and at boot: a change interrupted before its commit point is
@@ -44,7 +44,8 @@ export function remountAll(env: DeviceEnv): string[] {
   for (const name of new Set(state.allRevisions().map((r) => r.name))) {
     const image = paths.volumeImage(name);
     if (!existsSync(image)) continue;
-    try { mountVolumeAt(image, paths.appDataDir(name)); } catch (err) {
+    // Grown offline first if data.max-size was raised while it could not grow online.
+    try { mountVolumeAt(image, paths.appDataDir(name), volumeBytes(env.device)); } catch (err) {
       warnings.push(`${name} data volume: ${err instanceof Error ? err.message : String(err)}`);
     }
   }

@@ -31,8 +31,11 @@ export const mountData: TaskHandler<DeviceEnv> = {
       return;
     }
     if (task.decide('created', () => !existsSync(image)) && !existsSync(image)) createVolume(image, p.bytes);
-    mountVolumeAt(image, dir);
-    growVolume(image, dir, p.bytes);
+    mountVolumeAt(image, dir, p.bytes); // grows it offline first when it was not mounted
+    try { growVolume(image, dir, p.bytes); } catch (e) {
+      // Mounted and in use by the running revision: never fail a refresh for this.
+      task.log(`data volume not grown online (it grows at its next mount): ${e instanceof Error ? e.message : String(e)}`);
+    }
     const kept = join(dir, KEPT_DATA);
     const target = paths.revDataDir(p.name, p.to);
     if (task.decide('restored', () => existsSync(kept) && !existsSync(target)) && existsSync(kept)) {
