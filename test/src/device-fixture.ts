@@ -95,6 +95,22 @@ export function cleanupRoot(root: string): void {
   rmSync(root, { recursive: true, force: true });
 }
 
+/** Loop devices backed by file, deleted or not (the kernel shows "<path> (deleted)"). */
+export function loopsBacking(file: string): string[] {
+  return readdirSync('/sys/block').filter((d) => d.startsWith('loop')).filter((d) => {
+    try {
+      const backing = readFileSync(join('/sys/block', d, 'loop/backing_file'), 'utf8').trim();
+      return backing === file || backing === `${file} (deleted)`;
+    } catch { return false; }
+  });
+}
+
+/** Waits (up to 5 s) until no loop device is backed by file: autoclear detaches as the last user lets go. */
+export async function loopsGone(file: string): Promise<string[]> {
+  for (let i = 0; i < 250 && loopsBacking(file).length > 0; i++) await new Promise((r) => setTimeout(r, 20));
+  return loopsBacking(file);
+}
+
 const ls = (dir: string): string[] => existsSync(dir) ? readdirSync(dir).sort() : [];
 
 /** What the device looks like for one app, read from the kernel and the disk (not from skiff). */

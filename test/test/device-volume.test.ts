@@ -6,13 +6,11 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import * as native from '@skiff/native';
 import { DevicePaths } from '@skiff/client/dist/src/device/paths';
-import { loopDevicesOf } from '@skiff/client/dist/src/device/data-volume';
 import { publishBundle, type RunningStore } from '../src/store';
 import {
-  skiff, skiffJson, makeBundle, openDeviceWorld, closeDeviceWorld, mountsUnder, rootSkipReason, viewDevice, expectedView, type CliResult,
+  skiff, skiffJson, makeBundle, openDeviceWorld, closeDeviceWorld, mountsUnder, rootSkipReason, viewDevice, expectedView, loopsGone, type CliResult,
 } from '../src/device-fixture';
 
 const MiB = 1024 ** 2;
@@ -56,11 +54,6 @@ describe('device: each app writes to its own size-limited data volume', { skip: 
   const publish = async (name: string, version: string): Promise<number> =>
     (await publishBundle(store!, await makeBundle(work, { name, version, script: SCRIPT.replace('$VERSION', version) }), { channel: 'stable' })).revision;
   const run = (name: string, ...args: string[]): string => ok(['run', name, '--', ...args]).stdout;
-  /** Waits until no loop device is backed by image (autoclear detaches as the last user lets go). */
-  const loopsGone = async (image: string): Promise<string[]> => {
-    for (let i = 0; i < 250 && loopDevicesOf(image).length > 0; i++) await sleep(20);
-    return loopDevicesOf(image);
-  };
 
   test('setting data.max-size: bad values are refused in one line', () => {
     for (const bad of ['10M', '2T', 'lots', '1025G', '100000K']) {
