@@ -95,6 +95,9 @@ export function cleanupRoot(root: string): void {
   rmSync(root, { recursive: true, force: true });
 }
 
+/** Mounts of an app installed with one revision: its bundle and its data volume. */
+export const MOUNTS_PER_APP = 2;
+
 /** Loop devices backed by file, deleted or not (the kernel shows "<path> (deleted)"). */
 export function loopsBacking(file: string): string[] {
   return readdirSync('/sys/block').filter((d) => d.startsWith('loop')).filter((d) => {

@@ -118,9 +118,11 @@ describe('device: a crash at every task boundary leaves the old or the new state
       old: { current: r1, retained: [r1] }, new: { current: r2, retained: [r1, r2] }, reboot: true },
     { name: 'remove --purge, reboot', prepare: install1, command: ['remove', 'hello', '--purge'],
       old: { current: r1, retained: [r1] }, new: { current: null, retained: [] }, reboot: true },
+    { name: 'remove, reboot', prepare: install1, command: ['remove', 'hello'],
+      old: { current: r1, retained: [r1] }, new: { current: null, retained: [] }, reboot: true, keepsVolume: true },
   ];
 
-  for (const index of [0, 1, 2, 3, 4, 5, 6, 7, 8]) {
+  for (const index of [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]) {
     test(`crash at each task boundary of scenario ${index}`, async (t) => {
       const s = scenarios()[index]!;
       // A clean run first, to count the tasks of this change.
