@@ -69,8 +69,8 @@ int attach_legacy(int loop, int backing, const loop_info64& info) {
 }
 
 // Attaches file to a free loop device (autoclear) and mounts it at target as fstype with flags.
-int mount_loop(const char* file, const char* target, const char* fstype, unsigned long flags, Failure* f,
-               bool legacy_loop) {
+int mount_loop(const char* file, const char* target, const char* fstype, unsigned long flags, unsigned lo_flags,
+               Failure* f, bool legacy_loop) {
   bool read_only = (flags & MS_RDONLY) != 0;
   Fd backing(open(file, (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC));
   if (backing.get() < 0) return fail(f, read_only ? "open bundle" : "open volume", errno);
@@ -81,7 +81,7 @@ int mount_loop(const char* file, const char* target, const char* fstype, unsigne
   memset(&config, 0, sizeof config);
   config.fd = static_cast<unsigned>(backing.get());
   // Autoclear so unmount frees the device; read-only too for a bundle, so it cannot change under the mount.
-  config.info.lo_flags = LO_FLAGS_AUTOCLEAR | (read_only ? LO_FLAGS_READ_ONLY : 0);
+  config.info.lo_flags = LO_FLAGS_AUTOCLEAR | (read_only ? LO_FLAGS_READ_ONLY : 0) | lo_flags;
   strncpy(reinterpret_cast<char*>(config.info.lo_file_name), file, LO_NAME_SIZE - 1);
   bool use_configure = !legacy_loop;
 
@@ -116,11 +116,13 @@ int mount_loop(const char* file, const char* target, const char* fstype, unsigne
 }  // namespace
 
 int mount_bundle(const char* file, const char* target, Failure* f, bool legacy_loop) {
-  return mount_loop(file, target, "squashfs", kBundleMountFlags, f, legacy_loop);
+  return mount_loop(file, target, "squashfs", kBundleMountFlags, 0, f, legacy_loop);
 }
 
 int mount_volume(const char* file, const char* target, Failure* f) {
-  return mount_loop(file, target, "ext4", kVolumeMountFlags, f, false);
+  // Direct I/O: the app's writes are cached once (by ext4), not again in the image's page cache; the
+  // kernel falls back to buffered I/O where the host filesystem cannot do it.
+  return mount_loop(file, target, "ext4", kVolumeMountFlags, LO_FLAGS_DIRECT_IO, f, false);
 }
 
 int refresh_loop_capacity(const char* device, Failure* f) {

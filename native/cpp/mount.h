@@ -11,7 +11,7 @@ namespace skiff {
 // legacy_loop skips LOOP_CONFIGURE for the pre-5.8 interface (what older kernels get; for tests).
 int mount_bundle(const char* file, const char* target, Failure* f, bool legacy_loop = false);
 
-// Attaches file to a free loop device (read-write, autoclear) and mounts it as ext4 rw,nosuid,nodev
+// Attaches file to a free loop device (read-write, direct I/O, autoclear) and mounts it as ext4 rw,nosuid,nodev
 // at target. On success the loop device is freed when target is unmounted.
 int mount_volume(const char* file, const char* target, Failure* f);
 

@@ -17,10 +17,11 @@ export const KEPT_DATA = 'kept';
 
 /**
  * mkfs.ext4 options. The journal stays: app data wants crash safety. `-m 0`: no blocks reserved for
- * root, the limit is all the app's. assume_storage_prezeroed: a new sparse file reads as zeros, so
- * neither mkfs nor the kernel's lazy init writes the journal or inode tables (the image stays sparse).
+ * root, the limit is all the app's. `-b 4096`: mountable through a direct-I/O loop device on disks of
+ * 4K sectors too. assume_storage_prezeroed: a new sparse file reads as zeros, so neither mkfs nor the
+ * kernel's lazy init writes the journal or inode tables (the image stays sparse).
  */
-const MKFS_OPTIONS = ['-q', '-t', 'ext4', '-m', '0', '-E', 'assume_storage_prezeroed=1'];
+const MKFS_OPTIONS = ['-q', '-t', 'ext4', '-b', '4096', '-m', '0', '-E', 'assume_storage_prezeroed=1'];
 
 const errno = (e: unknown): string | number | undefined => (e as { code?: string; errno?: number } | null)?.code ?? (e as { errno?: number } | null)?.errno;
 
