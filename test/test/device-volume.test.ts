@@ -74,9 +74,13 @@ describe('device: each app writes to its own size-limited data volume', { skip: 
     for (const opt of ['rw', 'nosuid', 'nodev']) assert.ok(mount.options.includes(opt), `host mount option ${opt}: ${mount.options}`);
     assert.equal(statSync(paths.appDataDir('filler')).mode & 0o7777, 0o700, 'the top of the volume is root-only');
 
+    const info = (): { size: number; used: number } => skiffJson<{ data: { size: number; used: number } }>(root, ['info', 'filler']).data;
+    assert.equal(info().size, LIMIT_MB * MiB);
     const out = run('filler', 'fill');
     assert.match(out, /No space left on device/, out);
     const written = Number(/size (\d+)/.exec(out)?.[1]);
+    assert.ok(info().used >= written, `info shows ${info().used} bytes used`);
+    assert.match(ok(['info', 'filler']).stdout, new RegExp(`data: +\\d+\\.\\dM used of ${LIMIT_MB}M \\(data\\.max-size\\)`));
     // ext4's journal and inode tables take their share: 13% of a 64M volume, 6.5% of a 1G one.
     assert.ok(written > 0.8 * LIMIT_MB * MiB && written <= LIMIT_MB * MiB, `wrote ${written} bytes`);
     // The image is sparse and capped: it holds no more than the limit on the host.

@@ -1,7 +1,7 @@
 // App data volumes: each app's writable data (<root>/var/skiff/<name>: every revision's data and
 // `common`) is its own ext4 filesystem in a sparse image, so the kernel caps what the app can write.
 import { execFileSync } from 'node:child_process';
-import { chmodSync, chownSync, closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, rmdirSync, statSync, truncateSync } from 'node:fs';
+import { chmodSync, chownSync, closeSync, existsSync, ftruncateSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, rmdirSync, statSync, statfsSync, truncateSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import * as native from '@skiff/native';
 import { fsyncDir, parseSize } from '@skiff/bundle';
@@ -124,6 +124,14 @@ export function volumeSizes(device: Device): Map<string, number> {
   const dir = device.paths.volumesDir;
   const names = existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith('.img')).map((f) => f.slice(0, -4)) : [];
   return new Map(names.map((n) => [n, statSync(device.paths.volumeImage(n)).size]));
+}
+
+/** Bytes of an app's mounted data volume and bytes in use (ext4's own metadata included), or null without one. */
+export function volumeUsage(device: Device, name: string): { size: number; used: number } | null {
+  const dir = device.paths.appDataDir(name);
+  if (!existsSync(device.paths.volumeImage(name)) || !native.isMounted(dir)) return null;
+  const fs = statfsSync(dir);
+  return { size: statSync(device.paths.volumeImage(name)).size, used: (fs.blocks - fs.bfree) * fs.bsize };
 }
 
 /** Refuses a data.max-size below a volume already made: ext4 cannot shrink online, nor keep the app's data if it did. */

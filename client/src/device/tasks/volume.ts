@@ -27,7 +27,7 @@ export const mountData: TaskHandler<DeviceEnv> = {
     const image = paths.volumeImage(p.name);
     const dir = paths.appDataDir(p.name);
     if (task.decide('legacy', () => !existsSync(image) && hasLegacyData(env, p.name))) {
-      task.log(`${dir} predates data volumes: it keeps working without a size limit until the app is removed`);
+      task.log(`${dir} predates data volumes: it keeps working without a size limit until the app is removed with --purge`);
       return;
     }
     if (task.decide('created', () => !existsSync(image)) && !existsSync(image)) createVolume(image, p.bytes);
