@@ -75,14 +75,20 @@ test('install --dangerous, refresh, failed refresh, revert, remove: real mounts,
     await ops.remove('tiny');
     assert.equal(device.state.app('tiny'), undefined);
     assert.ok(!existsSync(p.appDir('tiny')) && !existsSync(p.appDataDir('tiny')));
-    assert.equal(readFileSync(join(p.snapshotDir('tiny'), 'data/f'), 'utf8'), 'one');
+    assert.ok(existsSync(p.volumeImage('tiny')), 'the data volume is kept');
     assert.deepEqual(readdirSync(p.bundlesDir), []);
-    assert.deepEqual(ops.runner.changes().map((c) => `${c.kind}:${c.status}`), ['install:done', 'refresh:done', 'refresh:undone', 'revert:done', 'remove:done']);
+    const again = await ops.installDangerous(await bundle(work, '4'));
+    assert.equal(readFileSync(join(p.revDataDir('tiny', again.revision), 'f'), 'utf8'), 'one', 'reinstall restores the kept data');
+    await ops.remove('tiny', { purge: true });
+    assert.ok(!existsSync(p.volumeImage('tiny')) && !existsSync(p.appDataDir('tiny')));
+    assert.deepEqual(ops.runner.changes().map((c) => `${c.kind}:${c.status}`),
+      ['install:done', 'refresh:done', 'refresh:undone', 'revert:done', 'remove:done', 'install:done', 'remove:done']);
   } finally {
     for (const rev of device.state.allRevisions()) if (isMounted(p.mountDir(rev.name, rev.rev))) unmount(p.mountDir(rev.name, rev.rev));
     for (const d of existsSync(p.appsDir) ? readdirSync(p.appsDir) : []) for (const r of existsSync(join(p.appsDir, d)) ? readdirSync(join(p.appsDir, d)) : []) {
       if (isMounted(join(p.appsDir, d, r))) unmount(join(p.appsDir, d, r));
     }
+    if (isMounted(p.appDataDir('tiny'))) unmount(p.appDataDir('tiny'));
     device.close();
     rmSync(work, { recursive: true, force: true });
   }

@@ -74,7 +74,8 @@ test('install and refresh: exact mechanism sequences, and the undo of each faili
       assert.deepEqual(log, expected, `failing at ${at}`);
       assert.equal(readlinkSync(device.paths.currentLink('seq')), String(r1), at);
       assert.deepEqual(readdirSync(device.paths.appDir('seq')).sort(), [String(r1), 'current'], at);
-      assert.deepEqual(readdirSync(device.paths.appDataDir('seq')).sort(), [String(r1), 'common'], at);
+      // lost+found: made by mkfs at the top of the app's data volume.
+      assert.deepEqual(readdirSync(device.paths.appDataDir('seq')).sort(), [String(r1), 'common', 'lost+found'], at);
     }
     log.length = 0;
     failAt = null;
@@ -87,6 +88,7 @@ test('install and refresh: exact mechanism sequences, and the undo of each faili
       const p = join(device.paths.appDir('seq'), d);
       if (/^\d+$/.test(d) && isMounted(p)) unmount(p);
     }
+    if (isMounted(device.paths.appDataDir('seq'))) unmount(device.paths.appDataDir('seq'));
     device.close();
     rmSync(work, { recursive: true, force: true });
   }

@@ -110,6 +110,22 @@ Napi::Value MountBundle(const Napi::CallbackInfo& info) {
   return info.Env().Undefined();
 }
 
+Napi::Value MountVolume(const Napi::CallbackInfo& info) {
+  std::string file, target;
+  if (!ArgString(info, 0, "file", &file) || !ArgString(info, 1, "target", &target)) return info.Env().Undefined();
+  skiff::Failure f;
+  if (skiff::mount_volume(file.c_str(), target.c_str(), &f) < 0) ThrowFailure(info.Env(), f);
+  return info.Env().Undefined();
+}
+
+Napi::Value RefreshLoopCapacity(const Napi::CallbackInfo& info) {
+  std::string device;
+  if (!ArgString(info, 0, "device", &device)) return info.Env().Undefined();
+  skiff::Failure f;
+  if (skiff::refresh_loop_capacity(device.c_str(), &f) < 0) ThrowFailure(info.Env(), f);
+  return info.Env().Undefined();
+}
+
 Napi::Value Unmount(const Napi::CallbackInfo& info) {
   std::string target;
   bool lazy = false;
@@ -343,6 +359,8 @@ Napi::Value CompileSeccomp(const Napi::CallbackInfo& info) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("mountBundle", Napi::Function::New(env, MountBundle));
+  exports.Set("mountVolume", Napi::Function::New(env, MountVolume));
+  exports.Set("refreshLoopCapacity", Napi::Function::New(env, RefreshLoopCapacity));
   exports.Set("unmount", Napi::Function::New(env, Unmount));
   exports.Set("spawn", Napi::Function::New(env, Spawn));
   exports.Set("wait", Napi::Function::New(env, Wait));

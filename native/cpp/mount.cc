@@ -1,4 +1,5 @@
 // Loop mounts: LOOP_CTL_GET_FREE, LOOP_CONFIGURE (or the older SET_FD + SET_STATUS64), mount(2).
+// Bundles are squashfs, read-only; app data volumes are ext4, read-write.
 #include "mount.h"
 
 #include <errno.h>
@@ -21,6 +22,8 @@ constexpr int kLoopAttempts = 32;
 constexpr unsigned kLoopMajor = 7;
 // Flags of every bundle mount: a bundle is immutable and must never carry setuid files or devices.
 constexpr unsigned long kBundleMountFlags = MS_RDONLY | MS_NOSUID | MS_NODEV;
+// Flags of every data volume: the app writes it, so a setuid file or device node it leaves stays inert on the host.
+constexpr unsigned long kVolumeMountFlags = MS_NOSUID | MS_NODEV;
 
 class Fd {
  public:
@@ -38,14 +41,15 @@ class Fd {
   int fd_;
 };
 
-int open_loop_device(int number, Fd* out) {
+int open_loop_device(int number, bool read_only, Fd* out) {
   char path[32];
   snprintf(path, sizeof path, "/dev/loop%d", number);
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  int mode = read_only ? O_RDONLY : O_RDWR;
+  int fd = open(path, mode | O_CLOEXEC);
   if (fd < 0 && errno == ENOENT) {
     // Without devtmpfs the node may be missing although the kernel made the device.
     if (mknod(path, S_IFBLK | 0600, makedev(kLoopMajor, number)) < 0 && errno != EEXIST) return -1;
-    fd = open(path, O_RDONLY | O_CLOEXEC);
+    fd = open(path, mode | O_CLOEXEC);
   }
   if (fd < 0) return -1;
   out->reset(fd);
@@ -64,19 +68,20 @@ int attach_legacy(int loop, int backing, const loop_info64& info) {
   return 0;
 }
 
-}  // namespace
-
-int mount_bundle(const char* file, const char* target, Failure* f, bool legacy_loop) {
-  Fd backing(open(file, O_RDONLY | O_CLOEXEC));
-  if (backing.get() < 0) return fail(f, "open bundle", errno);
+// Attaches file to a free loop device (autoclear) and mounts it at target as fstype with flags.
+int mount_loop(const char* file, const char* target, const char* fstype, unsigned long flags, unsigned lo_flags,
+               Failure* f, bool legacy_loop) {
+  bool read_only = (flags & MS_RDONLY) != 0;
+  Fd backing(open(file, (read_only ? O_RDONLY : O_RDWR) | O_CLOEXEC));
+  if (backing.get() < 0) return fail(f, read_only ? "open bundle" : "open volume", errno);
   Fd control(open("/dev/loop-control", O_RDWR | O_CLOEXEC));
   if (control.get() < 0) return fail(f, "open /dev/loop-control", errno);
 
   loop_config config;
   memset(&config, 0, sizeof config);
   config.fd = static_cast<unsigned>(backing.get());
-  // Read-only so the bundle cannot change under the mount; autoclear so unmount frees the device.
-  config.info.lo_flags = LO_FLAGS_READ_ONLY | LO_FLAGS_AUTOCLEAR;
+  // Autoclear so unmount frees the device; read-only too for a bundle, so it cannot change under the mount.
+  config.info.lo_flags = LO_FLAGS_AUTOCLEAR | (read_only ? LO_FLAGS_READ_ONLY : 0) | lo_flags;
   strncpy(reinterpret_cast<char*>(config.info.lo_file_name), file, LO_NAME_SIZE - 1);
   bool use_configure = !legacy_loop;
 
@@ -84,7 +89,7 @@ int mount_bundle(const char* file, const char* target, Failure* f, bool legacy_l
   for (int attempt = 0;; attempt++) {
     int number = ioctl(control.get(), LOOP_CTL_GET_FREE);
     if (number < 0) return fail(f, "LOOP_CTL_GET_FREE", errno);
-    if (open_loop_device(number, &loop) < 0) return fail(f, "open loop device", errno);
+    if (open_loop_device(number, read_only, &loop) < 0) return fail(f, "open loop device", errno);
     int rc = -1;
     if (use_configure) {
       rc = ioctl(loop.get(), LOOP_CONFIGURE, &config);
@@ -102,10 +107,29 @@ int mount_bundle(const char* file, const char* target, Failure* f, bool legacy_l
   ssize_t n = readlink(device, loop_path, sizeof loop_path - 1);
   if (n < 0) return fail(f, "readlink loop device", errno);
   loop_path[n] = '\0';
-  if (mount(loop_path, target, "squashfs", kBundleMountFlags, nullptr) < 0) {
+  if (mount(loop_path, target, fstype, flags, nullptr) < 0) {
     return fail(f, "mount", errno);  // closing `loop` on return detaches it (autoclear)
   }
   return 0;  // `loop` closes here; the mount holds the device until unmount
+}
+
+}  // namespace
+
+int mount_bundle(const char* file, const char* target, Failure* f, bool legacy_loop) {
+  return mount_loop(file, target, "squashfs", kBundleMountFlags, 0, f, legacy_loop);
+}
+
+int mount_volume(const char* file, const char* target, Failure* f) {
+  // Direct I/O: the app's writes are cached once (by ext4), not again in the image's page cache; the
+  // kernel falls back to buffered I/O where the host filesystem cannot do it.
+  return mount_loop(file, target, "ext4", kVolumeMountFlags, LO_FLAGS_DIRECT_IO, f, false);
+}
+
+int refresh_loop_capacity(const char* device, Failure* f) {
+  Fd loop(open(device, O_RDONLY | O_CLOEXEC));
+  if (loop.get() < 0) return fail(f, "open loop device", errno);
+  if (ioctl(loop.get(), LOOP_SET_CAPACITY, 0) < 0) return fail(f, "LOOP_SET_CAPACITY", errno);
+  return 0;
 }
 
 int unmount_target(const char* target, bool lazy, Failure* f) {

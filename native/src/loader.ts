@@ -10,6 +10,8 @@ export const BUILD_DIR_ENV = 'SKIFF_NATIVE_BUILD_DIR';
 export interface NativeBinding {
   /** legacyLoop (tests only): attach with LOOP_SET_FD + LOOP_SET_STATUS64, as on kernels before 5.8. */
   mountBundle(file: string, target: string, legacyLoop?: boolean): void;
+  mountVolume(file: string, target: string): void;
+  refreshLoopCapacity(device: string): void;
   unmount(target: string, lazy: boolean): void;
   spawn(planJson: string, stdin: number, stdout: number, stderr: number): number;
   wait(pid: number): Promise<{ code: number | null; signal: number | null }>;

@@ -1,4 +1,4 @@
-// Loop mounts of bundles: argument checks here, the syscalls in cpp/mount.cc.
+// Loop mounts of bundles (squashfs, ro) and app data volumes (ext4, rw): argument checks here, the syscalls in cpp/mount.cc.
 import { readFileSync, realpathSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { constants } from 'node:os';
@@ -34,6 +34,26 @@ export function mountBundle(file: string, target: string): void {
   requireRoot('mountBundle', target);
   if (isMounted(target)) throw new MountError(`mounting bundle at ${target} refused: it is already a mount point`, target, EBUSY);
   try { native().mountBundle(resolve(file), resolve(target)); } catch (e) { rethrow(e, 'mounting bundle at', target); }
+}
+
+/**
+ * Loop-mounts an ext4 image read-write (rw,nosuid,nodev) at an existing folder; unmount frees the
+ * loop device (autoclear). Refuses a target that is already a mount point, as mountBundle does.
+ */
+export function mountVolume(file: string, target: string): void {
+  checkPath(file, 'file');
+  checkPath(target, 'target');
+  requireRoot('mountVolume', target);
+  if (isMounted(target)) throw new MountError(`mounting volume at ${target} refused: it is already a mount point`, target, EBUSY);
+  try { native().mountVolume(resolve(file), resolve(target)); } catch (e) { rethrow(e, 'mounting volume at', target); }
+}
+
+/** Makes a loop device (e.g. /dev/loop3) see the new size of its grown backing file (LOOP_SET_CAPACITY). */
+export function refreshLoopCapacity(device: string): void {
+  checkPath(device, 'device');
+  if (!/^\/dev\/loop\d+$/.test(device)) throw new TypeError(`device must be a loop device like /dev/loop3, not "${device}"`);
+  requireRoot('refreshLoopCapacity', device);
+  try { native().refreshLoopCapacity(device); } catch (e) { rethrow(e, 'resizing', device); }
 }
 
 /** Unmounts target; `lazy` detaches it (MNT_DETACH). The loop device is freed by autoclear. */

@@ -1,10 +1,10 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync, mkdirSync, existsSync, readdirSync } from 'node:fs';
+import { readFileSync, writeFileSync, mkdirSync, existsSync, readdirSync, truncateSync, statSync, chmodSync } from 'node:fs';
 import { join, basename } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { execFile } from 'node:child_process';
-import { mountBundle, unmount, isMounted, findMount, MountError } from '../src';
+import { execFile, execFileSync } from 'node:child_process';
+import { mountBundle, mountVolume, refreshLoopCapacity, unmount, isMounted, findMount, MountError } from '../src';
 import { needsRoot, tempDir, makeSquashfs, removeDir } from './helpers';
 import { native } from '../src/loader';
 
@@ -156,7 +156,57 @@ test('a missing bundle file is a MountError naming the step', { skip: rootSkip }
     e instanceof MountError && e.errno === 2 && /open bundle/.test(e.message));
 });
 
+/** A folder with a 64 MiB sparse ext4 image and an empty mount point, unmounted after the tests if need be. */
+function ext4AndTarget(name: string): { image: string; target: string } {
+  const dir = workDir(name);
+  const image = join(dir, 'data.img');
+  writeFileSync(image, '');
+  truncateSync(image, 64 * 1024 * 1024);
+  execFileSync('mkfs.ext4', ['-q', image], { env: { ...process.env, PATH: `${process.env.PATH}:/usr/sbin:/sbin` } });
+  const target = join(dir, 'mnt');
+  mkdirSync(target);
+  mounted.push(target);
+  return { image, target };
+}
+
+test('mountVolume mounts an ext4 image rw,nosuid,nodev and unmount frees the loop device', { skip: rootSkip }, async () => {
+  const { image, target } = ext4AndTarget('volume');
+  mountVolume(image, target);
+  const info = findMount(target);
+  assert.ok(info);
+  assert.equal(info.fsType, 'ext4');
+  for (const opt of ['rw', 'nosuid', 'nodev']) assert.ok(info.options.includes(opt), `mount option ${opt} in ${info.options}`);
+  const device = basename(info.source);
+  assert.equal(readFileSync(`/sys/block/${device}/ro`, 'utf8').trim(), '0');
+  assert.equal(readFileSync(`/sys/block/${device}/loop/autoclear`, 'utf8').trim(), '1');
+  writeFileSync(join(target, 'suid'), 'x');
+  chmodSync(join(target, 'suid'), 0o4755);
+  assert.equal(statSync(join(target, 'suid')).mode & 0o4000, 0o4000, 'the bit is stored; nosuid makes it inert');
+  assert.throws(() => mountVolume(image, target), (e: unknown) => e instanceof MountError && e.errno === 16);
+
+  // A longer image: the loop device sees the new size once told.
+  truncateSync(image, 128 * 1024 * 1024);
+  refreshLoopCapacity(info.source);
+  assert.equal(Number(readFileSync(`/sys/block/${device}/size`, 'utf8')) * 512, 128 * 1024 * 1024);
+
+  unmount(target);
+  for (let i = 0; i < 100 && loopsBacking(image).length > 0; i++) await sleep(20);
+  assert.deepEqual(loopsBacking(image), []);
+});
+
+test('a file that is not ext4 fails at mountVolume and leaves no loop device', { skip: rootSkip }, () => {
+  const dir = workDir('badvolume');
+  const image = join(dir, 'zeros.img');
+  writeFileSync(image, Buffer.alloc(1024 * 1024));
+  const target = join(dir, 'mnt');
+  mkdirSync(target);
+  assert.throws(() => mountVolume(image, target), (e: unknown) => e instanceof MountError && /failed at mount/.test(e.message));
+  assert.deepEqual(loopsBacking(image), []);
+});
+
 test('arguments are checked before any syscall', () => {
+  assert.throws(() => mountVolume('', '/x'), TypeError);
+  assert.throws(() => refreshLoopCapacity('/etc/passwd'), TypeError);
   assert.throws(() => mountBundle('', '/x'), TypeError);
   assert.throws(() => mountBundle('/a\0b', '/x'), TypeError);
   assert.throws(() => unmount('/x', { lazy: 'yes' as unknown as boolean }), TypeError);

@@ -47,6 +47,8 @@ export interface BundleSpec {
   preRefresh?: string;
   /** Other hooks: the whole file of each, with its #! line. */
   hooks?: Partial<Record<HookName, string>>;
+  /** Body of bin/hello, a sh script (absent: it prints "hello <version>"). */
+  script?: string;
 }
 
 /** Packs a small app: `bin/hello` prints "hello <version>"; optional check-health and pre-refresh hooks and random payload. */
@@ -63,7 +65,7 @@ export async function makeBundle(work: string, spec: BundleSpec): Promise<string
   const hooks = Object.keys(hookScripts).length ? `hooks:\n${Object.keys(hookScripts).map((h) => `  ${h}: {}\n`).join('')}` : '';
   writeFileSync(join(dir, 'meta', 'app.yaml'), `name: ${spec.name}\nversion: '${spec.version}'\nsummary: Test app ${spec.name}\n` +
     `apps:\n  ${spec.name}:\n    command: bin/hello\n    plugs: [network]\n${hooks}`);
-  writeFileSync(join(dir, 'bin', 'hello'), `#!/bin/sh\necho "hello ${spec.version}"\n`);
+  writeFileSync(join(dir, 'bin', 'hello'), `#!/bin/sh\n${spec.script ?? `echo "hello ${spec.version}"`}\n`);
   chmodSync(join(dir, 'bin', 'hello'), 0o755);
   for (const [hook, body] of Object.entries(hookScripts)) {
     writeFileSync(join(dir, 'meta', 'hooks', hook), body);
@@ -96,6 +98,25 @@ export function cleanupRoot(root: string): void {
   rmSync(root, { recursive: true, force: true });
 }
 
+/** Mounts of an app installed with one revision: its bundle and its data volume. */
+export const MOUNTS_PER_APP = 2;
+
+/** Loop devices backed by file, deleted or not (the kernel shows "<path> (deleted)"). */
+export function loopsBacking(file: string): string[] {
+  return readdirSync('/sys/block').filter((d) => d.startsWith('loop')).filter((d) => {
+    try {
+      const backing = readFileSync(join('/sys/block', d, 'loop/backing_file'), 'utf8').trim();
+      return backing === file || backing === `${file} (deleted)`;
+    } catch { return false; }
+  });
+}
+
+/** Waits (up to 5 s) until no loop device is backed by file: autoclear detaches as the last user lets go. */
+export async function loopsGone(file: string): Promise<string[]> {
+  for (let i = 0; i < 250 && loopsBacking(file).length > 0; i++) await new Promise((r) => setTimeout(r, 20));
+  return loopsBacking(file);
+}
+
 const ls = (dir: string): string[] => existsSync(dir) ? readdirSync(dir).sort() : [];
 
 /** What the device looks like for one app, read from the kernel and the disk (not from skiff). */
@@ -115,7 +136,8 @@ export function viewDevice(root: string, name: string): DeviceView {
   const mounted = mountsUnder(root).filter((m) => m.startsWith(appDir + '/')).map((m) => Number(m.slice(appDir.length + 1))).sort((a, b) => a - b);
   const bundlesDir = join(root, 'var/lib/skiff/bundles');
   const bundles = ls(bundlesDir).filter((f) => f.startsWith(`${name}_`));
-  const dataDir = ls(join(root, 'var/skiff', name));
+  // lost+found: made by mkfs at the top of the app's data volume, for e2fsck.
+  const dataDir = ls(join(root, 'var/skiff', name)).filter((f) => f !== 'lost+found');
   const strays = [
     ...ls(bundlesDir).filter((f) => !f.endsWith('.skiff')).map((f) => join(bundlesDir, f)),
     ...ls(appDir).filter((f) => f !== 'current' && !/^\d+$/.test(f)).map((f) => join(appDir, f)),

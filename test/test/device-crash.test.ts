@@ -1,14 +1,18 @@
 // Crash at every task boundary: for install, refresh, revert and remove, SIGKILL the client at the
 // start and at the end of each task's do (SKIFF_TEST_CRASH_AT=#<seq>:do:<before|after>), and at each
 // undo of a refresh and of an install rolled back by check-health; then run the next command and check that the device
-// is exactly in the old or the new state, with the current revision mounted and running.
+// is exactly in the old or the new state, with the current revision mounted and running, and the app's
+// data volume mounted (nosuid,nodev) exactly while it is installed. Some scenarios also "reboot" after
+// the crash (everything unmounted, then `skiff boot`), so recovery starts from a device with no mount.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startStore, publishBundle, type RunningStore } from '../src/store';
-import { skiff, makeBundle, cleanupRoot, checkOldOrNew, rootSkipReason, mountsUnder, setupDevice, withDevice, type AppState } from '../src/device-fixture';
+import * as native from '@skiff/native';
+import { DevicePaths } from '@skiff/client/dist/src/device/paths';
+import { skiff, makeBundle, cleanupRoot, checkOldOrNew, rootSkipReason, mountsUnder, setupDevice, withDevice, loopsGone, type AppState } from '../src/device-fixture';
 
 type State = AppState;
 
@@ -64,7 +68,34 @@ describe('device: a crash at every task boundary leaves the old or the new state
 
   const check = (root: string, label: string, states: State[]): Promise<State> => checkOldOrNew(root, 'hello', label, states, versions);
 
-  interface Scenario { name: string; prepare(root: string): Promise<unknown>; command: string[]; old: State; new: State; undo?: boolean }
+  /** The data volume is mounted nosuid,nodev while the app is installed; else unmounted, its image kept only by a plain remove. */
+  async function checkVolume(root: string, label: string, ended: State, kept: boolean): Promise<void> {
+    const paths = new DevicePaths(root);
+    const image = paths.volumeImage('hello');
+    const mount = native.findMount(paths.appDataDir('hello'));
+    if (ended.current !== null) {
+      assert.ok(mount?.fsType === 'ext4' && mount.options.includes('nosuid') && mount.options.includes('nodev'), `${label}: data volume ${JSON.stringify(mount)}`);
+      return;
+    }
+    assert.equal(mount, null, `${label}: data volume still mounted`);
+    assert.equal(existsSync(image), kept, `${label}: data volume image ${kept ? 'lost' : 'left behind'}`);
+    assert.equal(existsSync(`${image}.new`), false, `${label}: half-made image left behind`);
+    assert.deepEqual(await loopsGone(image), [], `${label}: loop device left`);
+  }
+
+  /** A reboot: every mount under the root goes, then `skiff boot` mounts and recovers. */
+  const reboot = (root: string): void => {
+    for (const m of mountsUnder(root)) native.unmount(m);
+    ok(root, ['boot']);
+  };
+
+  interface Scenario {
+    name: string; prepare(root: string): Promise<unknown>; command: string[]; old: State; new: State; undo?: boolean;
+    /** Reboot between the crash and the next command. */
+    reboot?: boolean;
+    /** The new state keeps the data volume's image (a remove without --purge). */
+    keepsVolume?: boolean;
+  }
   const scenarios = (): Scenario[] => [
     { name: 'install', prepare: async () => undefined, command: ['install', 'hello', '--revision', String(r1)],
       old: { current: null, retained: [] }, new: { current: r1, retained: [r1] } },
@@ -73,16 +104,25 @@ describe('device: a crash at every task boundary leaves the old or the new state
     { name: 'revert', prepare: async (root) => { await install1(root); await refresh(root); },
       command: ['revert', 'hello'], old: { current: r2, retained: [r1, r2] }, new: { current: r1, retained: [r1, r2] } },
     { name: 'remove', prepare: install1, command: ['remove', 'hello'],
-      old: { current: r1, retained: [r1] }, new: { current: null, retained: [] } },
+      old: { current: r1, retained: [r1] }, new: { current: null, retained: [] }, keepsVolume: true },
     // check-health fails: the rollback itself is crashed at each of its undo steps.
     { name: 'refresh rolled back', prepare: install1,
       command: ['refresh', 'hello', '--channel', 'beta'], old: { current: r1, retained: [r1] }, new: { current: r1, retained: [r1] }, undo: true },
     // The same for a first install: its undo unmounts and deletes everything, past the switch too.
     { name: 'install rolled back', prepare: async () => undefined,
       command: ['install', 'hello', '--revision', String(bad)], old: { current: null, retained: [] }, new: { current: null, retained: [] }, undo: true },
+    // The data volume's life: made by install, copied into by refresh, deleted whole by purge; each crash then a reboot.
+    { name: 'install, reboot', prepare: async () => undefined, command: ['install', 'hello', '--revision', String(r1)],
+      old: { current: null, retained: [] }, new: { current: r1, retained: [r1] }, reboot: true },
+    { name: 'refresh, reboot', prepare: install1, command: ['refresh', 'hello'],
+      old: { current: r1, retained: [r1] }, new: { current: r2, retained: [r1, r2] }, reboot: true },
+    { name: 'remove --purge, reboot', prepare: install1, command: ['remove', 'hello', '--purge'],
+      old: { current: r1, retained: [r1] }, new: { current: null, retained: [] }, reboot: true },
+    { name: 'remove, reboot', prepare: install1, command: ['remove', 'hello'],
+      old: { current: r1, retained: [r1] }, new: { current: null, retained: [] }, reboot: true, keepsVolume: true },
   ];
 
-  for (const index of [0, 1, 2, 3, 4, 5]) {
+  for (const index of [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]) {
     test(`crash at each task boundary of scenario ${index}`, async (t) => {
       const s = scenarios()[index]!;
       // A clean run first, to count the tasks of this change.
@@ -106,7 +146,9 @@ describe('device: a crash at every task boundary leaves the old or the new state
         if (r.signal === 'SIGKILL') crashed++;
         else if (s.undo) continue; // tasks after the failing hook never run, so have no undo boundary
         else assert.fail(`${s.name} ${point}: expected a crash, got ${r.status}: ${r.stderr}`);
+        if (s.reboot) reboot(root);
         const ended = await check(root, `${s.name} ${point}`, [s.old, s.new]);
+        await checkVolume(root, `${s.name} ${point}`, ended, ended === s.new && s.keepsVolume === true);
         // A device found in the old state is exactly where the next crash point starts from.
         if (ended !== s.old) {
           cleanupRoot(root);

@@ -85,7 +85,9 @@ describe('device: install, refresh, revert, remove from a real store', { skip: r
     assert.equal(rm.status, 0, rm.stderr);
     assert.deepEqual(list(), []);
     checkDevice(null, []);
-    assert.ok(existsSync(join(root, 'var/lib/skiff/snapshots/hello/data/note')), 'data kept for a later install');
+    // The kept data is the app's data volume itself, unmounted (read back by the install below).
+    assert.ok(existsSync(join(root, 'var/lib/skiff/data/hello.img')), 'data kept for a later install');
+    assert.ok(!existsSync(join(root, 'var/skiff/hello')), 'data volume unmounted, mount point gone');
 
     assert.equal(skiff(root, ['install', 'hello']).status, 0);
     checkDevice(r3, [r3]);
@@ -95,6 +97,7 @@ describe('device: install, refresh, revert, remove from a real store', { skip: r
     assert.equal(skiff(root, ['remove', 'hello', '--purge']).status, 0);
     checkDevice(null, []);
     assert.ok(!existsSync(join(root, 'var/lib/skiff/snapshots/hello')));
+    assert.ok(!existsSync(join(root, 'var/lib/skiff/data/hello.img')), 'purge deletes the data volume');
     const kinds = skiffJson<{ kind: string; status: string }[]>(root, ['changes']).map((c) => `${c.kind}:${c.status}`);
     assert.deepEqual(kinds, ['install:done', 'refresh:done', 'refresh:done', 'revert:done', 'remove:done', 'install:done', 'remove:done']);
   });

@@ -10,7 +10,7 @@ import { MKSQUASHFS_OPTIONS } from '@skiff/bundle';
 import { TrustWorld, type Published } from '../src/trust-fixture';
 import { strangerKey } from '../src/trust-forge';
 import { execFile, execFileSync, spawn } from 'node:child_process';
-import { cleanupRoot, mountsUnder, rootSkipReason, SKIFF } from '../src/device-fixture';
+import { cleanupRoot, mountsUnder, rootSkipReason, SKIFF, MOUNTS_PER_APP } from '../src/device-fixture';
 
 /** The real CLI, run asynchronously: the attacker proxy lives in this process and must keep answering. */
 function skiff(root: string, args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
@@ -59,7 +59,7 @@ async function refusedInstall(name: string, why: RegExp, device?: string, instal
   assert.deepEqual((JSON.parse(list.stdout) as { name: string }[]).map((a) => a.name), installed, 'nothing more installed');
   const bundles = join(root, 'var', 'lib', 'skiff', 'bundles');
   assert.deepEqual((existsSync(bundles) ? readdirSync(bundles) : []).filter((f) => !installed.some((n) => f.startsWith(`${n}_`))), [], 'nothing downloaded');
-  assert.equal(mountsUnder(root).length, installed.length, 'nothing more mounted');
+  assert.equal(mountsUnder(root).length, installed.length * MOUNTS_PER_APP, 'nothing more mounted');
 }
 
 test('skiff install refuses a tampered bundle', { skip }, async () => {
@@ -165,7 +165,7 @@ test('and through the same proxy, an honest install works', { skip }, async () =
   const root = await newDevice();
   const r = await skiff(root, ['install', 'hello']);
   assert.equal(r.status, 0, r.stderr);
-  assert.equal(mountsUnder(root).length, 1);
+  assert.equal(mountsUnder(root).length, MOUNTS_PER_APP);
 });
 
 test('skiff install resumes a download cut mid-way, with a Range request', { skip }, async () => {
@@ -177,7 +177,7 @@ test('skiff install resumes a download cut mid-way, with a Range request', { ski
     const r = await skiff(root, ['install', 'resumable']);
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual(world.proxy.requestsFor(path).map((q) => q.headers.range), [undefined, 'bytes=400000-']);
-    assert.equal(mountsUnder(root).length, 1);
+    assert.equal(mountsUnder(root).length, MOUNTS_PER_APP);
   } finally {
     world.proxy.clear();
   }
@@ -211,7 +211,7 @@ test('an install killed mid-download resumes in the next command, with a Range r
     const r = await skiff(root, ['install', 'killedmidway']);
     assert.equal(r.status, 0, r.stderr);
     assert.deepEqual(world.proxy.requestsFor(path).map((q) => q.headers.range), [undefined, `bytes=${held}-`]);
-    assert.equal(mountsUnder(root).length, 1);
+    assert.equal(mountsUnder(root).length, MOUNTS_PER_APP);
     assert.deepEqual(readdirSync(join(root, 'var', 'lib', 'skiff', 'partials')), [], 'the kept partial was used up');
   } finally {
     world.proxy.clear();

@@ -208,7 +208,7 @@ export function registerDeviceCommands(program: Command): void {
           + r.recovered.map((c) => `\n  change ${c.id}: ${c.status}`).join(''));
     }));
 
-  const config = program.command('config').description('device settings (refresh.retain)');
+  const config = program.command('config').description('device settings (refresh.retain, data.max-size)');
   config.command('get').argument('<key>').option('--json', 'print as JSON')
     .action(async (key: string, o: { json?: boolean }, cmd: Command) => withOps(cmd, {}, async (_ops, device) => {
       const value = device.state.configGet(key);
@@ -216,7 +216,7 @@ export function registerDeviceCommands(program: Command): void {
       output(!!o.json, { key, value }, () => value);
     }));
   config.command('set').argument('<key>').argument('<value>')
-    .action(async (key: string, value: string, _o: unknown, cmd: Command) => withOps(cmd, {}, async (_ops, device) => {
-      device.state.tx(() => device.state.configSet(key, value));
+    .action(async (key: string, value: string, _o: unknown, cmd: Command) => withOps(cmd, {}, async (ops) => {
+      for (const note of await ops.configSet(key, value)) process.stderr.write(`skiff config: ${note}\n`);
     }));
 }

@@ -85,3 +85,16 @@ export class UndoPendingError extends SkiffError {
     super('undo-pending', `change ${changeId} could not be undone yet (${message}); the next skiff command tries again`);
   }
 }
+
+/** An app's data does not fit its data volume (a refresh's copy of the data, most often). */
+export class DataVolumeFullError extends SkiffError {
+  constructor(readonly app: string, size: string, setting: string) {
+    super('data-volume-full', `the data of ${app} does not fit its ${size} data volume (${setting}); ` +
+      `free space in the app's data, or raise the limit with \`skiff config set ${setting} SIZE\``);
+  }
+}
+
+/** A data volume cannot be mounted or resized (still attached after a remove, a failed tool). */
+export class DataVolumeError extends SkiffError {
+  constructor(message: string, readonly image: string) { super('data-volume-failed', message); }
+}

@@ -11,7 +11,9 @@ import { resolveChannel } from './channels';
 import { recoverChanges, remountAll } from './recovery';
 import { tightenDataFolders } from './appdata';
 import { DeviceTrust } from '../trust';
-import { SkiffError, hashFile, normalizeChannel } from '@skiff/bundle';
+import { SkiffError, hashFile, normalizeChannel, parseSize } from '@skiff/bundle';
+import { DATA_MAX_SIZE, checkSetting } from './config';
+import { checkNoShrink, growMountedVolumes } from './data-volume';
 import {
   AlreadyInstalledError, ChangeFailedError, ChannelError, NotInstalledError, NotRootError,
 } from './errors';
@@ -229,6 +231,22 @@ export class DeviceOps {
     if (DeviceLock.holder(this.device.state)) return this.runner.change(id);
     await this.locked(async () => undefined);
     return this.runner.change(id);
+  }
+
+  /**
+   * Sets a device setting. A larger data.max-size also grows every mounted data volume online; the
+   * returned notes name those the kernel would not grow online (they grow at their next mount).
+   */
+  async configSet(key: string, value: string): Promise<string[]> {
+    checkSetting(key, value);
+    const { state } = this.device;
+    if (key !== DATA_MAX_SIZE) { state.tx(() => state.configSet(key, value)); return []; }
+    requireRoot(`config set ${DATA_MAX_SIZE}`);
+    return this.locked(async () => {
+      checkNoShrink(this.device, parseSize(value));
+      state.tx(() => state.configSet(key, value));
+      return growMountedVolumes(this.device, parseSize(value));
+    });
   }
 
   /** Writes the store URL and the trusted root under the device root. */

@@ -8,6 +8,7 @@ export class DevicePaths {
   readonly bundlesDir: string;
   readonly snapshotsDir: string;
   readonly partialsDir: string;
+  readonly volumesDir: string;
   readonly appsDir: string;
   readonly binDir: string;
   readonly dataDir: string;
@@ -21,6 +22,8 @@ export class DevicePaths {
     this.snapshotsDir = join(this.stateDir, 'snapshots');
     // Interrupted downloads kept across changes, by the signed sha256, for the next attempt to resume.
     this.partialsDir = join(this.stateDir, 'partials');
+    // One ext4 image per app holding its writable data (mounted at appDataDir): the kernel caps its size.
+    this.volumesDir = join(this.stateDir, 'data');
     this.appsDir = join(root, 'skiff');
     this.binDir = join(this.appsDir, 'bin');
     this.dataDir = join(root, 'var/skiff');
@@ -31,6 +34,7 @@ export class DevicePaths {
   appDir(name: string): string { return join(this.appsDir, name); }
   mountDir(name: string, rev: number): string { return join(this.appsDir, name, String(rev)); }
   currentLink(name: string): string { return join(this.appsDir, name, 'current'); }
+  volumeImage(name: string): string { return join(this.volumesDir, `${name}.img`); }
   appDataDir(name: string): string { return join(this.dataDir, name); }
   revDataDir(name: string, rev: number): string { return join(this.dataDir, name, String(rev)); }
   commonDataDir(name: string): string { return join(this.dataDir, name, 'common'); }

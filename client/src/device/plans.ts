@@ -4,6 +4,8 @@ import type { DeviceEnv } from './env';
 import type { BundleTarget } from '../trust';
 import type { AppRow } from './state';
 import { RevertError } from './errors';
+import { formatSize, volumeBytes } from './data-volume';
+import { existsSync } from 'node:fs';
 
 /** Where the new revision's bundle comes from: a verified store target, or a local file (dangerous). */
 export type Source =
@@ -36,6 +38,10 @@ export function switchInPlan(env: DeviceEnv, name: string, rev: number, source: 
     specs.push({ kind: 'verify', summary: `Check that the bundle is ${name} ${t.custom.version}`, params: { name, rev, version: t.custom.version, signed: { name: t.custom.name, revision: t.custom.revision } } });
   }
   if (from !== null) specs.push(hook(name, from, 'pre-refresh', false));
+  if (!have) {
+    const bytes = volumeBytes(env.device);
+    specs.push({ kind: 'mount-data', summary: `Mount the data volume of ${name} (${formatSize(bytes)})`, params: { name, from, to: rev, bytes } });
+  }
   if (!have) specs.push({ kind: 'copy-data', summary: from === null ? `Prepare data of ${name}` : `Copy data of revision ${from} to ${rev}`, params: { name, from, to: rev, uid } });
   specs.push({ kind: 'switch', summary: `Make revision ${rev} of ${name} current`, commitPoint: true,
     params: { name, to: rev, from, channel, fromChannel: app?.channel ?? null } });
@@ -74,12 +80,18 @@ export function revertPlan(env: DeviceEnv, app: AppRow, revision?: number): { to
 /** Remove: remove hook, wrappers, `current` (the commit point), every revision, then the data kept or purged. */
 export function removePlan(env: DeviceEnv, app: AppRow, purge: boolean): TaskSpec[] {
   const revs = env.device.state.revisions(app.name).map((r) => r.rev);
+  const summary = purge ? `Delete the data of ${app.name}` : `Keep a snapshot of the data of ${app.name}`;
+  // Data in a volume: the image is the snapshot, or is deleted whole; older revisions' data go with discard.
+  const volume = existsSync(env.device.paths.volumeImage(app.name));
+  const keep: TaskSpec = volume
+    ? { kind: 'keep-volume', summary, params: { name: app.name, rev: app.current, purge } }
+    : { kind: 'keep-data', summary, params: { name: app.name, rev: app.current, purge } };
   return [
     hook(app.name, app.current, 'remove', false),
     { kind: 'unwrap', summary: `Remove the wrappers of ${app.name}`, params: { name: app.name, rev: app.current, from: null } },
     { kind: 'unlink', summary: `Remove ${app.name} from the device`, commitPoint: true, params: { name: app.name, rev: app.current, channel: app.channel } },
-    ...revs.map((rev): TaskSpec => ({ kind: 'discard', summary: `Unmount and delete revision ${rev} of ${app.name}`, params: { name: app.name, rev } })),
-    { kind: 'keep-data', summary: purge ? `Delete the data of ${app.name}` : `Keep a snapshot of the data of ${app.name}`,
-      params: { name: app.name, rev: app.current, purge } },
+    ...revs.map((rev): TaskSpec => ({ kind: 'discard', summary: `Unmount and delete revision ${rev} of ${app.name}`,
+      params: { name: app.name, rev, keepData: !volume || purge || rev === app.current } })),
+    keep,
   ];
 }

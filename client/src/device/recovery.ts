@@ -4,6 +4,7 @@ import { probeCgroups } from '@skiff/confinement';
 import type { ChangeRunner } from './changes';
 import type { DeviceEnv } from './env';
 import type { ChangeRow } from './task';
+import { mountVolumeAt, volumeBytes } from './data-volume';
 
 /**
  * Recovery, run before any command and at boot: a change interrupted before its commit point is
@@ -24,7 +25,7 @@ export function removeLeftoverCgroups(): string[] {
   }
 }
 
-/** Boot: mounts every retained revision again (mounts do not survive a reboot). Returns warnings. */
+/** Boot: mounts every retained revision and data volume again (mounts do not survive a reboot). Returns warnings. */
 export function remountAll(env: DeviceEnv): string[] {
   const { paths, state } = env.device;
   const warnings: string[] = [];
@@ -37,6 +38,15 @@ export function remountAll(env: DeviceEnv): string[] {
       if (!env.backend.isMounted(dir)) env.backend.mountBundle(file, dir);
     } catch (err) {
       warnings.push(`${r.name} revision ${r.rev}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  // Apps with a revision on disk, installed or mid-change: a change recovered next may need their data.
+  for (const name of new Set(state.allRevisions().map((r) => r.name))) {
+    const image = paths.volumeImage(name);
+    if (!existsSync(image)) continue;
+    // Grown offline first if data.max-size was raised while it could not grow online.
+    try { mountVolumeAt(image, paths.appDataDir(name), volumeBytes(env.device)); } catch (err) {
+      warnings.push(`${name} data volume: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
   return warnings;

@@ -3,6 +3,8 @@ import type { Device } from './device';
 import type { ChangeRunner } from './changes';
 import type { DeviceEnv } from './env';
 import { NotInstalledError } from './errors';
+import { DATA_MAX_SIZE } from './config';
+import { formatSize, volumeUsage } from './data-volume';
 
 export interface AppListing {
   name: string; revision: number; version: string; channel: string;
@@ -47,6 +49,8 @@ export function appInfo(device: Device, name: string) {
     })),
     blocked: state.blocked(name).map((b) => ({ revision: b.rev, reason: b.reason, at: b.at })),
     grants: device.listGrants(name).map((g) => ({ plug: g.plug, granted: g.granted, auto: g.auto })),
+    /** The app's data volume in bytes (null: none mounted, e.g. data from before volumes). */
+    data: volumeUsage(device, name),
   };
 }
 
@@ -56,6 +60,7 @@ export function formatInfo(i: ReturnType<typeof appInfo>): string {
     `tracking:  ${i.channel || '- (installed from a local file)'}`,
     `installed: ${i.version} (revision ${i.revision})${i.dangerous ? ' dangerous' : ''}${i.devmode ? ' devmode' : ''}`,
     `apps:      ${i.apps.join(', ')}`,
+    ...(i.data ? [`data:      ${(i.data.used / 1024 ** 2).toFixed(1)}M used of ${formatSize(i.data.size)} (${DATA_MAX_SIZE})`] : []),
     'revisions:', ...i.revisions.map((r) => `  ${r.current ? '*' : ' '} ${r.revision}  ${r.version}  ${r.size} bytes  ${r.installedAt}`),
     ...(i.blocked.length ? ['blocked:', ...i.blocked.map((b) => `    ${b.revision}  ${b.reason}`)] : []),
     ...(i.grants.length ? ['plugs:', ...i.grants.map((g) => `    ${g.plug}  ${g.granted ? 'connected' : 'disconnected'}${g.auto ? ' (auto)' : ''}`)] : []),

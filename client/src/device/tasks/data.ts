@@ -5,6 +5,7 @@ import type { DeviceEnv } from '../env';
 import { fsyncDir } from '@skiff/bundle';
 import { rmdirIfEmpty } from '../fsutil';
 import { copyRevisionData, makeAppDataDir, makeRevDataDir, removeAppData, withAppFrozen } from '../appdata';
+import { explainNoSpace } from '../data-volume';
 
 export interface CopyDataParams { name: string; from: number | null; to: number; uid: number }
 type Plan = 'existing' | 'copy' | 'restore' | 'empty';
@@ -30,7 +31,9 @@ export const copyData: TaskHandler<DeviceEnv> = {
       // Frozen, and copied by fd: the running app cannot swap a folder for a link under root's copy.
       await withAppFrozen(p.name, (line) => task.log(line), () => {
         removeAppData(tmp);
-        for (const line of copyRevisionData(paths, p.name, p.from!, `${p.to}.copying`, p.uid)) task.log(line);
+        try {
+          for (const line of copyRevisionData(paths, p.name, p.from!, `${p.to}.copying`, p.uid)) task.log(line);
+        } catch (e) { throw explainNoSpace(env.device, p.name, e); } // a full volume: name the app, its size and the setting
         renameSync(tmp, target);
       });
     } else if (plan === 'restore') {

@@ -9,6 +9,7 @@ import { wrappers, unwrap } from './wrappers';
 import { runHookTask } from './hook';
 import { blockTask } from './block';
 import { prune } from './prune';
+import { mountData, keepVolume } from './volume';
 
 /** Every task kind of the device, with its do and undo, registered in one place. */
 export function deviceTaskKinds(): TaskKinds<DeviceEnv> {
@@ -17,6 +18,7 @@ export function deviceTaskKinds(): TaskKinds<DeviceEnv> {
     .register('copy-local', copyLocal)
     .register('verify', verify)
     .register('mount', mount)
+    .register('mount-data', mountData)
     .register('copy-data', copyData)
     .register('switch', switchTask)
     .register('wrappers', wrappers)
@@ -26,5 +28,6 @@ export function deviceTaskKinds(): TaskKinds<DeviceEnv> {
     .register('unwrap', unwrap)
     .register('unlink', unlinkTask)
     .register('discard', discard)
-    .register('keep-data', keepData);
+    .register('keep-data', keepData)
+    .register('keep-volume', keepVolume);
 }

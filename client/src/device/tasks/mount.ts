@@ -42,14 +42,15 @@ export function discardRevision(env: DeviceEnv, name: string, rev: number, opts:
   rmdirIfEmpty(paths.appDir(name));
 }
 
-export interface DiscardParams { name: string; rev: number }
+/** keepData: leave the revision's data for the keep-data or keep-volume task (absent: true). */
+export interface DiscardParams { name: string; rev: number; keepData?: boolean }
 
 /** Remove: drops one revision for good (after the commit point, so its undo has nothing to do). */
 export const discard: TaskHandler<DeviceEnv> = {
   async do(env, task) {
     const p = task.params as unknown as DiscardParams;
-    // Data goes with keep-data (snapshot or purge), which runs after every discard.
-    discardRevision(env, p.name, p.rev, { keepData: true });
+    // Data goes with keep-data or keep-volume (snapshot or purge), which runs after every discard.
+    discardRevision(env, p.name, p.rev, { keepData: p.keepData ?? true });
   },
   async undo() { /* past the commit point */ },
 };
