@@ -1,5 +1,5 @@
-// Issue 9, findings 1 and 2: a running app swaps folders of its data for symlinks to host files
-// while root copies (refresh) and deletes (prune, purge) that data. Root must touch nothing outside.
+// A running app swaps folders of its data for symlinks to host files while root copies (refresh) and
+// deletes (prune, purge) that data. Root must touch nothing outside the app's data.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { chownSync, chmodSync, existsSync, mkdirSync, statSync } from 'node:fs';
@@ -9,6 +9,7 @@ import Database from 'better-sqlite3';
 import { openDevice } from '@skiff/client/dist/src/device';
 import { copyRevisionData, removeAppData } from '@skiff/client/dist/src/device/appdata';
 import { DevicePaths } from '@skiff/client/dist/src/device/paths';
+import { mountVolumeAt, unmountVolumeAt } from '@skiff/client/dist/src/device/data-volume';
 import type { AppContext } from '@skiff/confinement';
 import { publishBundle, type RunningStore } from '../src/store';
 import { skiff, skiffAsync, skiffJson, openDeviceWorld, closeDeviceWorld, rootSkipReason } from '../src/device-fixture';
@@ -92,8 +93,12 @@ describe('data operations against an app racing with symlink swaps', { skip }, (
     assert.deepEqual(setuidFiles(root), []);
   });
 
-  test(`the delete purge makes, ${RACE_RUNS} times: a racing app's data goes, nothing outside it`, async () => {
+  // An app installed before data volumes keeps a plain data folder, which purge deletes by walking it;
+  // a volume's purge deletes the image and walks nothing (the CLI test below).
+  test(`the delete purge makes of a data folder without a volume, ${RACE_RUNS} times: a racing app's data goes, nothing outside it`, async () => {
     const c = ctx();
+    const image = new DevicePaths(root).volumeImage(NAME);
+    unmountVolumeAt(appData());
     for (let i = 0; i < RACE_RUNS; i++) {
       makeData(c);
       const r = await racer(c);
@@ -104,7 +109,7 @@ describe('data operations against an app racing with symlink swaps', { skip }, (
       assert.equal(existsSync(appData()), false);
       canary.check(`purge run ${i}`);
     }
-    makeData(c);
+    mountVolumeAt(image, appData()); // the installed app's volume again, for the tests below
     assert.deepEqual(setuidFiles(root), []);
   });
 
@@ -147,9 +152,12 @@ describe('data operations against an app racing with symlink swaps', { skip }, (
     // Each data task of the two refreshes and the remove froze the running racer first.
     const db = new Database(join(root, 'var/lib/skiff/state.db'), { readonly: true });
     try {
-      const logs = db.prepare("SELECT kind, log FROM tasks WHERE kind IN ('copy-data', 'prune', 'keep-data') ORDER BY id").all() as { kind: string; log: string }[];
+      const logs = db.prepare("SELECT kind, log FROM tasks WHERE kind IN ('copy-data', 'prune', 'keep-data', 'keep-volume') ORDER BY id").all() as { kind: string; log: string }[];
       const frozen = logs.filter((t) => /froze 1 cgroup/.test(t.log)).map((t) => t.kind);
-      assert.deepEqual(frozen, ['copy-data', 'prune', 'copy-data', 'prune', 'keep-data'], JSON.stringify(logs));
+      assert.deepEqual(frozen, ['copy-data', 'prune', 'copy-data', 'prune'], JSON.stringify(logs));
+      // The purge of a volume walks nothing to freeze for: it unmounts the volume and deletes its image.
+      assert.deepEqual(logs.filter((t) => t.kind === 'keep-volume').length, 1);
+      assert.equal(existsSync(new DevicePaths(root).volumeImage(NAME)), false);
     } finally { db.close(); }
   });
 });
