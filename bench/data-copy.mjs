@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The copy of an app's data on refresh (issue 9): the app frozen, then the fd-relative copy
+// The copy of an app's data on refresh: the app frozen, then the fd-relative copy
 // (openat2 beneath each folder, owner forced, setuid dropped), then thawed, exactly as the copy-data
 // task does it, against `cp -a` of the same folder. 10,000 small files and 200 MB in all. Needs root.
 // Usage: node bench/data-copy.mjs [--runs N] [--files N] [--mb M]

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawn } from 'node:child_process';
@@ -118,4 +118,20 @@ test('lock: a waiting command gets the lock when the holder exits', async () => 
     child.kill('SIGKILL');
     rmSync(root, { recursive: true, force: true });
   }
+});
+
+test('state.db and its WAL files are root\'s alone (0600), and an older 0644 one is closed on open', () => {
+  const root = mkdtempSync(join(tmpdir(), 'skiff-state-mode-'));
+  try {
+    const db = join(root, 'var/lib/skiff/state.db');
+    const modes = () => [db, `${db}-wal`, `${db}-shm`].filter((f) => existsSync(f)).map((f) => statSync(f).mode & 0o777);
+    let d = openDevice(root);
+    d.state.tx(() => d.state.configSet('refresh.retain', '3'));
+    assert.deepEqual(modes(), [0o600, 0o600, 0o600]);
+    d.close();
+    chmodSync(db, 0o644);
+    d = openDevice(root);
+    assert.equal(statSync(db).mode & 0o777, 0o600);
+    d.close();
+  } finally { rmSync(root, { recursive: true, force: true }); }
 });

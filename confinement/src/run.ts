@@ -48,7 +48,7 @@ export async function runCaptured(ctx: AppContext, target: LaunchTarget, opts: C
   return { status, output: collector.finish() };
 }
 
-// The app is pid 1 of its namespace: killing it makes the kernel kill every process inside.
+// pid is the sandbox's init (pid 1 inside): killing it makes the kernel kill every process inside.
 async function waitOrKill(pid: number, opts: Pick<RunOptions, 'timeoutMs' | 'signal'>): Promise<ExitStatus> {
   const timer = opts.timeoutMs ? setTimeout(() => killQuietly(pid), opts.timeoutMs) : undefined;
   const onAbort = () => killQuietly(pid);

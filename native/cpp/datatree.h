@@ -1,5 +1,5 @@
 // Copy and delete of an app's writable data, relative to file descriptors that cannot leave it: root
-// never follows a path the app controls (issue 9). The TypeScript wrapper (src/datatree.ts) checks
+// never follows a path the app controls. The TypeScript wrapper (src/datatree.ts) checks
 // every argument; this file only executes.
 #ifndef SKIFF_DATATREE_H
 #define SKIFF_DATATREE_H

@@ -100,7 +100,7 @@ int launch(Prepared* p, const int stdio[3], Launched* out, Failure* f) {
   sigset_t all, saved_mask;
   sigfillset(&all);
   pthread_sigmask(SIG_SETMASK, &all, &saved_mask);
-  // A fork-like clone (no new stack): the child is pid 1 of the new pid namespace.
+  // A fork-like clone (no new stack): the child is pid 1 of the new pid namespace, its init (init.cc).
   pid_t pid = static_cast<pid_t>(syscall(SYS_clone, static_cast<unsigned long>(p->plan.clone_flags) | SIGCHLD,
                                          nullptr, nullptr, nullptr, nullptr));
   if (pid == 0) {

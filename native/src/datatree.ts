@@ -1,4 +1,4 @@
-// Copy and delete of an app's writable data without following any path the app controls (issue 9):
+// Copy and delete of an app's writable data without following any path the app controls:
 // argument checks here, the fd-relative walk in cpp/datatree.cc.
 import { DataTreeError, isNativeFailure } from './errors';
 import { native } from './loader';

@@ -54,7 +54,7 @@ test('an app killed by a signal gives 128+signal', { skip }, () => {
 
 test('signals sent to skiff-launch are forwarded to the app', { skip }, async () => {
   const cgroup = cgroupPlan('signals');
-  // pid 1 of a namespace gets only the signals it handles: the script traps TERM.
+  // The script traps TERM: the signal reaches it through the sandbox's init.
   const plan = basePlan("trap 'echo got-TERM; exit 42' TERM; echo ready; while :; do sleep 0.05; done", { cgroup });
   const child = spawnProcess(launcherPath(), [planFile(plan)], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';

@@ -1,4 +1,4 @@
-// A malicious app for the data-race tests (issue 9). It builds a tree in /data, then swaps its
+// A malicious app for the data-race tests. It builds a tree in /data, then swaps its
 // folders for symlinks to a HOST folder (renameat2 RENAME_EXCHANGE): whenever inotify shows root
 // reading them, and in a tight loop besides. Usage: racer <absolute host path of the canary folder>
 #define _GNU_SOURCE

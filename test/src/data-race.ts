@@ -1,4 +1,4 @@
-// The symlink-swap race of issue 9: a malicious app (test/racer/racer.c, static) built into a
+// The symlink-swap race: a malicious app (test/racer/racer.c, static) built into a
 // bundle, run confined, and the checks that root's copy and delete never touched the host outside it.
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';

@@ -1,4 +1,4 @@
-// Hooks run away from the admin's terminal (issue 9, finding 3): `skiff install` under a real
+// Hooks run away from the admin's terminal: `skiff install` under a real
 // pseudo-terminal, a hook that tries to read what the admin types and to drive the terminal.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,4 +1,4 @@
-// Slow clients must not lock everyone out (issue 9, finding 6). Each held connection costs the
+// Slow clients must not lock everyone out. Each held connection costs the
 // server a file descriptor (an upload two: socket and temp file); with nothing to cut them, 300
 // slow clients ran a store under a 360-file limit out of descriptors, and honest uploads failed
 // with EMFILE. Now headers and bodies have deadlines, refused requests close their connection,

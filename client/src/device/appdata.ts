@@ -1,4 +1,4 @@
-// An app's writable data as root handles it (issue 9): copied and deleted by file descriptor, never
+// An app's writable data as root handles it: copied and deleted by file descriptor, never
 // by a path the app controls, while the app's processes are frozen; its folders closed to others.
 import { chmodSync, chownSync, lstatSync, mkdirSync, readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
@@ -76,7 +76,7 @@ export function makeRevDataDir(dir: string, uid: number): void {
 }
 
 /**
- * Boot: closes the per-app data folders of devices made before issue 9 (they were 0755, so a local
+ * Boot: closes the per-app data folders of devices made by older skiffs (they were 0755, so a local
  * user could read an app's files). Returns warnings; never fails the boot.
  */
 export function tightenDataFolders(paths: DevicePaths): string[] {

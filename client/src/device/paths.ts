@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 
-/** The DESIGN.md layout of a device under its root folder. */
+/** The layout of a device under its root folder (docs/design.md, "The device layout under --root"). */
 export class DevicePaths {
   readonly stateDir: string;
   readonly stateDb: string;

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Manifest } from '@skiff/bundle';
 import { MIGRATIONS } from './schema';
@@ -10,6 +10,8 @@ import { StateError } from './errors';
 export const APP_UID_BASE = 600000;
 /** Milliseconds a statement waits for another process's write transaction before failing. */
 export const BUSY_TIMEOUT_MS = 10_000;
+/** state.db and its WAL files: read and written by root only. */
+export const STATE_DB_MODE = 0o600;
 
 export interface AppRow { name: string; channel: string; current: number; installed_at: string }
 export interface RevisionRow {
@@ -28,8 +30,12 @@ export class DeviceState {
 
   constructor(file: string) {
     mkdirSync(dirname(file), { recursive: true, mode: 0o755 });
+    // Root's alone (SQLite gives -wal and -shm the same mode): task logs hold hooks' output.
+    closeSync(openSync(file, 'a', STATE_DB_MODE));
     this.db = new Database(file, { timeout: BUSY_TIMEOUT_MS });
     this.db.pragma('journal_mode = WAL');
+    // A database made by an older skiff (0644) is closed to other users too.
+    for (const f of [file, `${file}-wal`, `${file}-shm`]) if (existsSync(f)) chmodSync(f, STATE_DB_MODE);
     // FULL: a committed transition survives a power cut, which recovery relies on.
     this.db.pragma('synchronous = FULL');
     this.db.pragma('foreign_keys = ON');
