@@ -30,14 +30,14 @@ function removeCurrent(paths: DevicePaths, name: string): void {
 }
 
 /** The commit point of install, refresh and revert: `current` moves to the new revision. */
-export const switchTask: TaskHandler<DeviceEnv> = {
+export const switchTask: TaskHandler<DeviceEnv, SwitchParams> = {
   async do(env, task) {
-    const p = task.params as unknown as SwitchParams;
+    const p = task.params;
     switchCurrent(env.device.paths, p.name, p.to);
     env.device.state.tx(() => env.device.state.putApp(p.name, p.channel, p.to));
   },
   async undo(env, task) {
-    const p = task.params as unknown as SwitchParams;
+    const p = task.params;
     const { paths, state } = env.device;
     if (p.from === null) {
       removeCurrent(paths, p.name);
@@ -48,7 +48,7 @@ export const switchTask: TaskHandler<DeviceEnv> = {
     }
   },
   committed(env, task) {
-    const p = task.params as unknown as SwitchParams;
+    const p = task.params;
     return linkTarget(env.device.paths.currentLink(p.name)) === String(p.to);
   },
 };
@@ -56,9 +56,9 @@ export const switchTask: TaskHandler<DeviceEnv> = {
 export interface UnlinkParams { name: string; rev: number; channel: string }
 
 /** The commit point of remove: `current` goes, and the app leaves the state. */
-export const unlinkTask: TaskHandler<DeviceEnv> = {
+export const unlinkTask: TaskHandler<DeviceEnv, UnlinkParams> = {
   async do(env, task) {
-    const p = task.params as unknown as UnlinkParams;
+    const p = task.params;
     const { paths, state } = env.device;
     // Keep the grant decisions in the task, so an undo before the commit point restores them.
     task.decide('grants', () => [...state.grantRows(p.name)]);
@@ -66,7 +66,7 @@ export const unlinkTask: TaskHandler<DeviceEnv> = {
     state.tx(() => { state.deleteApp(p.name); state.deleteGrants(p.name); });
   },
   async undo(env, task) {
-    const p = task.params as unknown as UnlinkParams;
+    const p = task.params;
     const { paths, state } = env.device;
     switchCurrent(paths, p.name, p.rev);
     const grants = (task.data.grants ?? []) as [string, boolean][];
@@ -76,7 +76,7 @@ export const unlinkTask: TaskHandler<DeviceEnv> = {
     });
   },
   committed(env, task) {
-    const p = task.params as unknown as UnlinkParams;
+    const p = task.params;
     return !lexists(env.device.paths.currentLink(p.name));
   },
 };
