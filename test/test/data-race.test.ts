@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { openDevice } from '@skiff/client/dist/src/device';
 import { copyRevisionData, removeAppData } from '@skiff/client/dist/src/device/appdata';
-import { DevicePaths } from '@skiff/client/dist/src/device/paths';
+import { DeviceLayout } from '@skiff/bundle';
 import type { AppContext } from '@skiff/confinement';
 import { publishBundle, type RunningStore } from '../src/store';
 import { skiff, skiffAsync, skiffJson, openDeviceWorld, closeDeviceWorld, rootSkipReason } from '../src/device-fixture';
@@ -67,7 +67,7 @@ describe('data operations against an app racing with symlink swaps', { skip }, (
     let raced = 0;
     try {
       for (let i = 0; i < RACE_RUNS; i++) {
-        const lines = copyRevisionData(new DevicePaths(root), NAME, c.revision, 'copy', c.uid);
+        const lines = copyRevisionData(new DeviceLayout(root), NAME, c.revision, 'copy', c.uid);
         raced += lines.filter((l) => /changed while copied|vanished/.test(l)).length;
         assert.deepEqual(notOwnedBy(join(appData(), 'copy'), c.uid), [], `run ${i}`);
         assert.deepEqual(setuidFiles(join(appData(), 'copy')), [], `run ${i}`);

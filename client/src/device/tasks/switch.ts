@@ -2,8 +2,7 @@ import { readlinkSync, renameSync, symlinkSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TaskHandler } from '../changes';
 import type { DeviceEnv } from '../env';
-import type { DevicePaths } from '../paths';
-import { fsyncDir } from '@skiff/bundle';
+import { fsyncDir, type DeviceLayout } from '@skiff/bundle';
 import { lexists, rmrf } from '../fsutil';
 
 export interface SwitchParams { name: string; to: number; from: number | null; channel: string; fromChannel: string | null }
@@ -13,7 +12,7 @@ function linkTarget(path: string): string | null {
 }
 
 /** Points skiff/<name>/current at rev: a new symlink under a temporary name, rename(2), fsync of the folder. */
-export function switchCurrent(paths: DevicePaths, name: string, rev: number): void {
+export function switchCurrent(paths: DeviceLayout, name: string, rev: number): void {
   const link = paths.currentLink(name);
   const tmp = join(paths.appDir(name), '.current.new');
   rmrf(tmp); // a crash between symlink and rename leaves it behind
@@ -23,7 +22,7 @@ export function switchCurrent(paths: DevicePaths, name: string, rev: number): vo
   fsyncDir(paths.appDir(name));
 }
 
-function removeCurrent(paths: DevicePaths, name: string): void {
+function removeCurrent(paths: DeviceLayout, name: string): void {
   rmrf(join(paths.appDir(name), '.current.new'));
   if (lexists(paths.currentLink(name))) unlinkSync(paths.currentLink(name));
   fsyncDir(paths.appDir(name));
