@@ -1,45 +1,19 @@
 import { TaskKinds, type TaskHandler } from '../changes';
 import type { TaskSpec } from '../task';
 import type { DeviceEnv } from '../env';
-import { download, copyLocal, type DownloadParams, type CopyLocalParams } from './download';
-import { verify, type VerifyParams } from './verify';
-import { mount, discard, type MountParams, type DiscardParams } from './mount';
-import { copyData, keepData, type CopyDataParams, type KeepDataParams } from './data';
-import { switchTask, unlinkTask, type SwitchParams, type UnlinkParams } from './switch';
-import { wrappers, unwrap, type WrappersParams } from './wrappers';
-import { runHookTask, type HookParams } from './hook';
-import { blockTask, unblockTask, forgetBlocks, type BlockParams, type UnblockParams, type ForgetBlocksParams } from './block';
-import { prune, type PruneParams } from './prune';
-import { mountData, keepVolume, type MountDataParams, type KeepVolumeParams } from './volume';
+import { download, copyLocal } from './download';
+import { verify } from './verify';
+import { mount, discard } from './mount';
+import { copyData, keepData } from './data';
+import { switchTask, unlinkTask } from './switch';
+import { wrappers, unwrap } from './wrappers';
+import { runHookTask } from './hook';
+import { blockTask, unblockTask, forgetBlocks } from './block';
+import { prune } from './prune';
+import { mountData, keepVolume } from './volume';
 
-/** Every task kind of the device and the params its handlers read: plans and handlers are checked against it. */
-export interface DeviceTaskParams {
-  'download': DownloadParams;
-  'copy-local': CopyLocalParams;
-  'verify': VerifyParams;
-  'mount': MountParams;
-  'mount-data': MountDataParams;
-  'copy-data': CopyDataParams;
-  'switch': SwitchParams;
-  'wrappers': WrappersParams;
-  'run-hook': HookParams;
-  'block': BlockParams;
-  'unblock': UnblockParams;
-  'prune': PruneParams;
-  'unwrap': WrappersParams;
-  'unlink': UnlinkParams;
-  'discard': DiscardParams;
-  'keep-data': KeepDataParams;
-  'keep-volume': KeepVolumeParams;
-  'forget-blocks': ForgetBlocksParams;
-}
-export type DeviceTaskKind = keyof DeviceTaskParams;
-
-/** A task of a device change: its params are those its kind's handler reads. */
-export type DeviceTaskSpec = { [K in DeviceTaskKind]: TaskSpec<K, DeviceTaskParams[K]> }[DeviceTaskKind];
-
-/** The do and undo of each kind, registered in one place. */
-const HANDLERS: { [K in DeviceTaskKind]: TaskHandler<DeviceEnv, DeviceTaskParams[K]> } = {
+/** Every task kind of the device, with its do and undo, registered in one place. */
+const HANDLERS = {
   'download': download,
   'copy-local': copyLocal,
   'verify': verify,
@@ -58,7 +32,13 @@ const HANDLERS: { [K in DeviceTaskKind]: TaskHandler<DeviceEnv, DeviceTaskParams
   'keep-data': keepData,
   'keep-volume': keepVolume,
   'forget-blocks': forgetBlocks,
-};
+} satisfies Record<string, TaskHandler<DeviceEnv>>;
+
+export type DeviceTaskKind = keyof typeof HANDLERS;
+/** The params each kind's handler reads: the plans that build a change are checked against it. */
+export type DeviceTaskParams = { [K in DeviceTaskKind]: (typeof HANDLERS)[K] extends TaskHandler<DeviceEnv, infer P> ? P : never };
+/** A task of a device change: its params are those its kind's handler reads. */
+export type DeviceTaskSpec = { [K in DeviceTaskKind]: TaskSpec<K, DeviceTaskParams[K]> }[DeviceTaskKind];
 
 export function deviceTaskKinds(): TaskKinds<DeviceEnv> {
   const kinds = new TaskKinds<DeviceEnv>();
