@@ -52,6 +52,7 @@ describe('device: blocked revisions', { skip: rootSkipReason() }, () => {
     assert.deepEqual(i.revisions.map((r) => [r.revision, r.blocked]), [[good, null]]);
     assert.match(ok(['info', 'blk-unblock']), new RegExp(`${bad}  check-health hook failed`));
     assert.deepEqual(offered(), []);
+    assert.match(ok(['refresh', 'blk-unblock']), new RegExp(`revision ${bad} is blocked .*\`skiff unblock blk-unblock ${bad}\` allows it`));
 
     const wrong = skiff(root, ['unblock', 'blk-unblock', String(good)]);
     assert.equal(wrong.status, 1);

@@ -138,9 +138,10 @@ export function registerDeviceCommands(program: Command): void {
     .description('let refresh offer blocked revisions again (all of the app\'s, or the one named)')
     .argument('<name>')
     .argument('[revision]')
+    .option('--no-wait', 'fail at once if another change is in progress')
     .option('--json', 'print the result as JSON')
-    .action(async (name: string, revision: string | undefined, o: { json?: boolean }, cmd: Command) =>
-      withOps(cmd, {}, async (ops) => {
+    .action(async (name: string, revision: string | undefined, o: { wait: boolean; json?: boolean }, cmd: Command) =>
+      withOps(cmd, o, async (ops) => {
         const cleared = await ops.unblock(name, revision === undefined ? undefined : intArg(revision, 'revision'));
         output(!!o.json, { name, unblocked: cleared }, () => cleared.length === 0 ? `${name} has no blocked revision`
           : `${name}: revision${cleared.length > 1 ? 's' : ''} ${cleared.join(', ')} unblocked`);

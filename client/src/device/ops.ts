@@ -174,7 +174,9 @@ export class DeviceOps {
           continue;
         }
         if (u.blocked) {
-          outcomes.push({ name: u.name, status: 'blocked', message: `${u.name}: revision ${u.to} is blocked (${state.blocked(u.name).find((b) => b.rev === u.to)?.reason ?? 'blocked'}); staying on revision ${u.from}` });
+          const why = state.blockedRow(u.name, u.to)?.reason ?? 'blocked';
+          outcomes.push({ name: u.name, status: 'blocked',
+            message: `${u.name}: revision ${u.to} is blocked (${why}); staying on revision ${u.from} (\`skiff unblock ${u.name} ${u.to}\` allows it)` });
           continue;
         }
         const target = await this.env.trust().bundleTarget(u.name, u.to);
