@@ -11,6 +11,7 @@ export { listTree } from './tree';
 export { hashFile, sha256Hex } from './digest';
 export { canonicalJson } from './canonical';
 export { writeFileAtomic, fsyncDir, type AtomicWriteOptions } from './files';
+export { DeviceLayout } from './layout';
 export { processAlive } from './process';
 export { BUNDLE_LIMITS, MKSQUASHFS_OPTIONS, MANIFEST_PATH, HOOKS_DIR } from './settings';
 export { ToolError } from './tools';

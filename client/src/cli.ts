@@ -18,7 +18,7 @@ const VERB_AREAS: Record<string, Area[]> = {
   pack: ['bundle'], inspect: ['bundle'], key: ['bundle', 'publisher'],
   login: ['publisher'], register: ['publisher'], upload: ['publisher'], release: ['publisher'],
   close: ['publisher'], status: ['publisher'], find: ['publisher'],
-  setup: ['device'], install: ['device'], refresh: ['device'], revert: ['device'], remove: ['device'],
+  setup: ['device'], install: ['device'], refresh: ['device'], revert: ['device'], unblock: ['device'], remove: ['device'],
   list: ['device'], info: ['device'], changes: ['device'], tasks: ['device'], abort: ['device'],
   boot: ['device'], config: ['device'],
   run: ['run'], connect: ['run'], disconnect: ['run'], connections: ['run'],

@@ -3,9 +3,8 @@ import assert from 'node:assert/strict';
 import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync, readdirSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { packBundle } from '@skiff/bundle';
+import { DeviceLayout, packBundle } from '@skiff/bundle';
 import { isMounted, unmount } from '@skiff/native';
-import { DevicePaths } from '../src/device/paths';
 import { switchCurrent } from '../src/device/tasks/switch';
 import { openDevice } from '../src/device';
 import { DeviceOps } from '../src/device/ops';
@@ -13,7 +12,7 @@ import { DeviceOps } from '../src/device/ops';
 test('switchCurrent: replaces the link by rename, clears a leftover temporary link, is idempotent', () => {
   const root = mkdtempSync(join(tmpdir(), 'skiff-switch-'));
   try {
-    const paths = new DevicePaths(root);
+    const paths = new DeviceLayout(root);
     mkdirSync(paths.appDir('a'), { recursive: true });
     switchCurrent(paths, 'a', 1);
     assert.equal(readlinkSync(paths.currentLink('a')), '1');

@@ -2,7 +2,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseSize, type Manifest } from '@skiff/bundle';
-import { CGROUP_PARENT, type CgroupPlan } from '@skiff/native';
+import { CGROUP_PARENT, parseMountInfo, type CgroupPlan } from '@skiff/native';
 import type { DeviceLimits } from './limits';
 import { CgroupUnavailableError, PolicyError } from './errors';
 
@@ -13,23 +13,6 @@ export interface CgroupLayout {
   version: 1 | 2;
   /** v2: the unified mount point; v1: the folder holding the per-controller mounts. */
   root: string;
-}
-
-interface MountInfoLine { mountPoint: string; fsType: string; superOptions: string[] }
-
-function parseMountInfo(text: string): MountInfoLine[] {
-  const out: MountInfoLine[] = [];
-  for (const line of text.split('\n')) {
-    const sep = line.indexOf(' - ');
-    if (sep < 0) continue;
-    const left = line.slice(0, sep).split(' ');
-    const right = line.slice(sep + 3).split(' ');
-    if (left.length < 5 || right.length < 3) continue;
-    // mountinfo escapes spaces and the like as octal (\040).
-    const mountPoint = left[4]!.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
-    out.push({ mountPoint, fsType: right[0]!, superOptions: right[2]!.split(',') });
-  }
-  return out;
 }
 
 /**

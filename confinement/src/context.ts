@@ -3,7 +3,7 @@ import type { Manifest, HookName } from '@skiff/bundle';
 import type { DeviceLimits } from './limits';
 
 /**
- * One installed revision of an app as confinement sees it. Paths follow the device layout (docs/design.md):
+ * One installed revision of an app as confinement sees it. Paths follow the device layout (DeviceLayout):
  * bundle <root>/skiff/<name>/<revision>, data <root>/var/skiff/<name>/<revision>,
  * common <root>/var/skiff/<name>/common.
  */

@@ -1,6 +1,6 @@
 // The mount table: the app's whole view of the filesystem, one row per path, each with why.
 import { lstatSync, readlinkSync } from 'node:fs';
-import { join } from 'node:path';
+import { DeviceLayout } from '@skiff/bundle';
 import type { MountRow } from '@skiff/native';
 import type { AppContext } from './context';
 
@@ -19,14 +19,15 @@ export const probeHost: HostLayout = (path) => {
   }
 };
 
-/** Host paths of one revision of an app, as laid out by the device (docs/design.md, "The device layout under --root"). */
+/** Host paths of one revision of an app, as laid out by the device (DeviceLayout). */
 export interface AppPaths { bundle: string; data: string; common: string }
 
 export function appPaths(ctx: Pick<AppContext, 'root' | 'name' | 'revision'>): AppPaths {
+  const layout = new DeviceLayout(ctx.root);
   return {
-    bundle: join(ctx.root, 'skiff', ctx.name, String(ctx.revision)),
-    data: join(ctx.root, 'var', 'skiff', ctx.name, String(ctx.revision)),
-    common: join(ctx.root, 'var', 'skiff', ctx.name, 'common'),
+    bundle: layout.mountDir(ctx.name, ctx.revision),
+    data: layout.revDataDir(ctx.name, ctx.revision),
+    common: layout.commonDataDir(ctx.name),
   };
 }
 

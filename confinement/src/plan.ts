@@ -1,6 +1,6 @@
 // buildLaunchPlan: one short list of steps from an app context to the data the launcher executes.
-import { isAbsolute, join } from 'node:path';
-import { HOOK_NAMES, NAME_PATTERN, appNameProblem, type Manifest } from '@skiff/bundle';
+import { isAbsolute } from 'node:path';
+import { DeviceLayout, HOOK_NAMES, NAME_PATTERN, appNameProblem, type Manifest } from '@skiff/bundle';
 import type { LaunchPlan, Namespace } from '@skiff/native';
 import type { AppContext, LaunchTarget } from './context';
 import { PolicyError, UnknownTargetError } from './errors';
@@ -42,18 +42,18 @@ export function resolveTarget(manifest: Manifest, spec: string): { app: string }
   return { app };
 }
 
-/** Where the saved plan of an app lives: <root>/var/lib/skiff/plans/<name>.<app>.json. */
+/** Where the saved plan of an app lives (DeviceLayout.planFile). */
 export function planPath(root: string, name: string, app: string): string {
-  return join(root, 'var', 'lib', 'skiff', 'plans', `${name}.${app}.json`);
+  return new DeviceLayout(root).planFile(name, app);
 }
 
 /** The wrappers of an app: <name> for the default app, and <name>.<app> for every app. */
 export function wrapperPaths(root: string, manifest: Manifest, app: string): string[] {
-  const bin = join(root, 'skiff', 'bin');
-  const paths = [join(bin, `${manifest.name}.${app}`)];
+  const layout = new DeviceLayout(root);
+  const paths = [layout.wrapperFile(`${manifest.name}.${app}`)];
   let isDefault = false;
   try { isDefault = resolveTarget(manifest, manifest.name).app === app; } catch { /* no default app */ }
-  return isDefault ? [join(bin, manifest.name), ...paths] : paths;
+  return isDefault ? [layout.wrapperFile(manifest.name), ...paths] : paths;
 }
 
 function checkContext(ctx: AppContext): void {

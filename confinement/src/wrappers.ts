@@ -1,7 +1,7 @@
 // Wrappers: a saved plan per app and a tiny shell script that execs skiff-launch on it (no Node at start).
 import { readdirSync, rmSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { writeFileAtomic } from '@skiff/bundle';
+import { join } from 'node:path';
+import { DeviceLayout, writeFileAtomic } from '@skiff/bundle';
 import { launcherPath } from '@skiff/native';
 import type { AppContext } from './context';
 import { buildLaunchPlan, planPath, wrapperPaths } from './plan';
@@ -19,6 +19,7 @@ function filesOf(dir: string, name: string): string[] {
 
 /** Writes the launch plans and the `<root>/skiff/bin/<name>[.<app>]` wrappers that exec skiff-launch. */
 export function writeWrappers(ctx: AppContext): string[] {
+  const layout = new DeviceLayout(ctx.root);
   const launcher = launcherPath();
   const written: string[] = [];
   const plans: string[] = [];
@@ -35,13 +36,14 @@ export function writeWrappers(ctx: AppContext): string[] {
     }
   }
   // Apps dropped by a new revision lose their wrappers and plans.
-  for (const stale of filesOf(join(ctx.root, 'skiff', 'bin'), ctx.name)) if (!written.includes(stale)) rmSync(stale, { force: true });
-  for (const stale of filesOf(dirname(planPath(ctx.root, ctx.name, 'x')), ctx.name)) if (!plans.includes(stale)) rmSync(stale, { force: true });
+  for (const stale of filesOf(layout.binDir, ctx.name)) if (!written.includes(stale)) rmSync(stale, { force: true });
+  for (const stale of filesOf(layout.plansDir, ctx.name)) if (!plans.includes(stale)) rmSync(stale, { force: true });
   return written;
 }
 
 /** Removes an app's wrappers and plans. */
 export function removeWrappers(root: string, name: string): void {
-  for (const f of filesOf(join(root, 'skiff', 'bin'), name)) rmSync(f, { force: true });
-  for (const f of filesOf(join(root, 'var', 'lib', 'skiff', 'plans'), name)) rmSync(f, { force: true });
+  const layout = new DeviceLayout(root);
+  for (const f of filesOf(layout.binDir, name)) rmSync(f, { force: true });
+  for (const f of filesOf(layout.plansDir, name)) rmSync(f, { force: true });
 }

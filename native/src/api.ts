@@ -1,7 +1,7 @@
 // The public API of the native mechanism: mounts of bundles and confined launches.
 // Names here are a contract with client/ and confinement/: add, never rename.
 export { LaunchError, MountError } from './errors';
-export { mountBundle, mountVolume, refreshLoopCapacity, unmount, isMounted, findMount } from './mount';
+export { mountBundle, mountVolume, refreshLoopCapacity, unmount, isMounted, findMount, parseMountInfo } from './mount';
 export type { MountInfo } from './mount';
 export { spawn, wait, kill, openPipe, launcherPath, compileSeccomp } from './spawn';
 export type { SpawnOptions } from './spawn';

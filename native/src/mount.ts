@@ -73,27 +73,33 @@ export interface MountInfo {
   fsType: string;
   /** The mounted device or source, e.g. '/dev/loop3'. */
   source: string;
+  /** Per-superblock options, e.g. ['rw', 'memory'] for a cgroup v1 controller. */
+  superOptions: string[];
 }
 
 // mountinfo escapes space, tab, newline and backslash as \ooo.
 const unescape = (s: string): string => s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8)));
+
+/** The lines of a mountinfo text (proc(5)), in order: later lines are mounted on top of earlier ones. */
+export function parseMountInfo(text: string): MountInfo[] {
+  const out: MountInfo[] = [];
+  for (const line of text.split('\n')) {
+    const sep = line.indexOf(' - ');
+    if (sep < 0) continue;
+    const left = line.slice(0, sep).split(' ');
+    const right = line.slice(sep + 3).split(' ');
+    if (left.length < 6 || right.length < 3) continue;
+    out.push({ mountPoint: unescape(left[4]!), options: left[5]!.split(','), fsType: right[0]!, source: unescape(right[1]!), superOptions: right[2]!.split(',') });
+  }
+  return out;
+}
 
 /** The topmost mount at target (read from /proc/self/mountinfo), or null when target is not a mount point. */
 export function findMount(target: string): MountInfo | null {
   checkPath(target, 'target');
   let path = resolve(target);
   try { path = realpathSync(path); } catch { /* a missing path is simply not mounted */ }
-  let found: MountInfo | null = null;
-  for (const line of readFileSync('/proc/self/mountinfo', 'utf8').split('\n')) {
-    if (!line) continue;
-    const [left, right] = line.split(' - ');
-    const fields = left.split(' ');
-    if (unescape(fields[4]) !== path || right === undefined) continue;
-    const [fsType, source] = right.split(' ');
-    // Later lines are mounted on top of earlier ones: keep the last.
-    found = { mountPoint: path, options: fields[5].split(','), fsType, source: unescape(source) };
-  }
-  return found;
+  return parseMountInfo(readFileSync('/proc/self/mountinfo', 'utf8')).filter((m) => m.mountPoint === path).at(-1) ?? null;
 }
 
 /** True when target is a mount point (read from /proc/self/mountinfo). */

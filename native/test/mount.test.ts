@@ -4,7 +4,7 @@ import { readFileSync, writeFileSync, mkdirSync, existsSync, readdirSync, trunca
 import { join, basename } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { execFile, execFileSync } from 'node:child_process';
-import { mountBundle, mountVolume, refreshLoopCapacity, unmount, isMounted, findMount, MountError } from '../src';
+import { mountBundle, mountVolume, refreshLoopCapacity, unmount, isMounted, findMount, parseMountInfo, MountError } from '../src';
 import { needsRoot, tempDir, makeSquashfs, removeDir } from './helpers';
 import { native } from '../src/loader';
 
@@ -15,6 +15,15 @@ const mounted: string[] = [];
 after(() => {
   for (const m of mounted) if (isMounted(m)) try { unmount(m, { lazy: true }); } catch { /* best effort */ }
   for (const d of dirs) removeDir(d);
+});
+
+test('parseMountInfo: octal escapes decoded, mount and superblock options apart, malformed lines skipped', () => {
+  const text = '36 35 98:0 / /mnt/with\\040space rw,nosuid shared:1 - ext4 /dev/loop\\0403 rw,errors=continue\n' +
+    '31 30 0:28 / /sys/fs/cgroup/cpu,cpuacct rw,relatime - cgroup cgroup rw,cpu,cpuacct\nnot a mountinfo line\n';
+  assert.deepEqual(parseMountInfo(text), [
+    { mountPoint: '/mnt/with space', options: ['rw', 'nosuid'], fsType: 'ext4', source: '/dev/loop 3', superOptions: ['rw', 'errors=continue'] },
+    { mountPoint: '/sys/fs/cgroup/cpu,cpuacct', options: ['rw', 'relatime'], fsType: 'cgroup', source: 'cgroup', superOptions: ['rw', 'cpu', 'cpuacct'] },
+  ]);
 });
 
 /** A fresh folder, removed after the tests. */

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import Database from 'better-sqlite3';
-import { packBundle, type HookName } from '@skiff/bundle';
+import { DeviceLayout, packBundle, type HookName } from '@skiff/bundle';
 import { startStore, type RunningStore } from './store';
 import * as native from '@skiff/native';
 import { runConfined } from '@skiff/confinement';
@@ -84,8 +84,7 @@ export async function makeBundle(work: string, spec: BundleSpec): Promise<string
 
 /** Mount points at or under root, deepest first, from /proc/self/mountinfo. */
 export function mountsUnder(root: string): string[] {
-  return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter(Boolean)
-    .map((l) => l.split(' ')[4]!.replace(/\\(\d{3})/g, (_, o: string) => String.fromCharCode(parseInt(o, 8))))
+  return native.parseMountInfo(readFileSync('/proc/self/mountinfo', 'utf8')).map((m) => m.mountPoint)
     .filter((m) => m === root || m.startsWith(root + '/'))
     .sort((a, b) => b.length - a.length);
 }
@@ -130,19 +129,20 @@ export interface DeviceView {
 }
 
 export function viewDevice(root: string, name: string): DeviceView {
-  const appDir = join(root, 'skiff', name);
+  const layout = new DeviceLayout(root);
+  const appDir = layout.appDir(name);
   let current: number | null = null;
   try { current = Number(readlinkSync(join(appDir, 'current'))); } catch { /* no current */ }
   const mounted = mountsUnder(root).filter((m) => m.startsWith(appDir + '/')).map((m) => Number(m.slice(appDir.length + 1))).sort((a, b) => a - b);
-  const bundlesDir = join(root, 'var/lib/skiff/bundles');
+  const bundlesDir = layout.bundlesDir;
   const bundles = ls(bundlesDir).filter((f) => f.startsWith(`${name}_`));
   // lost+found: made by mkfs at the top of the app's data volume, for e2fsck.
-  const dataDir = ls(join(root, 'var/skiff', name)).filter((f) => f !== 'lost+found');
+  const dataDir = ls(layout.appDataDir(name)).filter((f) => f !== 'lost+found');
   const strays = [
     ...ls(bundlesDir).filter((f) => !f.endsWith('.skiff')).map((f) => join(bundlesDir, f)),
     ...ls(appDir).filter((f) => f !== 'current' && !/^\d+$/.test(f)).map((f) => join(appDir, f)),
-    ...dataDir.filter((f) => f !== 'common' && !/^\d+$/.test(f)).map((f) => join(root, 'var/skiff', name, f)),
-    ...ls(join(root, 'var/lib/skiff/snapshots')).filter((f) => f.endsWith('.new')),
+    ...dataDir.filter((f) => f !== 'common' && !/^\d+$/.test(f)).map((f) => join(layout.appDataDir(name), f)),
+    ...ls(layout.snapshotsDir).filter((f) => f.endsWith('.new')),
   ];
   return { current, mounted, bundles, appDir: ls(appDir), dataDir, strays };
 }
@@ -162,7 +162,7 @@ export function expectedView(name: string, current: number | null, retained: num
 
 /** PRAGMA integrity_check of the device's state.db, and the number of unfinished changes. */
 export function checkStateDb(root: string): { integrity: string; unfinished: number } {
-  const db = new Database(join(root, 'var/lib/skiff/state.db'), { readonly: true });
+  const db = new Database(new DeviceLayout(root).stateDb, { readonly: true });
   try {
     return {
       integrity: db.pragma('integrity_check', { simple: true }) as string,

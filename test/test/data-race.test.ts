@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { openDevice } from '@skiff/client/dist/src/device';
 import { copyRevisionData, removeAppData } from '@skiff/client/dist/src/device/appdata';
-import { DevicePaths } from '@skiff/client/dist/src/device/paths';
+import { DeviceLayout } from '@skiff/bundle';
 import { mountVolumeAt, unmountVolumeAt } from '@skiff/client/dist/src/device/data-volume';
 import type { AppContext } from '@skiff/confinement';
 import { publishBundle, type RunningStore } from '../src/store';
@@ -68,7 +68,7 @@ describe('data operations against an app racing with symlink swaps', { skip }, (
     let raced = 0;
     try {
       for (let i = 0; i < RACE_RUNS; i++) {
-        const lines = copyRevisionData(new DevicePaths(root), NAME, c.revision, 'copy', c.uid);
+        const lines = copyRevisionData(new DeviceLayout(root), NAME, c.revision, 'copy', c.uid);
         raced += lines.filter((l) => /changed while copied|vanished/.test(l)).length;
         assert.deepEqual(notOwnedBy(join(appData(), 'copy'), c.uid), [], `run ${i}`);
         assert.deepEqual(setuidFiles(join(appData(), 'copy')), [], `run ${i}`);
@@ -97,7 +97,7 @@ describe('data operations against an app racing with symlink swaps', { skip }, (
   // a volume's purge deletes the image and walks nothing (the CLI test below).
   test(`the delete purge makes of a data folder without a volume, ${RACE_RUNS} times: a racing app's data goes, nothing outside it`, async () => {
     const c = ctx();
-    const image = new DevicePaths(root).volumeImage(NAME);
+    const image = new DeviceLayout(root).volumeImage(NAME);
     unmountVolumeAt(appData());
     for (let i = 0; i < RACE_RUNS; i++) {
       makeData(c);
@@ -157,7 +157,7 @@ describe('data operations against an app racing with symlink swaps', { skip }, (
       assert.deepEqual(frozen, ['copy-data', 'prune', 'copy-data', 'prune'], JSON.stringify(logs));
       // The purge of a volume walks nothing to freeze for: it unmounts the volume and deletes its image.
       assert.deepEqual(logs.filter((t) => t.kind === 'keep-volume').length, 1);
-      assert.equal(existsSync(new DevicePaths(root).volumeImage(NAME)), false);
+      assert.equal(existsSync(new DeviceLayout(root).volumeImage(NAME)), false);
     } finally { db.close(); }
   });
 });

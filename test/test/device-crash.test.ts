@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startStore, publishBundle, type RunningStore } from '../src/store';
 import * as native from '@skiff/native';
-import { DevicePaths } from '@skiff/client/dist/src/device/paths';
+import { DeviceLayout } from '@skiff/bundle';
 import { skiff, makeBundle, cleanupRoot, checkOldOrNew, rootSkipReason, mountsUnder, setupDevice, withDevice, loopsGone, type AppState } from '../src/device-fixture';
 
 type State = AppState;
@@ -70,7 +70,7 @@ describe('device: a crash at every task boundary leaves the old or the new state
 
   /** The data volume is mounted nosuid,nodev while the app is installed; else unmounted, its image kept only by a plain remove. */
   async function checkVolume(root: string, label: string, ended: State, kept: boolean): Promise<void> {
-    const paths = new DevicePaths(root);
+    const paths = new DeviceLayout(root);
     const image = paths.volumeImage('hello');
     const mount = native.findMount(paths.appDataDir('hello'));
     if (ended.current !== null) {

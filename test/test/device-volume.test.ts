@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, existsSync, openSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import * as native from '@skiff/native';
-import { DevicePaths } from '@skiff/client/dist/src/device/paths';
+import { DeviceLayout } from '@skiff/bundle';
 import { publishBundle, type RunningStore } from '../src/store';
 import {
   skiff, skiffJson, makeBundle, openDeviceWorld, closeDeviceWorld, mountsUnder, rootSkipReason, viewDevice, expectedView, loopsGone, type CliResult,
@@ -34,11 +34,11 @@ describe('device: each app writes to its own size-limited data volume', { skip: 
   let store: RunningStore | undefined;
   let work = '';
   let root = '';
-  let paths: DevicePaths;
+  let paths: DeviceLayout;
 
   before(async () => {
     ({ store, work, root } = await openDeviceWorld('volume'));
-    paths = new DevicePaths(root);
+    paths = new DeviceLayout(root);
     ok(['setup', '--store', store.url, '--trust', store.rootJsonPath]);
     ok(['config', 'set', 'data.max-size', `${LIMIT_MB}M`]);
   });

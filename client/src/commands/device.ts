@@ -56,7 +56,7 @@ function intArg(v: string, what: string): number {
   return Number(v);
 }
 
-/** Registers the device verbs: setup, install, refresh, revert, remove, list, info, changes, tasks, abort, boot, config. */
+/** Registers the device verbs: setup, install, refresh, revert, unblock, remove, list, info, changes, tasks, abort, boot, config. */
 export function registerDeviceCommands(program: Command): void {
   program.command('setup')
     .description('set up the device: the store URL and the root metadata to trust')
@@ -132,6 +132,19 @@ export function registerDeviceCommands(program: Command): void {
       withOps(cmd, o, async (ops) => {
         const r = await ops.revert(name, o.revision ? intArg(o.revision, '--revision') : undefined);
         output(!!o.json, { name, from: r.from, revision: r.to, change: r.change.id }, () => `${name} reverted from revision ${r.from} to ${r.to}`);
+      }));
+
+  program.command('unblock')
+    .description('let refresh offer blocked revisions again (all of the app\'s, or the one named)')
+    .argument('<name>')
+    .argument('[revision]')
+    .option('--no-wait', 'fail at once if another change is in progress')
+    .option('--json', 'print the result as JSON')
+    .action(async (name: string, revision: string | undefined, o: { wait: boolean; json?: boolean }, cmd: Command) =>
+      withOps(cmd, o, async (ops) => {
+        const cleared = await ops.unblock(name, revision === undefined ? undefined : intArg(revision, 'revision'));
+        output(!!o.json, { name, unblocked: cleared }, () => cleared.length === 0 ? `${name} has no blocked revision`
+          : `${name}: revision${cleared.length > 1 ? 's' : ''} ${cleared.join(', ')} unblocked`);
       }));
 
   program.command('remove')

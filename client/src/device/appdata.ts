@@ -4,7 +4,7 @@ import { chmodSync, chownSync, lstatSync, mkdirSync, readdirSync } from 'node:fs
 import { basename, dirname, join } from 'node:path';
 import * as native from '@skiff/native';
 import { appCgroupDirs, probeCgroups, type CgroupLayout } from '@skiff/confinement';
-import type { DevicePaths } from './paths';
+import type { DeviceLayout } from '@skiff/bundle';
 
 /** Rounds of "freeze the app's cgroups, look again" before the data operation starts anyway. */
 export const FREEZE_ROUNDS = 10;
@@ -49,7 +49,7 @@ export async function withAppFrozen<T>(name: string, log: (line: string) => void
 }
 
 /** Copies one revision's data folder to `<to>` beside it (fd-relative, owned by the app); returns lines for the task log. */
-export function copyRevisionData(paths: DevicePaths, name: string, from: number, to: string, uid: number): string[] {
+export function copyRevisionData(paths: DeviceLayout, name: string, from: number, to: string, uid: number): string[] {
   const dir = paths.appDataDir(name);
   const skipped = native.copyDataTree({ dir, name: String(from) }, { dir, name: to }, { uid, gid: uid });
   return skipped.map((s) => `not copied: ${join(paths.revDataDir(name, from), s.path)} (${s.reason})`);
@@ -61,7 +61,7 @@ export function removeAppData(path: string): void {
 }
 
 /** `<root>/var/skiff/<name>`, root-owned 0700 (an existing one is tightened). */
-export function makeAppDataDir(paths: DevicePaths, name: string): void {
+export function makeAppDataDir(paths: DeviceLayout, name: string): void {
   const dir = paths.appDataDir(name);
   mkdirSync(dir, { recursive: true, mode: APP_DATA_MODE });
   chownSync(dir, 0, 0);
@@ -79,7 +79,7 @@ export function makeRevDataDir(dir: string, uid: number): void {
  * Boot: closes the per-app data folders of devices made by older skiffs (they were 0755, so a local
  * user could read an app's files). Returns warnings; never fails the boot.
  */
-export function tightenDataFolders(paths: DevicePaths): string[] {
+export function tightenDataFolders(paths: DeviceLayout): string[] {
   const warnings: string[] = [];
   let names: string[] = [];
   try { names = readdirSync(paths.dataDir); } catch { return warnings; }

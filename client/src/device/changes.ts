@@ -7,17 +7,17 @@ export const UNDO_ATTEMPTS = 3;
 /** How often a running task looks for an abort asked by another `skiff` process. */
 export const ABORT_POLL_MS = 200;
 
-/** The do and undo of one task kind, registered together. Both must be idempotent. */
-export interface TaskHandler<E> {
-  do(env: E, task: Task): Promise<void>;
-  undo(env: E, task: Task): Promise<void>;
+/** The do and undo of one task kind, registered together, reading params of type P. Both must be idempotent. */
+export interface TaskHandler<E, P = unknown> {
+  do(env: E, task: Task<P>): Promise<void>;
+  undo(env: E, task: Task<P>): Promise<void>;
   /** For the commit-point task found 'doing' after a crash: did its do get past the commit point? */
-  committed?(env: E, task: Task): boolean;
+  committed?(env: E, task: Task<P>): boolean;
 }
 
 export class TaskKinds<E> {
   private readonly handlers = new Map<string, TaskHandler<E>>();
-  register(kind: string, handler: TaskHandler<E>): this { this.handlers.set(kind, handler); return this; }
+  register<P>(kind: string, handler: TaskHandler<E, P>): this { this.handlers.set(kind, handler); return this; }
   get(kind: string): TaskHandler<E> {
     const h = this.handlers.get(kind);
     if (!h) throw new Error(`no handler for task kind "${kind}"`);

@@ -1,6 +1,5 @@
-import { SkiffError } from '@skiff/bundle';
+import { DeviceLayout, SkiffError } from '@skiff/bundle';
 import { writeWrappers, type AppContext } from '@skiff/confinement';
-import { DevicePaths } from './paths';
 import { DeviceState } from './state';
 import { NotInstalledError } from './errors';
 import { grantsOf, plugsOf, type Grant } from './grants';
@@ -8,7 +7,7 @@ import { grantsOf, plugsOf, type Grant } from './grants';
 /** The device under a root folder: its state database and layout. */
 export interface Device {
   root: string;
-  paths: DevicePaths;
+  paths: DeviceLayout;
   state: DeviceState;
   /** The confinement context of an installed app's current (or given) revision; code 'not-installed' otherwise. */
   appContext(name: string, revision?: number): AppContext;
@@ -20,11 +19,11 @@ export interface Device {
 }
 
 class LocalDevice implements Device {
-  readonly paths: DevicePaths;
+  readonly paths: DeviceLayout;
   readonly state: DeviceState;
 
   constructor(readonly root: string) {
-    this.paths = new DevicePaths(root);
+    this.paths = new DeviceLayout(root);
     this.state = new DeviceState(this.paths.stateDb);
   }
 

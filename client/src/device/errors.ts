@@ -98,3 +98,10 @@ export class DataVolumeFullError extends SkiffError {
 export class DataVolumeError extends SkiffError {
   constructor(message: string, readonly image: string) { super('data-volume-failed', message); }
 }
+
+/** `skiff unblock NAME REVISION` of a revision that is not blocked. */
+export class NotBlockedError extends SkiffError {
+  constructor(readonly app: string, revision: number, blocked: number[]) {
+    super('not-blocked', `revision ${revision} of ${app} is not blocked (blocked: ${blocked.join(', ') || 'none'})`);
+  }
+}

@@ -2,10 +2,10 @@ import { statSync, mkdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { ChangeRunner } from './changes';
 import { DeviceLock } from './lock';
-import { deviceTaskKinds } from './tasks';
+import { deviceTaskKinds, type DeviceTaskSpec } from './tasks';
 import { makeEnv, type Backend, type DeviceEnv } from './env';
 import type { Device } from './device';
-import type { ChangeRow, TaskSpec } from './task';
+import type { ChangeRow } from './task';
 import { switchInPlan, revertPlan, removePlan } from './plans';
 import { resolveChannel } from './channels';
 import { recoverChanges, remountAll } from './recovery';
@@ -15,7 +15,7 @@ import { SkiffError, hashFile, normalizeChannel, parseSize } from '@skiff/bundle
 import { DATA_MAX_SIZE, checkSetting } from './config';
 import { checkNoShrink, growMountedVolumes } from './data-volume';
 import {
-  AlreadyInstalledError, ChangeFailedError, ChannelError, NotInstalledError, NotRootError,
+  AlreadyInstalledError, ChangeFailedError, ChannelError, NotBlockedError, NotInstalledError, NotRootError,
 } from './errors';
 
 export interface OpsOptions {
@@ -79,7 +79,7 @@ export class DeviceOps {
     try { await this.locked(async () => undefined); } catch { /* a change started meanwhile: read as is */ }
   }
 
-  private async runChange(lock: DeviceLock, kind: string, summary: string, specs: TaskSpec[]): Promise<ChangeRow> {
+  private async runChange(lock: DeviceLock, kind: string, summary: string, specs: DeviceTaskSpec[]): Promise<ChangeRow> {
     const id = this.runner.create(kind, summary, specs);
     lock.setChange(id);
     const done = await this.runner.run(id);
@@ -174,7 +174,9 @@ export class DeviceOps {
           continue;
         }
         if (u.blocked) {
-          outcomes.push({ name: u.name, status: 'blocked', message: `${u.name}: revision ${u.to} is blocked (${state.blocked(u.name).find((b) => b.rev === u.to)?.reason ?? 'blocked'}); staying on revision ${u.from}` });
+          const why = state.blockedRow(u.name, u.to)?.reason ?? 'blocked';
+          outcomes.push({ name: u.name, status: 'blocked',
+            message: `${u.name}: revision ${u.to} is blocked (${why}); staying on revision ${u.from} (\`skiff unblock ${u.name} ${u.to}\` allows it)` });
           continue;
         }
         const target = await this.env.trust().bundleTarget(u.name, u.to);
@@ -211,6 +213,20 @@ export class DeviceOps {
       const specs = removePlan(this.env, app, o.purge ?? false);
       const change = await this.runChange(lock, 'remove', `Remove ${name}${o.purge ? ' and purge its data' : ''}`, specs);
       return { change, revision: app.current };
+    });
+  }
+
+  /** Lets refresh offer a blocked revision again (all of the app's when none is named); returns those cleared. */
+  async unblock(name: string, revision?: number): Promise<number[]> {
+    requireRoot('unblock');
+    return this.locked(async () => {
+      const { state } = this.device;
+      if (!state.app(name)) throw new NotInstalledError(name);
+      const blocked = state.blocked(name).map((b) => b.rev);
+      if (revision !== undefined && !blocked.includes(revision)) throw new NotBlockedError(name, revision, blocked);
+      const cleared = revision === undefined ? blocked : [revision];
+      state.tx(() => { for (const rev of cleared) state.unblock(name, rev); });
+      return cleared;
     });
   }
 

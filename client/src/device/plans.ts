@@ -1,8 +1,9 @@
 // The task lists of install, refresh, revert and remove. Building a plan reads state but changes nothing.
-import type { TaskSpec } from './task';
+import type { DeviceTaskSpec } from './tasks';
 import type { DeviceEnv } from './env';
 import type { BundleTarget } from '../trust';
 import type { AppRow } from './state';
+import type { HookName } from '@skiff/bundle';
 import { RevertError } from './errors';
 import { formatSize, volumeBytes } from './data-volume';
 import { existsSync } from 'node:fs';
@@ -13,12 +14,12 @@ export type Source =
   | { kind: 'local'; file: string; sha256: string; size: number; version: string; devmode: boolean };
 
 /** Tasks that bring revision `rev` of `name` in and make it current; `app` is the installed app, if any. */
-export function switchInPlan(env: DeviceEnv, name: string, rev: number, source: Source, app: AppRow | undefined): TaskSpec[] {
+export function switchInPlan(env: DeviceEnv, name: string, rev: number, source: Source, app: AppRow | undefined): DeviceTaskSpec[] {
   const { state } = env.device;
   const from = app?.current ?? null;
   const channel = source.kind === 'store' ? source.channel : (app?.channel ?? '');
   const uid = state.uidOf(name);
-  const specs: TaskSpec[] = [];
+  const specs: DeviceTaskSpec[] = [];
   const have = state.revision(name, rev) !== undefined;
   if (!have && source.kind === 'store') {
     const t = source.target;
@@ -53,12 +54,12 @@ export function switchInPlan(env: DeviceEnv, name: string, rev: number, source: 
   return specs;
 }
 
-function hook(name: string, rev: number, h: string, blockOnFailure: boolean): TaskSpec {
+function hook(name: string, rev: number, h: HookName, blockOnFailure: boolean): DeviceTaskSpec {
   return { kind: 'run-hook', summary: `Run the ${h} hook of ${name} revision ${rev}`, params: { name, rev, hook: h, blockOnFailure } };
 }
 
-/** Revert: back to a retained revision with its own data, untouched; the one left is blocked. */
-export function revertPlan(env: DeviceEnv, app: AppRow, revision?: number): { to: number; specs: TaskSpec[] } {
+/** Revert: back to a retained revision with its own data, untouched; the one left is blocked, the one chosen unblocked. */
+export function revertPlan(env: DeviceEnv, app: AppRow, revision?: number): { to: number; specs: DeviceTaskSpec[] } {
   const revs = env.device.state.revisions(app.name).map((r) => r.rev).filter((r) => r !== app.current);
   let to: number | undefined;
   if (revision !== undefined) {
@@ -70,6 +71,8 @@ export function revertPlan(env: DeviceEnv, app: AppRow, revision?: number): { to
     if (to === undefined) throw new RevertError(`${app.name} has no earlier revision to revert to`);
   }
   return { to, specs: [
+    // Before the commit point: a revert undone (or interrupted before its switch) puts the block back.
+    { kind: 'unblock', summary: `Allow revision ${to} of ${app.name} again`, params: { name: app.name, rev: to } },
     { kind: 'switch', summary: `Make revision ${to} of ${app.name} current`, commitPoint: true,
       params: { name: app.name, to, from: app.current, channel: app.channel, fromChannel: app.channel } },
     { kind: 'wrappers', summary: `Write the wrappers of ${app.name}`, params: { name: app.name, rev: to, from: app.current } },
@@ -77,21 +80,23 @@ export function revertPlan(env: DeviceEnv, app: AppRow, revision?: number): { to
   ] };
 }
 
-/** Remove: remove hook, wrappers, `current` (the commit point), every revision, then the data kept or purged. */
-export function removePlan(env: DeviceEnv, app: AppRow, purge: boolean): TaskSpec[] {
+/** Remove: remove hook, wrappers, `current` (the commit point), every revision, then the data kept or purged (with the blocks). */
+export function removePlan(env: DeviceEnv, app: AppRow, purge: boolean): DeviceTaskSpec[] {
   const revs = env.device.state.revisions(app.name).map((r) => r.rev);
   const summary = purge ? `Delete the data of ${app.name}` : `Keep a snapshot of the data of ${app.name}`;
   // Data in a volume: the image is the snapshot, or is deleted whole; older revisions' data go with discard.
   const volume = existsSync(env.device.paths.volumeImage(app.name));
-  const keep: TaskSpec = volume
+  const keep: DeviceTaskSpec = volume
     ? { kind: 'keep-volume', summary, params: { name: app.name, rev: app.current, purge } }
     : { kind: 'keep-data', summary, params: { name: app.name, rev: app.current, purge } };
-  return [
+  const specs: DeviceTaskSpec[] = [
     hook(app.name, app.current, 'remove', false),
     { kind: 'unwrap', summary: `Remove the wrappers of ${app.name}`, params: { name: app.name, rev: app.current, from: null } },
     { kind: 'unlink', summary: `Remove ${app.name} from the device`, commitPoint: true, params: { name: app.name, rev: app.current, channel: app.channel } },
-    ...revs.map((rev): TaskSpec => ({ kind: 'discard', summary: `Unmount and delete revision ${rev} of ${app.name}`,
+    ...revs.map((rev): DeviceTaskSpec => ({ kind: 'discard', summary: `Unmount and delete revision ${rev} of ${app.name}`,
       params: { name: app.name, rev, keepData: !volume || purge || rev === app.current } })),
     keep,
   ];
+  if (purge) specs.push({ kind: 'forget-blocks', summary: `Forget the blocked revisions of ${app.name}`, params: { name: app.name } });
+  return specs;
 }

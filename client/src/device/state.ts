@@ -112,17 +112,20 @@ export class DeviceState {
 
   // --- blocked revisions
 
-  isBlocked(name: string, rev: number): boolean {
-    return this.db.prepare('SELECT 1 FROM blocked WHERE name = ? AND rev = ?').get(name, rev) !== undefined;
-  }
+  isBlocked(name: string, rev: number): boolean { return this.blockedRow(name, rev) !== undefined; }
   blocked(name?: string): BlockedRow[] {
     return (name === undefined ? this.db.prepare('SELECT * FROM blocked ORDER BY name, rev').all()
       : this.db.prepare('SELECT * FROM blocked WHERE name = ? ORDER BY rev').all(name)) as BlockedRow[];
   }
-  block(name: string, rev: number, reason: string): void {
-    this.db.prepare('INSERT INTO blocked (name, rev, reason, at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING').run(name, rev, reason, now());
+  blockedRow(name: string, rev: number): BlockedRow | undefined {
+    return this.db.prepare('SELECT * FROM blocked WHERE name = ? AND rev = ?').get(name, rev) as BlockedRow | undefined;
+  }
+  /** at: when the block was first made (an undo restores a block as it was). */
+  block(name: string, rev: number, reason: string, at = now()): void {
+    this.db.prepare('INSERT INTO blocked (name, rev, reason, at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING').run(name, rev, reason, at);
   }
   unblock(name: string, rev: number): void { this.db.prepare('DELETE FROM blocked WHERE name = ? AND rev = ?').run(name, rev); }
+  unblockAll(name: string): void { this.db.prepare('DELETE FROM blocked WHERE name = ?').run(name); }
 
   // --- grants (only explicit decisions are stored; defaults come from the manifest)
 

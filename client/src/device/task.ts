@@ -13,11 +13,11 @@ export type TaskStatus =
 
 export type ChangeStatus = 'doing' | 'undoing' | 'done' | 'undone' | 'error';
 
-/** What a change is built from: the kind, a line for people, and the inputs its handlers read. */
-export interface TaskSpec {
-  kind: string;
+/** What a change is built from: the kind, a line for people, and the inputs its handlers read (stored as JSON). */
+export interface TaskSpec<K extends string = string, P = unknown> {
+  kind: K;
   summary: string;
-  params: Record<string, unknown>;
+  params: P;
   /** The task whose do is the change's commit point (the `current` switch). */
   commitPoint?: boolean;
 }
@@ -34,7 +34,7 @@ export interface ChangeRow {
 }
 
 /** One task as its handler sees it: its own inputs, and a place to record decisions before acting. */
-export class Task<P = Record<string, unknown>> {
+export class Task<P = unknown> {
   /** Fires when `skiff abort` asks for this task's change while it runs (a long download stops at once). */
   readonly signal: AbortSignal;
 

@@ -46,7 +46,10 @@ export function appInfo(device: Device, name: string) {
     revisions: state.revisions(name).map((r) => ({
       revision: r.rev, version: r.version, current: r.rev === app.current, dangerous: r.dangerous,
       sha256: r.sha256, size: r.size, installedAt: r.installed_at,
+      /** Why refresh will not offer it (`skiff unblock` clears it), or null. */
+      blocked: state.blockedRow(name, r.rev)?.reason ?? null,
     })),
+    /** Every blocked revision, retained or not (a failed refresh's revision is not kept). */
     blocked: state.blocked(name).map((b) => ({ revision: b.rev, reason: b.reason, at: b.at })),
     grants: device.listGrants(name).map((g) => ({ plug: g.plug, granted: g.granted, auto: g.auto })),
     /** The app's data volume in bytes (null: none mounted, e.g. data from before volumes). */
@@ -61,8 +64,8 @@ export function formatInfo(i: ReturnType<typeof appInfo>): string {
     `installed: ${i.version} (revision ${i.revision})${i.dangerous ? ' dangerous' : ''}${i.devmode ? ' devmode' : ''}`,
     `apps:      ${i.apps.join(', ')}`,
     ...(i.data ? [`data:      ${(i.data.used / 1024 ** 2).toFixed(1)}M used of ${formatSize(i.data.size)} (${DATA_MAX_SIZE})`] : []),
-    'revisions:', ...i.revisions.map((r) => `  ${r.current ? '*' : ' '} ${r.revision}  ${r.version}  ${r.size} bytes  ${r.installedAt}`),
-    ...(i.blocked.length ? ['blocked:', ...i.blocked.map((b) => `    ${b.revision}  ${b.reason}`)] : []),
+    'revisions:', ...i.revisions.map((r) => `  ${r.current ? '*' : ' '} ${r.revision}  ${r.version}  ${r.size} bytes  ${r.installedAt}${r.blocked ? '  blocked' : ''}`),
+    ...(i.blocked.length ? ['blocked (skiff unblock clears):', ...i.blocked.map((b) => `    ${b.revision}  ${b.reason}  since ${b.at}`)] : []),
     ...(i.grants.length ? ['plugs:', ...i.grants.map((g) => `    ${g.plug}  ${g.granted ? 'connected' : 'disconnected'}${g.auto ? ' (auto)' : ''}`)] : []),
   ].join('\n');
 }

@@ -14,9 +14,9 @@ type Plan = 'existing' | 'copy' | 'restore' | 'empty';
  * Gives the new revision its data: a copy of the current revision's (refresh), the snapshot kept
  * by a remove (reinstall), or an empty folder; `common` is shared and only created when missing.
  */
-export const copyData: TaskHandler<DeviceEnv> = {
+export const copyData: TaskHandler<DeviceEnv, CopyDataParams> = {
   async do(env, task) {
-    const p = task.params as unknown as CopyDataParams;
+    const p = task.params;
     const { paths } = env.device;
     const target = paths.revDataDir(p.name, p.to);
     const snapshot = paths.snapshotDir(p.name);
@@ -46,7 +46,7 @@ export const copyData: TaskHandler<DeviceEnv> = {
     fsyncDir(paths.appDataDir(p.name));
   },
   async undo(env, task) {
-    const p = task.params as unknown as CopyDataParams;
+    const p = task.params;
     const { paths } = env.device;
     const d = task.data;
     const target = paths.revDataDir(p.name, p.to);
@@ -71,9 +71,9 @@ export const copyData: TaskHandler<DeviceEnv> = {
 export interface KeepDataParams { name: string; rev: number; purge: boolean }
 
 /** Remove: moves the current revision's data and `common` into a snapshot (or deletes all with purge). */
-export const keepData: TaskHandler<DeviceEnv> = {
+export const keepData: TaskHandler<DeviceEnv, KeepDataParams> = {
   async do(env, task) {
-    const p = task.params as unknown as KeepDataParams;
+    const p = task.params;
     const { paths } = env.device;
     const snapshot = paths.snapshotDir(p.name);
     if (p.purge) {

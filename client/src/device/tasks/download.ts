@@ -14,9 +14,9 @@ export interface DownloadParams { name: string; rev: number; target: BundleTarge
 export interface CopyLocalParams { name: string; rev: number; file: string; size: number }
 
 /** Fetches a verified target into bundles/<name>_<rev>.skiff (the trust layer hashes while it writes). */
-export const download: TaskHandler<DeviceEnv> = {
+export const download: TaskHandler<DeviceEnv, DownloadParams> = {
   async do(env, task) {
-    const p = task.params as unknown as DownloadParams;
+    const p = task.params;
     const dest = env.device.paths.bundleFile(p.name, p.rev);
     // The trust layer renames into dest only once verified, so a present dest of the right length is done.
     if (existsSync(dest) && statSync(dest).size === p.target.length) return;
@@ -29,7 +29,7 @@ export const download: TaskHandler<DeviceEnv> = {
     fsyncDir(dirname(dest));
   },
   async undo(env, task) {
-    const p = task.params as unknown as DownloadParams;
+    const p = task.params;
     const dest = env.device.paths.bundleFile(p.name, p.rev);
     rmrf(dest);
     keepPartial(env.device.paths.partialsDir, dest + '.partial', env.device.paths.partialFile(p.target.sha256), p.target.length);
@@ -50,9 +50,9 @@ function keepPartial(dir: string, partial: string, kept: string, length: number)
 }
 
 /** Copies a local (dangerous) bundle into bundles/, through a temporary name. */
-export const copyLocal: TaskHandler<DeviceEnv> = {
+export const copyLocal: TaskHandler<DeviceEnv, CopyLocalParams> = {
   async do(env, task) {
-    const p = task.params as unknown as CopyLocalParams;
+    const p = task.params;
     const dest = env.device.paths.bundleFile(p.name, p.rev);
     if (existsSync(dest)) return;
     mkdirSync(dirname(dest), { recursive: true });
@@ -61,7 +61,7 @@ export const copyLocal: TaskHandler<DeviceEnv> = {
     fsyncDir(dirname(dest));
   },
   async undo(env, task) {
-    const p = task.params as unknown as CopyLocalParams;
+    const p = task.params;
     const dest = env.device.paths.bundleFile(p.name, p.rev);
     rmrf(dest);
     rmrf(dest + '.partial');

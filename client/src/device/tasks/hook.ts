@@ -14,9 +14,9 @@ export const HOOK_ERROR_LINES = 3;
 export const HOOK_ERROR_LINE_MAX_CHARS = 200;
 
 /** Runs a hook of one revision, confined; a non-zero exit fails the task (and so undoes the change). `skiff abort` kills it. */
-export const runHookTask: TaskHandler<DeviceEnv> = {
+export const runHookTask: TaskHandler<DeviceEnv, HookParams> = {
   async do(env, task) {
-    const p = task.params as unknown as HookParams;
+    const p = task.params;
     // Most bundles have few hooks: skip the sandbox entirely when this one is absent.
     if (!existsSync(join(env.device.paths.mountDir(p.name, p.rev), 'meta/hooks', p.hook))) return;
     const run = await env.backend.runHook(env.device.appContext(p.name, p.rev), p.hook, task.signal);

@@ -10,9 +10,9 @@ export interface MountParams {
 }
 
 /** Mounts the bundle read-only at skiff/<name>/<rev> and records the revision. */
-export const mount: TaskHandler<DeviceEnv> = {
+export const mount: TaskHandler<DeviceEnv, MountParams> = {
   async do(env, task) {
-    const p = task.params as unknown as MountParams;
+    const p = task.params;
     const { paths, state } = env.device;
     const dir = paths.mountDir(p.name, p.rev);
     mkdirSync(dir, { recursive: true, mode: 0o755 });
@@ -24,7 +24,7 @@ export const mount: TaskHandler<DeviceEnv> = {
     }));
   },
   async undo(env, task) {
-    const p = task.params as unknown as MountParams;
+    const p = task.params;
     discardRevision(env, p.name, p.rev);
   },
 };
@@ -46,9 +46,9 @@ export function discardRevision(env: DeviceEnv, name: string, rev: number, opts:
 export interface DiscardParams { name: string; rev: number; keepData?: boolean }
 
 /** Remove: drops one revision for good (after the commit point, so its undo has nothing to do). */
-export const discard: TaskHandler<DeviceEnv> = {
+export const discard: TaskHandler<DeviceEnv, DiscardParams> = {
   async do(env, task) {
-    const p = task.params as unknown as DiscardParams;
+    const p = task.params;
     // Data goes with keep-data or keep-volume (snapshot or purge), which runs after every discard.
     discardRevision(env, p.name, p.rev, { keepData: p.keepData ?? true });
   },

@@ -6,9 +6,9 @@ import { withAppFrozen } from '../appdata';
 export interface PruneParams { name: string }
 
 /** Drops the oldest revisions beyond refresh.retain (the current one always stays). */
-export const prune: TaskHandler<DeviceEnv> = {
+export const prune: TaskHandler<DeviceEnv, PruneParams> = {
   async do(env, task) {
-    const p = task.params as unknown as PruneParams;
+    const p = task.params;
     const { state } = env.device;
     const drop = task.decide<number[]>('drop', () => {
       const current = state.app(p.name)?.current;

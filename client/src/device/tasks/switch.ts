@@ -2,8 +2,7 @@ import { readlinkSync, renameSync, symlinkSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TaskHandler } from '../changes';
 import type { DeviceEnv } from '../env';
-import type { DevicePaths } from '../paths';
-import { fsyncDir } from '@skiff/bundle';
+import { fsyncDir, type DeviceLayout } from '@skiff/bundle';
 import { lexists, rmrf } from '../fsutil';
 
 export interface SwitchParams { name: string; to: number; from: number | null; channel: string; fromChannel: string | null }
@@ -13,7 +12,7 @@ function linkTarget(path: string): string | null {
 }
 
 /** Points skiff/<name>/current at rev: a new symlink under a temporary name, rename(2), fsync of the folder. */
-export function switchCurrent(paths: DevicePaths, name: string, rev: number): void {
+export function switchCurrent(paths: DeviceLayout, name: string, rev: number): void {
   const link = paths.currentLink(name);
   const tmp = join(paths.appDir(name), '.current.new');
   rmrf(tmp); // a crash between symlink and rename leaves it behind
@@ -23,21 +22,21 @@ export function switchCurrent(paths: DevicePaths, name: string, rev: number): vo
   fsyncDir(paths.appDir(name));
 }
 
-function removeCurrent(paths: DevicePaths, name: string): void {
+function removeCurrent(paths: DeviceLayout, name: string): void {
   rmrf(join(paths.appDir(name), '.current.new'));
   if (lexists(paths.currentLink(name))) unlinkSync(paths.currentLink(name));
   fsyncDir(paths.appDir(name));
 }
 
 /** The commit point of install, refresh and revert: `current` moves to the new revision. */
-export const switchTask: TaskHandler<DeviceEnv> = {
+export const switchTask: TaskHandler<DeviceEnv, SwitchParams> = {
   async do(env, task) {
-    const p = task.params as unknown as SwitchParams;
+    const p = task.params;
     switchCurrent(env.device.paths, p.name, p.to);
     env.device.state.tx(() => env.device.state.putApp(p.name, p.channel, p.to));
   },
   async undo(env, task) {
-    const p = task.params as unknown as SwitchParams;
+    const p = task.params;
     const { paths, state } = env.device;
     if (p.from === null) {
       removeCurrent(paths, p.name);
@@ -48,7 +47,7 @@ export const switchTask: TaskHandler<DeviceEnv> = {
     }
   },
   committed(env, task) {
-    const p = task.params as unknown as SwitchParams;
+    const p = task.params;
     return linkTarget(env.device.paths.currentLink(p.name)) === String(p.to);
   },
 };
@@ -56,9 +55,9 @@ export const switchTask: TaskHandler<DeviceEnv> = {
 export interface UnlinkParams { name: string; rev: number; channel: string }
 
 /** The commit point of remove: `current` goes, and the app leaves the state. */
-export const unlinkTask: TaskHandler<DeviceEnv> = {
+export const unlinkTask: TaskHandler<DeviceEnv, UnlinkParams> = {
   async do(env, task) {
-    const p = task.params as unknown as UnlinkParams;
+    const p = task.params;
     const { paths, state } = env.device;
     // Keep the grant decisions in the task, so an undo before the commit point restores them.
     task.decide('grants', () => [...state.grantRows(p.name)]);
@@ -66,7 +65,7 @@ export const unlinkTask: TaskHandler<DeviceEnv> = {
     state.tx(() => { state.deleteApp(p.name); state.deleteGrants(p.name); });
   },
   async undo(env, task) {
-    const p = task.params as unknown as UnlinkParams;
+    const p = task.params;
     const { paths, state } = env.device;
     switchCurrent(paths, p.name, p.rev);
     const grants = (task.data.grants ?? []) as [string, boolean][];
@@ -76,7 +75,7 @@ export const unlinkTask: TaskHandler<DeviceEnv> = {
     });
   },
   committed(env, task) {
-    const p = task.params as unknown as UnlinkParams;
+    const p = task.params;
     return !lexists(env.device.paths.currentLink(p.name));
   },
 };

@@ -11,9 +11,9 @@ export interface VerifyParams { name: string; rev: number; version: string; sign
  * kernel only ever reads signed bytes, and the manifest is read from the mount, not unpacked again.
  * On a refusal the mount task's undo unmounts and deletes the revision.
  */
-export const verify: TaskHandler<DeviceEnv> = {
+export const verify: TaskHandler<DeviceEnv, VerifyParams> = {
   async do(env, task) {
-    const p = task.params as unknown as VerifyParams;
+    const p = task.params;
     const file = env.device.paths.bundleFile(p.name, p.rev);
     if (p.signed.name !== p.name || p.signed.revision !== p.rev) {
       throw new BundleMismatchError(`the store signed ${p.signed.name} revision ${p.signed.revision} where ${p.name} revision ${p.rev} was asked`, file);

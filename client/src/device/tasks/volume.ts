@@ -20,9 +20,9 @@ function hasLegacyData(env: DeviceEnv, name: string): boolean {
  * Before copy-data: creates the app's data volume when it has none, mounts it, grows it to the setting,
  * and on a reinstall gives the data kept by `remove` to the new revision (copy-data then finds it).
  */
-export const mountData: TaskHandler<DeviceEnv> = {
+export const mountData: TaskHandler<DeviceEnv, MountDataParams> = {
   async do(env, task) {
-    const p = task.params as unknown as MountDataParams;
+    const p = task.params;
     const { paths } = env.device;
     const image = paths.volumeImage(p.name);
     const dir = paths.appDataDir(p.name);
@@ -44,7 +44,7 @@ export const mountData: TaskHandler<DeviceEnv> = {
     }
   },
   async undo(env, task) {
-    const p = task.params as unknown as MountDataParams;
+    const p = task.params;
     const { paths } = env.device;
     const d = task.data;
     if (d.legacy !== false) return; // legacy, or never decided anything
@@ -68,9 +68,9 @@ export interface KeepVolumeParams { name: string; rev: number; purge: boolean }
  * Remove, after the commit point: purge deletes the image (no file inside it is walked); otherwise the
  * current revision's data moves to `kept` at the top of the volume, and the image stays for a reinstall.
  */
-export const keepVolume: TaskHandler<DeviceEnv> = {
+export const keepVolume: TaskHandler<DeviceEnv, KeepVolumeParams> = {
   async do(env, task) {
-    const p = task.params as unknown as KeepVolumeParams;
+    const p = task.params;
     const { paths } = env.device;
     const image = paths.volumeImage(p.name);
     const dir = paths.appDataDir(p.name);

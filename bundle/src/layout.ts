@@ -1,7 +1,10 @@
 import { join } from 'node:path';
 
-/** The layout of a device under its root folder (docs/design.md, "The device layout under --root"). */
-export class DevicePaths {
+/**
+ * The device's tree under its root folder (docs/design.md, "The device layout under --root"): the one place that
+ * names its paths, for the device (client) and the confinement policy alike.
+ */
+export class DeviceLayout {
   readonly stateDir: string;
   readonly stateDb: string;
   readonly trustDir: string;
@@ -9,6 +12,7 @@ export class DevicePaths {
   readonly snapshotsDir: string;
   readonly partialsDir: string;
   readonly volumesDir: string;
+  readonly plansDir: string;
   readonly appsDir: string;
   readonly binDir: string;
   readonly dataDir: string;
@@ -24,6 +28,8 @@ export class DevicePaths {
     this.partialsDir = join(this.stateDir, 'partials');
     // One ext4 image per app holding its writable data (mounted at appDataDir): the kernel caps its size.
     this.volumesDir = join(this.stateDir, 'data');
+    // Launch plans saved for the wrappers, which exec skiff-launch on them (no Node at start).
+    this.plansDir = join(this.stateDir, 'plans');
     this.appsDir = join(root, 'skiff');
     this.binDir = join(this.appsDir, 'bin');
     this.dataDir = join(root, 'var/skiff');
@@ -39,4 +45,8 @@ export class DevicePaths {
   revDataDir(name: string, rev: number): string { return join(this.dataDir, name, String(rev)); }
   commonDataDir(name: string): string { return join(this.dataDir, name, 'common'); }
   snapshotDir(name: string): string { return join(this.snapshotsDir, name); }
+  /** The saved plan of one app of a bundle: `<name>.<app>.json`. */
+  planFile(name: string, app: string): string { return join(this.plansDir, `${name}.${app}.json`); }
+  /** A wrapper: `<name>` (the default app) or `<name>.<app>`. */
+  wrapperFile(command: string): string { return join(this.binDir, command); }
 }
