@@ -30,14 +30,20 @@ struct Sandbox {
 std::mutex g_sandboxes_mutex;
 std::map<pid_t, Sandbox> g_sandboxes;
 
-// Throws a JS Error carrying {step, errno, description, row} for the wrapper to rethrow as its own class.
-void ThrowFailure(Napi::Env env, const skiff::Failure& f) {
+// A JS Error carrying {step, errno, description} for the wrapper to rethrow as its own class.
+Napi::Error FailureError(Napi::Env env, const skiff::Failure& f) {
   char buf[128];
   const char* description = strerror_r(f.err, buf, sizeof buf);
   Napi::Error error = Napi::Error::New(env, std::string(f.step) + ": " + description);
   error.Set("step", Napi::String::New(env, f.step));
   error.Set("errno", Napi::Number::New(env, f.err));
   error.Set("description", Napi::String::New(env, description));
+  return error;
+}
+
+// Throws the failure with the mount row it was executing (-1 for none).
+void ThrowFailure(Napi::Env env, const skiff::Failure& f) {
+  Napi::Error error = FailureError(env, f);
   error.Set("row", Napi::Number::New(env, f.row));
   error.ThrowAsJavaScriptException();
 }
@@ -284,12 +290,7 @@ Napi::Value Wait(const Napi::CallbackInfo& info) {
 
 // Throws like ThrowFailure, with the entry (relative to the tree) the failed step worked on.
 void ThrowTreeFailure(Napi::Env env, const skiff::Failure& f, const std::string& where) {
-  char buf[128];
-  const char* description = strerror_r(f.err, buf, sizeof buf);
-  Napi::Error error = Napi::Error::New(env, std::string(f.step) + ": " + description);
-  error.Set("step", Napi::String::New(env, f.step));
-  error.Set("errno", Napi::Number::New(env, f.err));
-  error.Set("description", Napi::String::New(env, description));
+  Napi::Error error = FailureError(env, f);
   error.Set("path", Napi::String::New(env, where));
   error.ThrowAsJavaScriptException();
 }

@@ -29,11 +29,7 @@ function rethrow(e: unknown, what: string, target: string): never {
  * task redone after a crash checks isMounted() first.
  */
 export function mountBundle(file: string, target: string): void {
-  checkPath(file, 'file');
-  checkPath(target, 'target');
-  requireRoot('mountBundle', target);
-  if (isMounted(target)) throw new MountError(`mounting bundle at ${target} refused: it is already a mount point`, target, EBUSY);
-  try { native().mountBundle(resolve(file), resolve(target)); } catch (e) { rethrow(e, 'mounting bundle at', target); }
+  loopMount('bundle', file, target, (f, t) => native().mountBundle(f, t));
 }
 
 /**
@@ -41,11 +37,16 @@ export function mountBundle(file: string, target: string): void {
  * loop device (autoclear). Refuses a target that is already a mount point, as mountBundle does.
  */
 export function mountVolume(file: string, target: string): void {
+  loopMount('volume', file, target, (f, t) => native().mountVolume(f, t));
+}
+
+/** The checks both loop mounts make before the addon mounts: arguments, root, no stacking. */
+function loopMount(what: 'bundle' | 'volume', file: string, target: string, mount: (file: string, target: string) => void): void {
   checkPath(file, 'file');
   checkPath(target, 'target');
-  requireRoot('mountVolume', target);
-  if (isMounted(target)) throw new MountError(`mounting volume at ${target} refused: it is already a mount point`, target, EBUSY);
-  try { native().mountVolume(resolve(file), resolve(target)); } catch (e) { rethrow(e, 'mounting volume at', target); }
+  requireRoot(what === 'bundle' ? 'mountBundle' : 'mountVolume', target);
+  if (isMounted(target)) throw new MountError(`mounting ${what} at ${target} refused: it is already a mount point`, target, EBUSY);
+  try { mount(resolve(file), resolve(target)); } catch (e) { rethrow(e, `mounting ${what} at`, target); }
 }
 
 /** Makes a loop device (e.g. /dev/loop3) see the new size of its grown backing file (LOOP_SET_CAPACITY). */
