@@ -4,7 +4,7 @@ import { rootOf, output } from '../options';
 import { openDevice, NotRootError, NotSetUpError, type Device } from '../device';
 import { DeviceOps, checkSetup } from '../device/ops';
 import { DeviceLock } from '../device/lock';
-import { listApps, formatList, appInfo, formatInfo, changeList, formatChanges, taskList, formatTasks } from '../device/views';
+import { listApps, formatList, appInfo, formatInfo, formatStoreInfo, changeList, formatChanges, taskList, formatTasks } from '../device/views';
 
 /** Opens the device under --root and runs fn with its verbs; closes the database whatever happens. */
 async function withOps<T>(cmd: Command, opts: { wait?: boolean }, fn: (ops: DeviceOps, device: Device) => Promise<T>): Promise<T> {
@@ -173,11 +173,17 @@ export function registerDeviceCommands(program: Command): void {
     }));
 
   program.command('info')
-    .description('one installed app with its retained revisions')
+    .description('one installed app with its retained revisions, or what the store offers for one not installed')
     .argument('<name>')
     .option('--json', 'print as JSON')
     .action(async (name: string, o: { json?: boolean }, cmd: Command) => withOps(cmd, {}, async (ops, device) => {
       await ops.recoverIfIdle();
+      if (!device.state.app(name) && device.state.configGet('store.url') !== undefined) {
+        // Not installed here: the store's channel map, verified through TUF, before anyone installs it.
+        const map = await ops.storeChannels(name);
+        output(!!o.json, { name, installed: false, channels: map.channels }, () => formatStoreInfo(map));
+        return;
+      }
       const i = appInfo(device, name);
       output(!!o.json, i, () => formatInfo(i));
     }));

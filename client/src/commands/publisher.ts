@@ -1,11 +1,12 @@
 import type { Command } from 'commander';
 import { createInterface } from 'node:readline';
-import { SkiffError } from '@skiff/bundle';
-import { output } from '../options';
+import { existsSync } from 'node:fs';
+import { DeviceLayout, SkiffError } from '@skiff/bundle';
+import { output, rootOf } from '../options';
 import { loadKey } from '../keystore';
 import { StoreClient } from '../publisher/api';
 import { resolveLogin, saveLogin, normaliseStoreUrl } from '../publisher/config';
-import { StoreRequestError } from '../publisher/errors';
+import { NotLoggedInError, StoreRequestError } from '../publisher/errors';
 import { channelTable, searchTable } from '../publisher/status';
 import { formatBytes } from '../format';
 import { uploadBundle } from '../publisher/upload';
@@ -15,6 +16,31 @@ const STORE_HELP = 'store URL (env SKIFF_STORE; default: the one from `skiff log
 function clientFor(opts: { store?: string }, needToken = true): StoreClient {
   const login = resolveLogin({ ...(opts.store ? { store: opts.store } : {}), needToken });
   return new StoreClient({ url: login.store, ...(login.token ? { token: login.token } : {}) });
+}
+
+/**
+ * The store a read-only verb asks: --store, SKIFF_STORE or the login's; without those, the store the
+ * device under --root (or SKIFF_ROOT) was set up with, so a device owner needs no publisher login.
+ */
+function readOnlyClient(opts: { store?: string }, cmd: Command): StoreClient {
+  try {
+    return clientFor(opts, false);
+  } catch (err) {
+    if (!(err instanceof NotLoggedInError)) throw err;
+    const store = deviceStoreUrl(cmd);
+    if (!store) throw err;
+    return new StoreClient({ url: store });
+  }
+}
+
+/** The store URL of the device under --root, if there is one set up (the device area loads only here). */
+function deviceStoreUrl(cmd: Command): string | undefined {
+  let root: string;
+  try { root = rootOf(cmd); } catch { return undefined; }
+  if (!existsSync(new DeviceLayout(root).stateDb)) return undefined;
+  const { openDevice } = require('../device') as typeof import('../device');
+  const device = openDevice(root);
+  try { return device.state.configGet('store.url'); } finally { device.close(); }
 }
 
 function revisionArg(text: string): number {
@@ -156,8 +182,8 @@ Example:
     .argument('<query>')
     .option('--store <url>', STORE_HELP)
     .option('--json', 'print an array of {name, publisher, summary, version, revision}')
-    .action(async (query: string, opts: { store?: string; json?: boolean }) => {
-      const { results } = await clientFor(opts, false).search(query);
+    .action(async (query: string, opts: { store?: string; json?: boolean }, cmd: Command) => {
+      const { results } = await readOnlyClient(opts, cmd).search(query);
       output(!!opts.json, results, () => searchTable(results));
     });
 }

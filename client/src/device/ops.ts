@@ -11,7 +11,7 @@ import { resolveChannel } from './channels';
 import { recoverChanges, remountAll } from './recovery';
 import { tightenDataFolders } from './appdata';
 import { DeviceTrust } from '../trust';
-import { SkiffError, hashFile, normalizeChannel, parseSize } from '@skiff/bundle';
+import { SkiffError, hashFile, normalizeChannel, parseSize, type ChannelMapDocument } from '@skiff/bundle';
 import { DATA_MAX_SIZE, checkSetting } from './config';
 import { checkNoShrink, growMountedVolumes } from './data-volume';
 import {
@@ -262,6 +262,15 @@ export class DeviceOps {
       checkNoShrink(this.device, parseSize(value));
       state.tx(() => state.configSet(key, value));
       return growMountedVolumes(this.device, parseSize(value));
+    });
+  }
+
+  /** What the store offers for an app, verified through TUF: its channel map (what `snap info` shows before installing). */
+  async storeChannels(name: string): Promise<ChannelMapDocument> {
+    return this.locked(async () => {
+      const trust = this.env.trust();
+      await trust.refresh();
+      return trust.channelMap(name);
     });
   }
 

@@ -2,7 +2,9 @@
 import type { Device } from './device';
 import type { ChangeRunner } from './changes';
 import type { DeviceEnv } from './env';
+import { compareChannels, type ChannelMapDocument } from '@skiff/bundle';
 import { NotInstalledError } from './errors';
+import { formatTable } from '../format';
 import { DATA_MAX_SIZE } from './config';
 import { formatSize, volumeUsage } from './data-volume';
 
@@ -68,6 +70,13 @@ export function formatInfo(i: ReturnType<typeof appInfo>): string {
     ...(i.blocked.length ? ['blocked (skiff unblock clears):', ...i.blocked.map((b) => `    ${b.revision}  ${b.reason}  since ${b.at}`)] : []),
     ...(i.grants.length ? ['plugs:', ...i.grants.map((g) => `    ${g.plug}  ${g.granted ? 'connected' : 'disconnected'}${g.auto ? ' (auto)' : ''}`)] : []),
   ].join('\n');
+}
+
+/** An app the device does not have: what its store offers, channel by channel. */
+export function formatStoreInfo(map: ChannelMapDocument): string {
+  const rows = Object.entries(map.channels).sort(([a], [b]) => compareChannels(a, b)).map(([c, e]) => [c, e.version, String(e.revision)]);
+  return [`name:      ${map.name}`, 'not installed; the store offers:',
+    rows.length ? formatTable(['Channel', 'Version', 'Rev'], rows) : 'no open channel'].join('\n');
 }
 
 export function changeList(runner: ChangeRunner<DeviceEnv>) {
