@@ -1,10 +1,13 @@
 // Resource limits: find a cgroup hierarchy that can enforce them, and compute them from the manifest.
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { parseSize, type Manifest } from '@skiff/bundle';
-import { CGROUP_PARENT, parseMountInfo, type CgroupPlan } from '@skiff/native';
+import { parseMountInfo, type CgroupPlan } from '@skiff/native';
 import type { DeviceLimits } from './limits';
 import { CgroupUnavailableError, PolicyError } from './errors';
+
+/** The folder, in each hierarchy, under which every Skiff launch makes its cgroup. */
+export const CGROUP_PARENT = 'skiff';
 
 /** The controllers Skiff needs: memory (OOM kill), pids (fork bombs), cpu (bandwidth). */
 export const REQUIRED_CONTROLLERS = ['memory', 'pids', 'cpu'] as const;
@@ -90,11 +93,34 @@ export function launchCgroupPath(name: string, runName: string, unique: string):
  */
 export function appCgroupDirs(layout: CgroupLayout, name: string): string[] {
   const parent = layout.version === 2 ? join(layout.root, CGROUP_PARENT) : join(layout.root, 'freezer', CGROUP_PARENT);
-  let entries: string[];
+  // No folder: no launch yet, or no freezer hierarchy on this host.
+  return listDirs(parent).filter((e) => e.startsWith(`${name}.`)).map((e) => join(parent, e));
+}
+
+/**
+ * The cgroup folders of launches whose launcher is gone, in every hierarchy: names end in -<pid>-<n>
+ * (launch n of a skiff process) or -<pid> (appendPid: the app's own pid), as launchCgroupPath makes
+ * them. A name ending in a live pid is left out (a launch may be filling it right now), and so is a
+ * name this policy did not make. Recovery hands them to native's removeEmptyCgroups.
+ */
+export function staleLaunchCgroups(layout: CgroupLayout): string[] {
+  const parents = layout.version === 2
+    ? [join(layout.root, CGROUP_PARENT)]
+    : listDirs(layout.root).map((controller) => join(layout.root, controller, CGROUP_PARENT));
+  return parents.flatMap((parent) => listDirs(parent).filter((name) => !launcherMayLive(name)).map((name) => join(parent, name)));
+}
+
+function launcherMayLive(name: string): boolean {
+  const m = /-(\d+)(?:-(\d+))?$/.exec(name);
+  if (!m) return true;  // not a name we make: not ours to judge
+  const pid = Number(m[1]);
+  return pid <= 1 || existsSync(`/proc/${pid}`);
+}
+
+function listDirs(dir: string): string[] {
   try {
-    entries = readdirSync(parent, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    return readdirSync(dir, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
   } catch {
-    return [];  // no launch yet, or no freezer hierarchy on this host
+    return [];
   }
-  return entries.filter((e) => e.startsWith(`${name}.`)).map((e) => join(parent, e));
 }

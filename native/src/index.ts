@@ -1,3 +1,3 @@
 export * from './plan';
 export * from './api';
-export { removeStaleCgroups, CGROUP_PARENT } from './cgroups';
+export { removeEmptyCgroups } from './cgroups';

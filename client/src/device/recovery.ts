@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
-import { removeStaleCgroups } from '@skiff/native';
-import { probeCgroups } from '@skiff/confinement';
+import { removeEmptyCgroups } from '@skiff/native';
+import { probeCgroups, staleLaunchCgroups } from '@skiff/confinement';
 import type { ChangeRunner } from './changes';
 import type { DeviceEnv } from './env';
 import type { ChangeRow } from './task';
@@ -19,7 +19,7 @@ export async function recoverChanges(runner: ChangeRunner<DeviceEnv>): Promise<C
 /** Removes the empty cgroups of hooks and apps whose launcher was killed; never fails a command. */
 export function removeLeftoverCgroups(): string[] {
   try {
-    return removeStaleCgroups(probeCgroups());
+    return removeEmptyCgroups(staleLaunchCgroups(probeCgroups()));
   } catch {
     return [];  // no usable hierarchy, or not root: nothing of ours can be there
   }
