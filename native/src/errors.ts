@@ -1,5 +1,5 @@
 // Errors of the native mechanism: a small tree under SkiffError, so callers branch on instanceof or code.
-import { SkiffError } from '@skiff/bundle';
+import { SkiffError } from '@skiff/bundle/errors';
 
 /**
  * A launch failed before exec: `step` names the step (e.g. 'pivot_root', 'bind', 'cgroup_create'),

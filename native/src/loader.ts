@@ -1,7 +1,7 @@
 // Finds and loads the compiled addon once, on first use, so importing this package never needs a build.
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { SkiffError } from '@skiff/bundle';
+import { SkiffError } from '@skiff/bundle/errors';
 
 /** Overrides the folder holding skiff_native.node and skiff-launch (tests, other build types). */
 export const BUILD_DIR_ENV = 'SKIFF_NATIVE_BUILD_DIR';

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import { constants } from 'node:os';
 import { MountError, isNativeFailure } from './errors';
 import { native } from './loader';
-import { NotRootError } from '@skiff/bundle';
+import { NotRootError } from '@skiff/bundle/errors';
 
 const EBUSY = constants.errno.EBUSY;
 

@@ -2,7 +2,7 @@
 import { constants } from 'node:os';
 import { join } from 'node:path';
 import { existsSync, realpathSync } from 'node:fs';
-import { NotRootError, SkiffError } from '@skiff/bundle';
+import { NotRootError, SkiffError } from '@skiff/bundle/errors';
 import type { LaunchPlan, ExitStatus } from './plan';
 import { LaunchError, isNativeFailure } from './errors';
 import { native, buildDir } from './loader';
