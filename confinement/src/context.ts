@@ -27,15 +27,4 @@ export interface AppContext {
 /** What to run: an app of the bundle (`hello` or `hello.report` → app name) or a hook. */
 export type LaunchTarget = { app: string } | { hook: HookName };
 
-export interface RunOptions {
-  args?: string[];
-  stdio?: [number, number, number];
-  /** Kill the process (and its cgroup) after this many milliseconds. */
-  timeoutMs?: number;
-  /** Kill it as soon as this fires (a change aborted while its hook runs). */
-  signal?: AbortSignal;
-}
-
 export { buildLaunchPlan } from './plan';
-export { runConfined, runCaptured, runHook, type CaptureOptions, type CapturedRun } from './run';
-export { writeWrappers, removeWrappers } from './wrappers';

@@ -9,6 +9,6 @@ export { seccompPlan, BASE_SYSCALLS, DENIED_IOCTLS } from './seccomp';
 export { detectCgroups, probeCgroups, probeCgroup2, cgroupLimits, appCgroupDirs, launchCgroupPath, staleLaunchCgroups, CGROUP_PARENT, SANDBOX_INIT_PIDS, type CgroupLayout } from './cgroups';
 export { appEnv } from './env';
 export * from './output';
-export { OUTPUT_DRAIN_MS } from './capture';
 export { resolveTarget, planPath, wrapperPaths } from './plan';
+export { wrapperPlan, wrapperScript, isFileOfApp } from './wrappers';
 export const PART = 'confinement';

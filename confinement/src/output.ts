@@ -1,11 +1,13 @@
 // What a confined process prints, made safe to store and show: no byte of it may drive the reader's terminal.
+// Pure text (native captures the bytes; deciding what is safe to keep and show is policy, so it is here).
+import type { OutputStream } from '@skiff/native';
 
 /** Bytes of output kept per run by default (the newest; older lines are dropped and counted). */
 export const OUTPUT_MAX_BYTES = 64 * 1024;
 /** Bytes after which a line without a newline is cut, so one endless line cannot grow without bound. */
 export const OUTPUT_LINE_MAX_BYTES = 4096;
 
-export type OutputStream = 'stdout' | 'stderr';
+export type { OutputStream };
 export interface OutputLine { stream: OutputStream; text: string }
 /** The kept lines in the order they arrived, and how many bytes were dropped to stay within the cap. */
 export interface CapturedOutput { lines: OutputLine[]; droppedBytes: number }

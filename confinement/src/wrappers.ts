@@ -1,49 +1,25 @@
 // Wrappers: a saved plan per app and a tiny shell script that execs skiff-launch on it (no Node at start).
-import { readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
-import { DeviceLayout, writeFileAtomic } from '@skiff/bundle';
-import { launcherPath } from '@skiff/native';
+// Only what they say lives here; the device writes them (client/src/device/wrappers.ts).
+import type { LaunchPlan } from '@skiff/native';
 import type { AppContext } from './context';
-import { buildLaunchPlan, planPath, wrapperPaths } from './plan';
+import { buildLaunchPlan } from './plan';
 
 const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
-/** Files of an app in a folder: `<name>`, `<name>.<anything>` (never `<name>-other...`). */
-function filesOf(dir: string, name: string): string[] {
-  try {
-    return readdirSync(dir).filter((f) => f === name || f.startsWith(`${name}.`)).map((f) => join(dir, f));
-  } catch {
-    return [];
-  }
+/** The plan saved for an app's wrappers: one cgroup path, made unique per run by the launcher. */
+export function wrapperPlan(ctx: AppContext, app: string): LaunchPlan {
+  // No per-launch suffix here: appendPid makes the launcher name the cgroup <path>-<child pid>.
+  const plan = buildLaunchPlan(ctx, { app }, [], { unique: '' });
+  if (plan.cgroup) plan.cgroup.appendPid = true;
+  return plan;
 }
 
-/** Writes the launch plans and the `<root>/skiff/bin/<name>[.<app>]` wrappers that exec skiff-launch. */
-export function writeWrappers(ctx: AppContext): string[] {
-  const layout = new DeviceLayout(ctx.root);
-  const launcher = launcherPath();
-  const written: string[] = [];
-  const plans: string[] = [];
-  for (const app of Object.keys(ctx.manifest.apps)) {
-    // No per-launch suffix here: appendPid makes the launcher name the cgroup <path>-<child pid>.
-    const plan = buildLaunchPlan(ctx, { app }, [], { unique: '' });
-    if (plan.cgroup) plan.cgroup.appendPid = true;
-    const file = planPath(ctx.root, ctx.name, app);
-    writeFileAtomic(file, JSON.stringify(plan, null, 2) + '\n', 0o644);
-    plans.push(file);
-    for (const wrapper of wrapperPaths(ctx.root, ctx.manifest, app)) {
-      writeFileAtomic(wrapper, `#!/bin/sh\nexec ${shellQuote(launcher)} ${shellQuote(file)} "$@"\n`, 0o755);
-      written.push(wrapper);
-    }
-  }
-  // Apps dropped by a new revision lose their wrappers and plans.
-  for (const stale of filesOf(layout.binDir, ctx.name)) if (!written.includes(stale)) rmSync(stale, { force: true });
-  for (const stale of filesOf(layout.plansDir, ctx.name)) if (!plans.includes(stale)) rmSync(stale, { force: true });
-  return written;
+/** The text of a wrapper that execs the launcher on a saved plan with the caller's arguments. */
+export function wrapperScript(launcher: string, planFile: string): string {
+  return `#!/bin/sh\nexec ${shellQuote(launcher)} ${shellQuote(planFile)} "$@"\n`;
 }
 
-/** Removes an app's wrappers and plans. */
-export function removeWrappers(root: string, name: string): void {
-  const layout = new DeviceLayout(root);
-  for (const f of filesOf(layout.binDir, name)) rmSync(f, { force: true });
-  for (const f of filesOf(layout.plansDir, name)) rmSync(f, { force: true });
+/** True for the wrappers and plans of app `name` in a folder: `<name>`, `<name>.<anything>` (never `<name>-other...`). */
+export function isFileOfApp(fileName: string, name: string): boolean {
+  return fileName === name || fileName.startsWith(`${name}.`);
 }

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type Server } from 'node:net';
 import * as native from '@skiff/native';
-import { buildLaunchPlan, runConfined } from '../src';
+import { buildLaunchPlan } from '../src';
 import { Fixture, skipReason, PROBE_UID } from './fixture';
 
 const skip = skipReason();
@@ -113,7 +113,7 @@ describe('a confined app', { skip: skip ?? false }, () => {
 
   test('a fork bomb stops at the pids limit while the host and other apps still start processes', async () => {
     const io = fx.stdio();
-    const bomb = runConfined(fx.ctx('probe'), { app: 'probe' }, { args: ['forks', '100000', '3000'], stdio: io.stdio, timeoutMs: 30_000 });
+    const bomb = native.runPlan(buildLaunchPlan(fx.ctx('probe'), { app: 'probe' }, ['forks', '100000', '3000']), { stdio: io.stdio, timeoutMs: 30_000 });
     try {
       for (let i = 0; i < 100 && !readFileSync(io.out, 'utf8').includes('forked'); i++) await new Promise((r) => setTimeout(r, 50));
       const [, n, errno] = /forked (\d+) (\w+)/.exec(readFileSync(io.out, 'utf8')) ?? [];

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Manifest } from '@skiff/bundle';
 import * as native from '@skiff/native';
-import type { ExitStatus } from '@skiff/native';
-import { runConfined, type AppContext, type LaunchTarget, type RunOptions } from '../src';
+import type { ExitStatus, RunPlanOptions } from '@skiff/native';
+import { buildLaunchPlan, type AppContext, type LaunchTarget } from '../src';
 
 export const PROBE_UID = 61001;
 export const OTHER_UID = 61002;
@@ -84,10 +84,10 @@ export class Fixture {
   }
 
   /** Runs confined with stdin from /dev/null and stdout/stderr captured to files. */
-  async run(ctx: AppContext, target: LaunchTarget, args: string[], opts: RunOptions = {}): Promise<RunResult> {
+  async run(ctx: AppContext, target: LaunchTarget, args: string[], opts: RunPlanOptions = {}): Promise<RunResult> {
     const { stdio, out, err, close } = this.stdio();
     try {
-      const status = await runConfined(ctx, target, { timeoutMs: 30_000, ...opts, args, stdio });
+      const status = await native.runPlan(buildLaunchPlan(ctx, target, args), { timeoutMs: 30_000, ...opts, stdio });
       return { status, out: readFileSync(out, 'utf8'), err: readFileSync(err, 'utf8') };
     } finally { close(); }
   }

@@ -1,12 +1,11 @@
-// Root-only: hooks, wrappers, timeouts, the environment, and launches that fail at each step.
+// Root-only: timeouts, the environment, and launches that fail at each step (hooks and wrappers: client/test).
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as native from '@skiff/native';
 import type { LaunchPlan } from '@skiff/native';
-import { buildLaunchPlan, runHook, writeWrappers, removeWrappers, planPath, PolicyError } from '../src';
+import { buildLaunchPlan, PolicyError } from '../src';
 import { Fixture, skipReason } from './fixture';
 
 const skip = skipReason();
@@ -54,45 +53,12 @@ describe('launching', { skip: skip ?? false }, () => {
     assert.deepEqual([r.status.code, r.out], [7, 'a b||$HOME|']);
   });
 
-  test('hooks run through the same code, and a missing hook is null', async () => {
-    const r = await runHook(fx.ctx('probe'), 'check-health');
-    assert.deepEqual(r, { status: { code: 3, signal: null }, output: { lines: [{ stream: 'stdout', text: 'healthy probe 1' }], droppedBytes: 0 } });
-    assert.equal(await runHook(fx.ctx('probe'), 'install'), null);
-  });
-
   test('a timeout kills the whole sandbox', async () => {
     const t0 = Date.now();
     const r = await fx.run(fx.ctx('probe'), { app: 'sh' }, ['-c', 'sleep 30 & sleep 30'], { timeoutMs: 300 });
     assert.equal(r.status.signal, 'SIGKILL');
     assert.ok(Date.now() - t0 < 5000);
     assert.deepEqual(children(), []);
-  });
-
-  test('wrappers exec skiff-launch on a saved plan: args, stdio and exit code pass through', () => {
-    const written = writeWrappers(fx.ctx('probe'));
-    const bin = join(fx.root, 'skiff', 'bin');
-    assert.deepEqual(written.sort(), [join(bin, 'probe'), join(bin, 'probe.probe'), join(bin, 'probe.sh')]);
-    const plan = planPath(fx.root, 'probe', 'sh');
-    assert.equal(statSync(plan).mode & 0o777, 0o644);
-    assert.equal((JSON.parse(readFileSync(plan, 'utf8')) as LaunchPlan).argv[0], '/app/bin/shell');
-    const r = spawnSync(join(bin, 'probe.sh'), ['-c', 'read x; echo "got $x $1 $SKIFF_NAME"; exit 5', 'sh', 'arg'], { input: 'line\n', encoding: 'utf8' });
-    assert.deepEqual([r.status, r.stdout], [5, 'got line arg probe\n'], r.stderr);
-    removeWrappers(fx.root, 'probe');
-    assert.deepEqual(readdirSync(bin), []);
-    assert.ok(!existsSync(plan));
-  });
-
-  // A saved plan names one cgroup path; appendPid makes the launcher add the child's pid to it.
-  test('two runs of one wrapper at the same time both work', async () => {
-    writeWrappers(fx.ctx('probe'));
-    const wrapper = join(fx.root, 'skiff', 'bin', 'probe.sh');
-    const first = spawn(wrapper, ['-c', 'sleep 0.5; echo first'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    await new Promise((r) => setTimeout(r, 150));
-    const second = spawnSync(wrapper, ['-c', 'echo second'], { encoding: 'utf8' });
-    const firstOut = await new Promise<string>((resolve) => { let o = ''; first.stdout.on('data', (d: Buffer) => { o += d; }); first.on('close', () => resolve(o)); });
-    removeWrappers(fx.root, 'probe');
-    assert.deepEqual([second.status, second.stdout, second.stderr], [0, 'second\n', '']);
-    assert.equal(firstOut, 'first\n');
   });
 
   describe('a plan that fails at a step names it and leaves nothing behind', () => {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Manifest } from '@skiff/bundle';
 import {
-  buildLaunchPlan, detectCgroups, cgroupLimits, deviceLimits, seccompPlan, runHook, isAutoConnected,
+  buildLaunchPlan, detectCgroups, cgroupLimits, deviceLimits, seccompPlan, isAutoConnected,
   plugPolicy, UnknownPlugError, DEFAULT_DEVICE_LIMITS, SANDBOX_INIT_PIDS, appCgroupDirs, launchCgroupPath, type AppContext,
 } from '../src';
 
@@ -87,21 +87,6 @@ test('the real host has a usable cgroup hierarchy and the default plan uses it',
   assert.ok(c.version === 1 || c.version === 2);
   assert.match(c.path, /^skiff\/probe\.probe-\d+-\d+$/);
   assert.notEqual(buildLaunchPlan(ctx, { app: 'probe' }).cgroup!.path, c.path, 'each launch gets its own cgroup');
-});
-
-test('runHook resolves null when the bundle has no such hook, without starting anything', async () => {
-  const root = mkdtempSync(join(tmpdir(), 'skiff-hook-'));
-  try {
-    mkdirSync(join(root, 'skiff', 'hello', '2', 'meta', 'hooks'), { recursive: true });
-    writeFileSync(join(root, 'skiff', 'hello', '2', 'meta', 'hooks', 'install'), '#!/bin/sh\n');
-    const m: Manifest = { name: 'hello', version: '1', summary: 's', apps: { hello: { command: 'hello' } } };
-    const ctx: AppContext = { root, name: 'hello', revision: 2, version: '1', manifest: m, uid: 1000, gid: 1000, grants: [], devmode: false };
-    assert.equal(await runHook(ctx, 'check-health'), null);
-    // The hook that exists is attempted (and reaches the launcher, native or not).
-    await assert.rejects(runHook(ctx, 'install', { timeoutMs: 5000 }));
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
 });
 
 test('appCgroupDirs finds the launches of one app by name, in the hierarchy that freezes', () => {

@@ -5,7 +5,8 @@ import { spawnSync } from 'node:child_process';
 import { closeSync, constants, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runConfined } from '../src';
+import { runPlan } from '@skiff/native';
+import { buildLaunchPlan } from '../src';
 import { Fixture, skipReason } from './fixture';
 
 const skip = skipReason();
@@ -41,7 +42,7 @@ describe('signals of a confined app', { skip: skip ?? false }, () => {
     closeSync(reader);
     const io = fx.stdio();
     try {
-      const status = await runConfined(fx.ctx('probe'), target, { args, stdio: [io.stdio[0], writer, io.stdio[2]], timeoutMs: 30_000 });
+      const status = await runPlan(buildLaunchPlan(fx.ctx('probe'), target, args), { stdio: [io.stdio[0], writer, io.stdio[2]], timeoutMs: 30_000 });
       return { status, err: readFileSync(io.err, 'utf8') };
     } finally { closeSync(writer); io.close(); rmSync(fifo); }
   }

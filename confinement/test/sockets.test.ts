@@ -7,7 +7,8 @@ import { readFileSync, rmSync } from 'node:fs';
 import { connect, createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runConfined } from '../src';
+import { runPlan } from '@skiff/native';
+import { buildLaunchPlan } from '../src';
 import { Fixture, skipReason } from './fixture';
 
 const skip = skipReason();
@@ -40,7 +41,7 @@ describe('sockets of a confined app', { skip: skip ?? false }, () => {
   /** Starts a confined server mode, waits until it has bound (or failed), then runs `client`. */
   async function serveOnce(mode: string, port: number, grants: string[], client: () => Promise<string>) {
     const io = fx.stdio();
-    const run = runConfined(fx.ctx('probe', { grants }), { app: 'probe' }, { args: [mode, String(port)], stdio: io.stdio, timeoutMs: 30_000 });
+    const run = runPlan(buildLaunchPlan(fx.ctx('probe', { grants }), { app: 'probe' }, [mode, String(port)]), { stdio: io.stdio, timeoutMs: 30_000 });
     try {
       const deadline = Date.now() + READY_TIMEOUT_MS;
       while (!/^(listen|bind) \w+$/m.test(readFileSync(io.out, 'utf8')) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));

@@ -6,7 +6,8 @@ import { chmodSync, closeSync, copyFileSync, openSync, existsSync, lstatSync, mk
 import { join } from 'node:path';
 import { packBundle } from '@skiff/bundle';
 import * as native from '@skiff/native';
-import { appCgroupDirs, probeCgroups, runConfined, type AppContext } from '@skiff/confinement';
+import { appCgroupDirs, probeCgroups, type AppContext } from '@skiff/confinement';
+import { runConfined } from '@skiff/client/dist/src/device/run';
 
 const RACER_SOURCE = join(__dirname, '..', '..', 'racer', 'racer.c');
 /** How long a racer may take to build its tree (milliseconds). */

@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { DeviceLayout, packBundle, type HookName } from '@skiff/bundle';
 import { startStore, type RunningStore } from './store';
 import * as native from '@skiff/native';
-import { runConfined } from '@skiff/confinement';
+import { runConfined } from '@skiff/client/dist/src/device/run';
 import { openDevice } from '@skiff/client/dist/src/device';
 import { DeviceOps } from '@skiff/client/dist/src/device/ops';
 

@@ -2,7 +2,7 @@ import { constants } from 'node:os';
 import type { Command } from 'commander';
 import { NotRootError, SkiffError } from '@skiff/bundle';
 import { buildLaunchPlan, plugPolicy, resolveTarget } from '@skiff/confinement';
-import { isMounted, kill, spawn, wait, type ExitStatus } from '@skiff/native';
+import { isMounted, runPlan, type ExitStatus } from '@skiff/native';
 import { openDevice, type Device } from '../device';
 import { rootOf, output } from '../options';
 import { formatTable } from '../format';
@@ -43,17 +43,7 @@ async function runApp(cmd: Command, spec: string, args: string[], opts: { plan?:
   if (opts.plan) return output(true, plan, () => '');
   if (process.getuid?.() !== 0) throw new NotRootError('skiff run', 'confinement sets up namespaces, mounts and cgroups, root-only for now');
   if (!bundleMounted) throw new SkiffError('not-mounted', `${name} revision ${ctx.revision} is not mounted; run \`skiff boot\` to mount installed bundles`);
-  const pid = spawn(plan, { stdio: [0, 1, 2] });
-  // To the sandbox's init, which passes them on: the app's own dispositions decide (Ctrl-C exits 130).
-  const forward = (sig: NodeJS.Signals): void => {
-    try { kill(pid, sig); } catch { /* already exited */ }
-  };
-  for (const sig of FORWARDED) process.on(sig, forward);
-  try {
-    process.exitCode = exitCodeOf(await wait(pid));
-  } finally {
-    for (const sig of FORWARDED) process.off(sig, forward);
-  }
+  process.exitCode = exitCodeOf(await runPlan(plan, { stdio: [0, 1, 2], forwardSignals: FORWARDED }));
 }
 
 /** Registers `run`, `connect`, `disconnect` and `connections`. */

@@ -1,6 +1,7 @@
 import { DeviceLayout, SkiffError } from '@skiff/bundle';
-import { writeWrappers, type AppContext } from '@skiff/confinement';
+import type { AppContext } from '@skiff/confinement';
 import { DeviceState } from './state';
+import { writeWrappers } from './wrappers';
 import { NotInstalledError } from './errors';
 import { grantsOf, plugsOf, type Grant } from './grants';
 

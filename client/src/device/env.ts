@@ -1,12 +1,13 @@
 import { checkBundleTree, listTree, readBundleManifest, parseManifest, type HookName, type Manifest } from '@skiff/bundle';
 import * as native from '@skiff/native';
-import * as confinement from '@skiff/confinement';
-import type { AppContext, CapturedRun } from '@skiff/confinement';
+import type { AppContext } from '@skiff/confinement';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeviceTrust } from '../trust';
 import type { Device } from './device';
 import { NotSetUpError } from './errors';
+import { runHook, type CapturedRun } from './run';
+import { writeWrappers, removeWrappers } from './wrappers';
 
 /** Milliseconds a hook may run before it is killed (and counts as failed). */
 export const HOOK_TIMEOUT_MS = 120_000;
@@ -34,11 +35,11 @@ export const realBackend: Backend = {
   mountBundle: (file, target) => native.mountBundle(file, target),
   unmount: (target) => native.unmount(target),
   isMounted: (target) => native.isMounted(target),
-  runHook: (ctx, hook, signal) => confinement.runHook(ctx, hook, {
+  runHook: (ctx, hook, signal) => runHook(ctx, hook, {
     timeoutMs: HOOK_TIMEOUT_MS, maxOutputBytes: HOOK_OUTPUT_MAX_BYTES, ...(signal ? { signal } : {}),
   }),
-  writeWrappers: (ctx) => { confinement.writeWrappers(ctx); },
-  removeWrappers: (root, name) => confinement.removeWrappers(root, name),
+  writeWrappers: (ctx) => { writeWrappers(ctx); },
+  removeWrappers: (root, name) => removeWrappers(root, name),
   // For a --dangerous file, before anything is planned: the listing and the tree rules, without a hash
   // pass (there is no signed sha256 to check it against).
   inspectManifest: async (file) => {

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Manifest } from '@skiff/bundle';
 import { launcherPath, type LaunchPlan } from '@skiff/native';
-import { writeWrappers, removeWrappers, type AppContext } from '../src';
+import type { AppContext } from '@skiff/confinement';
+import { writeWrappers, removeWrappers } from '../src/device/wrappers';
 
 const launcher = (() => { try { return launcherPath(); } catch { return null; } })();
 const manifest: Manifest = { name: 'hello', version: '1', summary: 's',

@@ -5,8 +5,8 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { runCaptured } from '../src';
-import { Fixture, skipReason } from './fixture';
+import { Fixture, skipReason } from '@skiff/confinement/dist/test/fixture';
+import { runCaptured } from '../src/device/run';
 
 const skip = skipReason();
 const openFds = (): number => readdirSync('/proc/self/fd').length;
