@@ -4,7 +4,7 @@ import type { Manifest } from '@skiff/bundle';
 import type { MountRow } from '@skiff/native';
 import {
   buildLaunchPlan, resolveTarget, PolicyError, UnknownTargetError, wrapperPaths, planPath,
-  type AppContext, type HostLayout, type CgroupLayout,
+  wrapperScript, isFileOfApp, type AppContext, type HostLayout, type CgroupLayout,
 } from '../src';
 
 const manifest: Manifest = {
@@ -128,4 +128,10 @@ test('resolveTarget maps NAME and NAME.APP, and refuses other bundles and unknow
   assert.deepEqual(wrapperPaths('/r', manifest, 'hello'), ['/r/skiff/bin/hello', '/r/skiff/bin/hello.hello']);
   assert.deepEqual(wrapperPaths('/r', manifest, 'report'), ['/r/skiff/bin/hello.report']);
   assert.equal(planPath('/r', 'hello', 'report'), '/r/var/lib/skiff/plans/hello.report.json');
+});
+
+test('wrappers as text: the script quotes both paths, and an app owns <name> and <name>.*, never <name>-*', () => {
+  assert.equal(wrapperScript("/opt/it's/skiff-launch", '/r/p.json'), `#!/bin/sh\nexec '/opt/it'\\''s/skiff-launch' '/r/p.json' "$@"\n`);
+  assert.deepEqual(['hello', 'hello.report', 'hello.report.json', 'hello-world', 'hell', 'other'].filter((f) => isFileOfApp(f, 'hello')),
+    ['hello', 'hello.report', 'hello.report.json']);
 });

@@ -21,3 +21,23 @@ test('the arrows between parts: native takes only the error tree of bundle, conf
   assert.ok(!imports('bundle').some((i) => i.startsWith('@skiff/')), 'bundle is the ground: it imports no other part');
   assert.ok(!imports('confinement').some((i) => i.startsWith('@skiff/store-server')), 'confinement never imports the store');
 });
+
+test('confinement is policy: it reads the host to plan, but never writes the device tree nor starts a process', () => {
+  const { readFileSync, readdirSync } = require('node:fs') as typeof import('node:fs');
+  const { join } = require('node:path') as typeof import('node:path');
+  const src = join(__dirname, '..', '..', '..', 'confinement', 'src');
+  const reads = new Set(['existsSync', 'readdirSync', 'readFileSync', 'lstatSync', 'readlinkSync']);
+  // The values a file imports from a module (`type` names and type-only imports are not values).
+  const valuesFrom = (text: string, from: string): string[] =>
+    [...text.matchAll(new RegExp(`import (?!type )([^;]*?) from '${from}'`, 'g'))].flatMap((m) => {
+      const names = /^\{([^}]*)\}$/.exec(m[1]!.trim());
+      return names ? names[1]!.split(',').map((n) => n.trim()).filter((n) => n && !n.startsWith('type ')) : [m[1]!.trim()];
+    });
+  for (const f of readdirSync(src).filter((n) => n.endsWith('.ts'))) {
+    const text = readFileSync(join(src, f), 'utf8');
+    assert.ok(!/from 'node:(child_process|net|dgram)'/.test(text), `${f} starts no process and opens no socket`);
+    for (const name of valuesFrom(text, 'node:fs')) assert.ok(reads.has(name), `${f} only reads files, yet imports ${name} from node:fs`);
+    for (const name of valuesFrom(text, '@skiff/native')) assert.equal(name, 'parseMountInfo', `${f}: from native, only the mountinfo parser (not ${name})`);
+    assert.ok(!valuesFrom(text, '@skiff/bundle').includes('writeFileAtomic'), `${f} writes no file`);
+  }
+});
