@@ -9,7 +9,7 @@ import { constants } from 'node:os';
 import { spawn, wait, kill, LaunchError, compileSeccomp, type LaunchPlan } from '../src';
 import { needsRoot, tempDir, removeDir } from './helpers';
 import {
-  basePlan, buildProbe, runPlan, childPids, cgroupPlan, cgroupDirsLeft, removeTestCgroups, seccompPlan,
+  basePlan, buildProbe, runToFile, childPids, cgroupPlan, cgroupDirsLeft, removeTestCgroups, seccompPlan,
   DENIED_SYSCALLS, CGROUP_ROOT, CGROUP_PARENT, APP_ID, needsV1, v2Root,
 } from './sandbox';
 
@@ -54,7 +54,7 @@ test('a confined process is pid 2 under the sandbox init, as the app user, witho
     'echo data > /tmp/f && echo tmp=$(cat /tmp/f)', 'echo cwd=$(pwd)', 'echo top=$(ls /)',
   ].join('; ');
   const plan = basePlan(script, { probeDir, seccomp: seccompPlan(), cwd: '/tmp' });
-  const r = await runPlan(plan, out());
+  const r = await runToFile(plan, out());
   assert.deepEqual({ code: r.code, signal: r.signal }, { code: 0, signal: null }, r.output);
   const o = r.output;
   // The app is the child of the sandbox's init (pid 1), which the kernel would otherwise make it.
@@ -79,7 +79,7 @@ test('a confined process is pid 2 under the sandbox init, as the app user, witho
 test('the probe sees only descriptors 0-2 even when the parent has many open', { skip }, async () => {
   const extra = Array.from({ length: 20 }, () => openSync('/dev/null', 'r'));
   try {
-    const r = await runPlan({ ...basePlan('', { probeDir }), argv: ['/probe/probe', 'fds'] }, out());
+    const r = await runToFile({ ...basePlan('', { probeDir }), argv: ['/probe/probe', 'fds'] }, out());
     assert.equal(r.code, 0, r.output);
     assert.equal(r.output, 'fd 0\nfd 1\nfd 2\n');
   } finally {
@@ -90,12 +90,12 @@ test('the probe sees only descriptors 0-2 even when the parent has many open', {
 test('denied syscalls fail with the plan errno; ioctl TIOCSTI/TIOCLINUX are denied whatever the high bits', { skip }, async () => {
   const marker = 133;  // EHWPOISON: an errno nothing else returns here, so seccomp answered
   const plan = { ...basePlan('', { probeDir, seccomp: seccompPlan(marker) }), argv: ['/probe/probe', 'syscalls'] };
-  const r = await runPlan(plan, out());
+  const r = await runToFile(plan, out());
   assert.equal(r.code, 0, r.output);
   for (const name of DENIED_SYSCALLS) assert.match(r.output, new RegExp(`^${name}=${marker}$`, 'm'), `${name} in\n${r.output}`);
   assert.match(r.output, /^getpid=0$/m);
 
-  const io = await runPlan({ ...plan, argv: ['/probe/probe', 'ioctl'] }, out());
+  const io = await runToFile({ ...plan, argv: ['/probe/probe', 'ioctl'] }, out());
   assert.equal(io.code, 0, io.output);
   for (const name of ['TIOCSTI', 'TIOCSTI_high', 'TIOCSTI_allhigh', 'TIOCLINUX', 'TIOCLINUX_high']) {
     assert.match(io.output, new RegExp(`^${name}=${marker}$`, 'm'), `${name} in\n${io.output}`);
@@ -106,7 +106,7 @@ test('denied syscalls fail with the plan errno; ioctl TIOCSTI/TIOCLINUX are deni
 
 test('a syscall of another ABI (x32 numbers) kills the process', { skip }, async () => {
   const plan = { ...basePlan('', { probeDir, seccomp: seccompPlan() }), argv: ['/probe/probe', 'x32'] };
-  const r = await runPlan(plan, out());
+  const r = await runToFile(plan, out());
   assert.equal(r.signal, 'SIGSYS', r.output);
   assert.equal(r.output, '');
 });
@@ -122,7 +122,7 @@ test('a setuid-root binary does not raise privileges, even on a mount without no
     argv: ['/suid/probe', 'ids'],
     mounts: [...base.mounts, { kind: 'bind', source: suidDir, target: '/suid', flags: ['ro'], reason: 'setuid allowed by the mount' }],
   };
-  const r = await runPlan(plan, out());
+  const r = await runToFile(plan, out());
   assert.equal(r.code, 0, r.output);
   assert.equal(r.output, `uid=${APP_ID} euid=${APP_ID} suid=${APP_ID}\n`);
 });
@@ -131,32 +131,32 @@ test('errnoBySyscall and denyCloneFlags: no namespaces through clone or clone3, 
   const DENIED_CLONE_FLAGS = 0x7e020080;  // CLONE_NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET|NEWTIME
   const seccomp = { ...seccompPlan(), errnoBySyscall: { clone3: E.ENOSYS }, denyCloneFlags: DENIED_CLONE_FLAGS };
   const plan = { ...basePlan('', { probeDir, seccomp }), argv: ['/probe/probe', 'clone_ns'] };
-  const r = await runPlan(plan, out());
+  const r = await runToFile(plan, out());
   assert.equal(r.code, 0, r.output);
   assert.equal(r.output, [`clone_newuser=${E.EPERM}`, `clone_newns=${E.EPERM}`, `clone_newnet=${E.EPERM}`,
     `clone3_newuser=${E.ENOSYS}`, 'fork=0', 'thread=0', ''].join('\n'));
   // Without them, the same probe can make a user namespace (the reason for both fields).
-  const open = await runPlan({ ...plan, seccomp: seccompPlan() }, out());
+  const open = await runToFile({ ...plan, seccomp: seccompPlan() }, out());
   assert.match(open.output, /^clone_newuser=0$/m);
 });
 
 test('a plan-listed ioctl is denied on its low 32 bits', { skip }, async () => {
   const FIONREAD = 0x541b;
   const plan: LaunchPlan = { ...basePlan('', { probeDir, seccomp: { ...seccompPlan(), denyIoctls: [FIONREAD] } }), argv: ['/probe/probe', 'ioctl'] };
-  const r = await runPlan(plan, out());
+  const r = await runToFile(plan, out());
   assert.match(r.output, new RegExp(`^FIONREAD=${E.EPERM}$`, 'm'), r.output);
 });
 
 test('unshare(1) inside the sandbox gets EPERM from the default action', { skip }, async () => {
   const plan = basePlan('/usr/bin/unshare --mount /bin/true; echo rc=$?', { seccomp: seccompPlan() });
-  const r = await runPlan(plan, out());
+  const r = await runToFile(plan, out());
   assert.match(r.output, /Operation not permitted/);
   assert.match(r.output, /^rc=1$/m);
 });
 
 test('devmode logs instead of failing: a syscall off the allowlist goes through', { skip }, async () => {
   const plan = { ...basePlan('', { probeDir, seccomp: { ...seccompPlan(), defaultAction: 'log' as const, allow: [] } }), argv: ['/probe/probe', 'ioctl'] };
-  const r = await runPlan(plan, out());
+  const r = await runToFile(plan, out());
   assert.equal(r.code, 0, r.output);
   assert.match(r.output, new RegExp(`^TCGETS=${E.ENOTTY}$`, 'm'));
   assert.match(r.output, new RegExp(`^TIOCSTI=${E.EPERM}$`, 'm'), 'TIOCSTI stays denied in devmode');
@@ -169,20 +169,20 @@ test('a new network namespace has only lo, up, and cannot reach the host; withou
   try {
     const own = { ...basePlan('', { probeDir }), argv: ['/probe/probe', 'connect', String(port)] };
     // lo is up (a down lo says ENETUNREACH) and the host's listener is not in this namespace.
-    assert.match((await runPlan(own, out())).output, new RegExp(`^connect=${E.ECONNREFUSED}$`, 'm'));
+    assert.match((await runToFile(own, out())).output, new RegExp(`^connect=${E.ECONNREFUSED}$`, 'm'));
     const shared = { ...own, namespaces: own.namespaces.filter((n) => n !== 'net') };
-    assert.match((await runPlan(shared, out())).output, /^connect=0$/m);
+    assert.match((await runToFile(shared, out())).output, /^connect=0$/m);
   } finally {
     server.close();
   }
-  const dev = await runPlan(basePlan('cat /proc/net/dev'), out());
+  const dev = await runToFile(basePlan('cat /proc/net/dev'), out());
   assert.deepEqual(dev.output.split('\n').slice(2).filter(Boolean).map((l) => l.trim().split(':')[0]), ['lo']);
 });
 
 test('the memory limit (cgroup v1) kills an allocator that passes it', { skip: skipV1 }, async () => {
   const cgroup = cgroupPlan('memory', { memoryBytes: 32 * 1024 * 1024 });
   const plan = { ...basePlan('', { probeDir, cgroup }), argv: ['/probe/probe', 'alloc', '256'] };
-  const r = await runPlan(plan, out());
+  const r = await runToFile(plan, out());
   assert.equal(r.signal, 'SIGKILL', r.output);
   assert.doesNotMatch(r.output, /allocated all/);
   assert.deepEqual(cgroupDirsLeft(cgroup), []);
@@ -192,7 +192,7 @@ test('the pids limit stops a fork bomb, and every process of the sandbox dies wi
   const pidsMax = 16;
   const cgroup = cgroupPlan('pids', { pidsMax });
   const plan = { ...basePlan('', { probeDir, cgroup }), argv: ['/probe/probe', 'forkbomb'] };
-  const r = await runPlan(plan, out());
+  const r = await runToFile(plan, out());
   assert.equal(r.code, 0, r.output);
   const m = /^fork failed errno=(\d+) after (\d+)$/m.exec(r.output);
   assert.ok(m, r.output);
@@ -240,7 +240,7 @@ test('appendPid names the cgroup after the launched pid, and wait() removes it',
 
 test('cgroup v2: a unified hierarchy cgroup is made, joined and removed', { skip: skipV2 }, async () => {
   const cgroup = { version: 2 as const, root: v2 ?? '', path: `${CGROUP_PARENT}/v2-${process.pid}` };
-  const r = await runPlan(basePlan('cat /proc/self/cgroup', { cgroup }), out());
+  const r = await runToFile(basePlan('cat /proc/self/cgroup', { cgroup }), out());
   assert.equal(r.code, 0, r.output);
   assert.match(r.output, /^0::\/$/m);
   // A limit whose controller this hierarchy lacks (pids lives in v1 here) fails at enabling it, and leaves nothing.
@@ -275,7 +275,7 @@ test('many waiting apps do not hold the thread pool, and a pid that is not ours 
 });
 
 test('exit codes and signals come back from wait()', { skip }, async () => {
-  assert.deepEqual(await runPlan(basePlan('exit 3'), out()).then((r) => [r.code, r.signal]), [3, null]);
+  assert.deepEqual(await runToFile(basePlan('exit 3'), out()).then((r) => [r.code, r.signal]), [3, null]);
   const pid = spawn(basePlan('sleep 5'), { stdio: [0, 1, 2] });
   process.kill(pid, 'SIGKILL');
   assert.deepEqual(await wait(pid), { code: null, signal: 'SIGKILL' });
@@ -366,7 +366,7 @@ test("a recursive read-only bind makes its submounts read-only too", { skip }, a
         { kind: 'bind', source: host, target: '/r', flags: ['ro', 'rec'], reason: 'recursive, read-only' },
         { kind: 'bind', source: host, target: '/plain', flags: ['rec'], reason: 'recursive, writable' }],
     };
-    const r = await runPlan(plan, out());
+    const r = await runToFile(plan, out());
     assert.match(r.output, /Read-only file system/);
     assert.match(r.output, /^rc=1$/m);
     assert.match(r.output, /^plain=0$/m, 'the same submount stays writable where not asked read-only');
@@ -385,10 +385,10 @@ test('the app gets exactly the plan environment, and file binds (a device node) 
       { kind: 'tmpfs', source: '', target: '/dev', flags: ['nosuid', 'noexec'], data: 'size=64k', reason: 'a minimal /dev' },
       { kind: 'bind', source: '/dev/null', target: '/dev/null', flags: ['nosuid', 'noexec'], reason: 'a file bind of a device' }],
   };
-  const r = await runPlan(plan, out());
+  const r = await runToFile(plan, out());
   assert.equal(r.code, 0, r.output);
   assert.equal(r.output, 'A=1\nB=two words\n');
-  const dev = await runPlan({ ...plan, argv: ['/bin/sh', '-c', 'test -c /dev/null && echo x > /dev/null && ls /dev'] }, out());
+  const dev = await runToFile({ ...plan, argv: ['/bin/sh', '-c', 'test -c /dev/null && echo x > /dev/null && ls /dev'] }, out());
   assert.equal(dev.output, 'null\n');
 });
 
@@ -401,7 +401,7 @@ test('mkdir and symlink rows, optional binds of missing sources', { skip }, asyn
       { kind: 'symlink', source: '/usr/bin', target: '/tmp/ln', flags: [], reason: 'a symlink' },
       { kind: 'bind', source: '/nonexistent', target: '/tmp/missing', flags: ['ro'], optional: true, reason: 'optional' }],
   };
-  const r = await runPlan(plan, out());
+  const r = await runToFile(plan, out());
   assert.equal(r.code, 0, r.output);
   assert.equal(r.output, '1777 directory\n/usr/bin\nln\nshared\n');
 });

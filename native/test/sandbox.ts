@@ -84,7 +84,7 @@ export function basePlan(command: string, opts: Partial<LaunchPlan> & { probeDir
 }
 
 /** Spawns plan with stdout and stderr into a file, waits, and returns the status and the output. */
-export async function runPlan(plan: LaunchPlan, outFile: string): Promise<ExitStatus & { output: string }> {
+export async function runToFile(plan: LaunchPlan, outFile: string): Promise<ExitStatus & { output: string }> {
   const out = openSync(outFile, 'w');
   const devNull = openSync('/dev/null', 'r');
   let pid: number;
