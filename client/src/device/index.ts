@@ -2,5 +2,5 @@ export { openDevice, type Device } from './device';
 export type { Grant } from './grants';
 export * from './errors';
 export { DeviceOps, type OpsOptions } from './ops';
-export { runConfined, runCaptured, runHook, hasHook, type RunOptions, type CaptureOptions, type CapturedRun } from './run';
+export { runConfined, runCaptured, runHook, type RunOptions, type CaptureOptions, type CapturedRun } from './run';
 export { writeWrappers, removeWrappers } from './wrappers';
