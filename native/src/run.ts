@@ -2,11 +2,9 @@
 // optionally with its output captured. Building the plan is the caller's (confinement's) business.
 import type { LaunchPlan, ExitStatus } from './plan';
 import { CapturedStdio, type OutputSink } from './capture';
-import { spawn, wait } from './spawn';
+import { spawn, wait, type SpawnOptions } from './spawn';
 
-export interface RunPlanOptions {
-  /** Descriptors that become the child's 0, 1 and 2 (default: this process's own). */
-  stdio?: [number, number, number];
+export interface RunPlanOptions extends SpawnOptions {
   /** Kill the process (and its cgroup) after this many milliseconds. */
   timeoutMs?: number;
   /** Kill it as soon as this fires (a change aborted while its hook runs). */
@@ -23,7 +21,7 @@ export interface CapturedRunOptions extends Omit<RunPlanOptions, 'stdio' | 'forw
 
 /** Runs a plan and resolves with its exit status (SIGKILL after a timeout or an abort). */
 export async function runPlan(plan: LaunchPlan, opts: RunPlanOptions = {}): Promise<ExitStatus> {
-  return waitOrKill(spawn(plan, opts.stdio ? { stdio: opts.stdio } : {}), opts);
+  return waitOrKill(spawn(plan, opts), opts);
 }
 
 /**
