@@ -1,10 +1,9 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { HookName } from '@skiff/bundle';
 import type { CapturedOutput } from '@skiff/confinement';
 import type { TaskHandler } from '../changes';
 import type { DeviceEnv } from '../env';
 import { HookFailedError } from '../errors';
+import { hasHook } from '../run';
 
 export interface HookParams { name: string; rev: number; hook: HookName; blockOnFailure: boolean }
 
@@ -17,8 +16,8 @@ export const HOOK_ERROR_LINE_MAX_CHARS = 200;
 export const runHookTask: TaskHandler<DeviceEnv, HookParams> = {
   async do(env, task) {
     const p = task.params;
-    // Most bundles have few hooks: skip the sandbox entirely when this one is absent.
-    if (!existsSync(join(env.device.paths.mountDir(p.name, p.rev), 'meta/hooks', p.hook))) return;
+    // Most bundles have few hooks: skip the sandbox entirely when this one is absent (lstat: never follows a link).
+    if (!hasHook({ root: env.device.root, name: p.name, revision: p.rev }, p.hook)) return;
     const run = await env.backend.runHook(env.device.appContext(p.name, p.rev), p.hook, task.signal);
     if (run === null) return;
     task.logLines(outputLog(run.output));
