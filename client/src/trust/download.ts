@@ -4,10 +4,10 @@ import { createHash, type Hash } from 'node:crypto';
 import { mkdir, open, rename, rm, stat, statfs, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { IncomingMessage } from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fsyncDir, hashFile } from '@skiff/bundle';
 import { DownloadAbortedError, DownloadFailedError, NoSpaceError, TrustRefusedError } from './errors';
-import { asDownloadError, isTransient, StoreHTTPError, type StoreFetcher } from './fetcher';
+import { asDownloadError, withRetries } from '../http';
+import { isTransient, StoreHTTPError, type StoreFetcher } from './fetcher';
 import { noProgress, progressBar, type Progress } from './progress';
 import { formatBytes } from '../format';
 import type { TrustSettings } from './settings';
@@ -109,20 +109,14 @@ async function checkFreeSpace(dir: string, remaining: number, settings: TrustSet
 
 /** Attempts until complete; each transient failure waits (exponential backoff) and resumes from what is on disk. */
 async function fetchWithResume(d: BundleDownload, partial: Partial, progress: Progress): Promise<void> {
-  for (let failures = 0; ;) {
-    const before = partial.size;
-    try {
-      await fetchRest(d, partial, progress);
-      return;
-    } catch (err) {
-      const cancelled = () => new DownloadAbortedError(`download of ${d.target.path} was cancelled; ${partial.size} bytes kept to resume`);
-      if (d.signal?.aborted) throw cancelled();
-      if (!isTransient(err)) throw err;
-      if (partial.size > before) failures = 0; // progress was made: a flaky link is not a dead one
-      if (++failures > d.settings.retries) throw err;
-      const delay = Math.min(d.settings.retryBaseDelayMs * 2 ** (failures - 1), d.settings.retryMaxDelayMs);
-      await sleep(delay, undefined, { signal: d.signal }).catch(() => { throw cancelled(); });
-    }
+  let before = partial.size;
+  try {
+    await withRetries(d.settings, () => { before = partial.size; return fetchRest(d, partial, progress); }, {
+      transient: isTransient, progressed: () => partial.size > before, ...(d.signal ? { signal: d.signal } : {}),
+    });
+  } catch (err) {
+    if (d.signal?.aborted) throw new DownloadAbortedError(`download of ${d.target.path} was cancelled; ${partial.size} bytes kept to resume`);
+    throw err;
   }
 }
 
