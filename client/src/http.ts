@@ -2,7 +2,7 @@
 // keep-alive, redirects, a time limit for the answer, a stall timer on every body, byte caps on small bodies.
 import http from 'node:http';
 import https from 'node:https';
-import type { Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SkiffError } from '@skiff/bundle';
 import { DownloadAbortedError, DownloadFailedError } from './trust/errors';
@@ -14,24 +14,20 @@ export interface HttpSettings {
   stallTimeoutMs: number;
   /** Redirects followed per GET (a mirror or CDN in front of the store). */
   maxRedirects: number;
+  /** Sent as User-Agent so store operators can tell devices and publishers apart from browsers. */
   userAgent: string;
 }
 
 export interface RetryPolicy {
-  /** Extra attempts after a transient failure. */
+  /** Extra attempts after a transient failure (a download resumes from what it has). */
   retries: number;
   /** First backoff delay, doubled each time up to retryMaxDelayMs, in milliseconds. */
   retryBaseDelayMs: number;
   retryMaxDelayMs: number;
 }
 
-export interface RequestOptions {
-  method?: string;
-  headers?: Record<string, string>;
-  /** A string, or a stream sent as it is read (give its content-length in headers). */
-  body?: string | Readable;
-  signal?: AbortSignal;
-}
+/** body: a string, or a stream sent as it is read (give its content-length in headers). */
+export type RequestOptions = Pick<http.RequestOptions, 'method' | 'signal'> & { headers?: Record<string, string>; body?: string | Readable };
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 
@@ -54,15 +50,13 @@ export class HttpClient {
 
   private request(url: string, opts: RequestOptions): Promise<http.IncomingMessage> {
     const u = new URL(url);
-    const client = u.protocol === 'https:' ? https : u.protocol === 'http:' ? http : undefined;
+    const client = ({ 'http:': http, 'https:': https } as const)[u.protocol];
     if (!client) return Promise.reject(new DownloadFailedError(`unsupported store URL ${url} (http or https only)`, url));
     const { requestTimeoutMs, stallTimeoutMs, userAgent } = this.settings;
-    const { body, signal } = opts;
+    const { body, ...rest } = opts;
     return new Promise((resolve, reject) => {
-      const req = client.request(u, {
-        method: opts.method ?? 'GET', agent: client === https ? this.agents.https : this.agents.http,
-        headers: { 'user-agent': userAgent, ...opts.headers }, ...(signal ? { signal } : {}),
-      });
+      const agent = client === https ? this.agents.https : this.agents.http;
+      const req = client.request(u, { ...rest, agent, headers: { 'user-agent': userAgent, ...opts.headers } });
       let res: http.IncomingMessage | undefined;
       let timer: NodeJS.Timeout | undefined;
       const awaitAnswer = () => {
@@ -70,10 +64,8 @@ export class HttpClient {
           `timed out: no answer from ${u.host} within ${requestTimeoutMs} ms for ${url}`, url, undefined, true)), requestTimeoutMs);
       };
       // Idle socket = no byte moved for stallTimeoutMs; while we wait for the answer, awaitAnswer's timer rules instead.
-      const onIdle = () => {
-        if (res) res.destroy(new DownloadFailedError(`store sent nothing for ${stallTimeoutMs} ms while sending ${url}`, url, undefined, true));
-        else if (timer === undefined) req.destroy(new DownloadFailedError(`store took nothing for ${stallTimeoutMs} ms while receiving ${url}`, url, undefined, true));
-      };
+      const onIdle = () => void ((res || timer === undefined) && (res ?? req).destroy(new DownloadFailedError(
+        `store ${res ? 'sent' : 'took'} nothing for ${stallTimeoutMs} ms while ${res ? 'sending' : 'receiving'} ${url}`, url, undefined, true)));
       req.on('socket', (socket) => {
         socket.setTimeout(stallTimeoutMs, onIdle);
         req.once('close', () => socket.setTimeout(0, onIdle)); // also removes the listener from a socket kept alive
@@ -82,9 +74,7 @@ export class HttpClient {
       req.on('response', (r) => { clearTimeout(timer); res = r; resolve(r); });
       if (typeof body === 'object') {
         req.once('finish', awaitAnswer);
-        req.once('close', () => body.destroy());
-        body.once('error', (err) => req.destroy(err));
-        body.pipe(req);
+        pipeline(body, req, () => undefined); // a failure on either side destroys both; req's 'error' reports it
       } else {
         awaitAnswer();
         req.end(body);
@@ -95,13 +85,8 @@ export class HttpClient {
 
 /** Reads a small body into memory, cut at maxBytes (endless data) and at timeoutMs (a slow drip). */
 export async function readBody(res: http.IncomingMessage, url: string, limits: {
-  maxBytes: number; timeoutMs: number; tooLarge: (declared?: number) => Error;
+  maxBytes: number; timeoutMs: number; tooLarge: () => Error;
 }): Promise<Buffer> {
-  const declared = Number(res.headers['content-length'] ?? NaN);
-  if (declared > limits.maxBytes) {
-    res.destroy();
-    throw limits.tooLarge(declared);
-  }
   const deadline = setTimeout(() => res.destroy(new DownloadFailedError(
     `store took more than ${limits.timeoutMs} ms to send ${url}`, url, undefined, true)), limits.timeoutMs);
   const chunks: Buffer[] = [];
@@ -123,22 +108,20 @@ export async function readBody(res: http.IncomingMessage, url: string, limits: {
   return Buffer.concat(chunks, received);
 }
 
-/** A failure worth another attempt by default: network errors, timeouts, truncated bodies. */
-const transportFailure = (err: unknown) => err instanceof DownloadFailedError && err.transient;
-
 /**
- * Runs `attempt` until it succeeds, retrying transient failures with exponential backoff.
- * An attempt that made progress (a resumed download got further) starts the count again: a flaky link is not a dead one.
+ * Runs `attempt` until it succeeds, retrying transient failures with exponential backoff. An attempt that
+ * made progress (a resumed download holds more bytes) starts the count again: a flaky link is not a dead one.
  */
 export async function withRetries<T>(policy: RetryPolicy, attempt: () => Promise<T>, opts: {
-  transient?: (err: unknown) => boolean; progressed?: () => boolean; signal?: AbortSignal;
-} = {}): Promise<T> {
+  transient: (err: unknown) => boolean; progress?: () => number; signal?: AbortSignal | undefined;
+}): Promise<T> {
   for (let failures = 0; ;) {
+    const before = opts.progress?.() ?? 0;
     try {
       return await attempt();
     } catch (err) {
-      if (opts.signal?.aborted || !(opts.transient ?? transportFailure)(err)) throw err;
-      if (opts.progressed?.()) failures = 0;
+      if (opts.signal?.aborted || !opts.transient(err)) throw err;
+      if ((opts.progress?.() ?? 0) > before) failures = 0;
       if (++failures > policy.retries) throw err;
       await sleep(Math.min(policy.retryBaseDelayMs * 2 ** (failures - 1), policy.retryMaxDelayMs), undefined, opts.signal ? { signal: opts.signal } : {});
     }

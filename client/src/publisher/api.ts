@@ -77,7 +77,6 @@ export class StoreClient {
   close(name: string, channel: string) {
     return this.json<ReleaseResult>('POST', `/v1/apps/${encodeURIComponent(name)}/close`, { channel });
   }
-
   uploadLimits() {
     return this.json<{ maxUploadBytes: number }>('GET', '/v1/uploads/limits');
   }
@@ -93,8 +92,7 @@ export class StoreClient {
     const body = createReadStream(u.file).on('data', (chunk) => u.onProgress?.(sent += chunk.length));
     try {
       return await this.request<UploadResult>('POST', '/v1/uploads', {
-        body,
-        headers: {
+        body, headers: {
           'content-type': 'application/octet-stream', 'content-length': String(u.size),
           [UPLOAD_HEADERS.keyId]: u.keyId, [UPLOAD_HEADERS.signature]: signature,
         },
@@ -116,8 +114,7 @@ export class StoreClient {
     const url = `${this.url}${path}`;
     const headers: Record<string, string> = { accept: 'application/json', ...opts.headers };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
-    let res: IncomingMessage;
-    let text: string;
+    let res: IncomingMessage, text: string;
     try {
       res = await this.http.open(url, { ...opts, method, headers });
       text = (await readBody(res, url, {

@@ -109,11 +109,8 @@ async function checkFreeSpace(dir: string, remaining: number, settings: TrustSet
 
 /** Attempts until complete; each transient failure waits (exponential backoff) and resumes from what is on disk. */
 async function fetchWithResume(d: BundleDownload, partial: Partial, progress: Progress): Promise<void> {
-  let before = partial.size;
   try {
-    await withRetries(d.settings, () => { before = partial.size; return fetchRest(d, partial, progress); }, {
-      transient: isTransient, progressed: () => partial.size > before, ...(d.signal ? { signal: d.signal } : {}),
-    });
+    await withRetries(d.settings, () => fetchRest(d, partial, progress), { transient: isTransient, progress: () => partial.size, signal: d.signal });
   } catch (err) {
     if (d.signal?.aborted) throw new DownloadAbortedError(`download of ${d.target.path} was cancelled; ${partial.size} bytes kept to resume`);
     throw err;
@@ -125,7 +122,7 @@ async function fetchRest(d: BundleDownload, partial: Partial, progress: Progress
   const { target, url } = d;
   const from = partial.size;
   if (from === target.length) return;
-  const res = await d.fetcher.open(url, { headers: from > 0 ? { range: `bytes=${from}-` } : {}, signal: d.signal });
+  const res = await d.fetcher.http.open(url, { headers: from > 0 ? { range: `bytes=${from}-` } : {}, signal: d.signal });
   const status = res.statusCode ?? 0;
   const tooLong = (total: number) => new TrustRefusedError(`store serves ${total} bytes for ${target.path}, signed length is ${target.length}; refused`);
   if (status === 206) {

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 // The fetcher module alone: the rest of tuf-js loads only when metadata is refreshed (CLI start-up).
 import { BaseFetcher } from 'tuf-js/dist/fetcher';
 import { DownloadHTTPError } from 'tuf-js/dist/error';
-import { HttpClient, readBody, withRetries, type RequestOptions } from '../http';
+import { HttpClient, readBody, withRetries } from '../http';
 import { DownloadFailedError, TrustRefusedError } from './errors';
 import type { TrustSettings } from './settings';
 
@@ -25,16 +25,12 @@ export function isTransient(err: unknown): boolean {
 export class StoreFetcher extends BaseFetcher {
   /** The last error this fetcher threw: tuf-js wraps snapshot and targets failures into a string. */
   lastFailure: Error | undefined;
-  private readonly http: HttpClient;
+  /** Also carries the bundle downloads (download.ts), on the same kept-alive sockets. */
+  readonly http: HttpClient;
 
   constructor(private readonly settings: TrustSettings) {
     super();
     this.http = new HttpClient(settings);
-  }
-
-  /** A GET, following redirects, resolved once its headers arrive; the body then has a stall timer. */
-  open(url: string, opts: RequestOptions = {}): Promise<IncomingMessage> {
-    return this.http.open(url, opts);
   }
 
   /** BaseFetcher's primitive (used by its downloadFile): a web stream of a 200 response. */
@@ -48,9 +44,7 @@ export class StoreFetcher extends BaseFetcher {
     try {
       return await withRetries(this.settings, async () => readBody(await this.open200(url), url, {
         maxBytes: maxLength, timeoutMs: this.settings.metadataTimeoutMs,
-        tooLarge: (declared) => new TrustRefusedError(declared === undefined
-          ? `store sent more than the ${maxLength} bytes allowed for ${name}; refused (endless data)`
-          : `store offers ${declared} bytes for ${name}, more than the ${maxLength} allowed; refused`),
+        tooLarge: () => new TrustRefusedError(`store sent more than the ${maxLength} bytes allowed for ${name}; refused (endless data)`),
       }), { transient: isTransient });
     } catch (err) {
       this.lastFailure = err instanceof Error ? err : new Error(String(err));
@@ -59,7 +53,7 @@ export class StoreFetcher extends BaseFetcher {
   }
 
   private async open200(url: string): Promise<IncomingMessage> {
-    const res = await this.open(url);
+    const res = await this.http.open(url);
     if (res.statusCode === 200) return res;
     res.resume();
     throw new StoreHTTPError(url, res.statusCode ?? 0);
