@@ -64,8 +64,10 @@ export class HttpClient {
           `timed out: no answer from ${u.host} within ${requestTimeoutMs} ms for ${url}`, url, undefined, true)), requestTimeoutMs);
       };
       // Idle socket = no byte moved for stallTimeoutMs; while we wait for the answer, awaitAnswer's timer rules instead.
-      const onIdle = () => void ((res || timer === undefined) && (res ?? req).destroy(new DownloadFailedError(
-        `store ${res ? 'sent' : 'took'} nothing for ${stallTimeoutMs} ms while ${res ? 'sending' : 'receiving'} ${url}`, url, undefined, true)));
+      const onIdle = () => {
+        if (res) res.destroy(new DownloadFailedError(`store sent nothing for ${stallTimeoutMs} ms while sending ${url}`, url, undefined, true));
+        else if (timer === undefined) req.destroy(new DownloadFailedError(`store took nothing for ${stallTimeoutMs} ms while receiving ${url}`, url, undefined, true));
+      };
       req.on('socket', (socket) => {
         socket.setTimeout(stallTimeoutMs, onIdle);
         req.once('close', () => socket.setTimeout(0, onIdle)); // also removes the listener from a socket kept alive

@@ -45,12 +45,15 @@ export async function downloadBundle(d: BundleDownload): Promise<void> {
   let progress = noProgress;
   try {
     progress = d.progress ? await progressBar(`${target.custom.name} ${target.custom.version}`, target.length, partial.size) : noProgress;
+    // Each transient failure waits (exponential backoff) and resumes from what is on disk.
+    const fetchAll = () => withRetries(d.settings, () => fetchRest(d, partial, progress),
+      { transient: isTransient, progress: () => partial.size, signal: d.signal });
     const resumedFrom = partial.size;
-    await fetchWithResume(d, partial, progress);
+    await fetchAll();
     if (resumedFrom > 0 && !matches(partial, target)) {
       // The kept bytes may be what is wrong (left by something else): one fresh pass decides.
       await restart(partial);
-      await fetchWithResume(d, partial, progress);
+      await fetchAll();
     }
     // TUF client workflow 5.7.3: the length and hash must match the signed target before anything uses it.
     const digest = partial.hash.copy().digest('hex');
@@ -60,8 +63,9 @@ export async function downloadBundle(d: BundleDownload): Promise<void> {
     await partial.handle.close();
     await rename(partialPath, dest);
     fsyncDir(dirname(dest));
-  } catch (err) {
+  } catch (failure) {
     await partial.handle.close().catch(() => undefined);
+    const err = d.signal?.aborted ? new DownloadAbortedError(`download of ${target.path} was cancelled; ${partial.size} bytes kept to resume`) : failure;
     // A refusal keeps nothing; a network failure keeps the partial (if any byte came) so the next attempt resumes.
     if (err instanceof TrustRefusedError || partial.size === 0) await rm(partialPath, { force: true });
     throw err;
@@ -104,16 +108,6 @@ async function checkFreeSpace(dir: string, remaining: number, settings: TrustSet
   const needed = remaining + settings.freeDiskMarginBytes;
   if (available < needed) {
     throw new NoSpaceError(`not enough disk for ${what}: need ${formatBytes(needed)} free in ${dir} (including a ${formatBytes(settings.freeDiskMarginBytes)} margin), ${formatBytes(available)} available`, needed, available);
-  }
-}
-
-/** Attempts until complete; each transient failure waits (exponential backoff) and resumes from what is on disk. */
-async function fetchWithResume(d: BundleDownload, partial: Partial, progress: Progress): Promise<void> {
-  try {
-    await withRetries(d.settings, () => fetchRest(d, partial, progress), { transient: isTransient, progress: () => partial.size, signal: d.signal });
-  } catch (err) {
-    if (d.signal?.aborted) throw new DownloadAbortedError(`download of ${d.target.path} was cancelled; ${partial.size} bytes kept to resume`);
-    throw err;
   }
 }
 
