@@ -110,19 +110,22 @@ export async function readBody(res: http.IncomingMessage, url: string, limits: {
   return Buffer.concat(chunks, received);
 }
 
+/** A failure worth another attempt: network errors, timeouts, truncated bodies, HTTP 5xx. */
+export const isTransient = (err: unknown): boolean => err instanceof DownloadFailedError && err.transient;
+
 /**
  * Runs `attempt` until it succeeds, retrying transient failures with exponential backoff. An attempt that
  * made progress (a resumed download holds more bytes) starts the count again: a flaky link is not a dead one.
  */
 export async function withRetries<T>(policy: RetryPolicy, attempt: () => Promise<T>, opts: {
-  transient: (err: unknown) => boolean; progress?: () => number; signal?: AbortSignal | undefined;
+  transient?: (err: unknown) => boolean; progress?: () => number; signal?: AbortSignal | undefined;
 }): Promise<T> {
   for (let failures = 0; ;) {
     const before = opts.progress?.() ?? 0;
     try {
       return await attempt();
     } catch (err) {
-      if (opts.signal?.aborted || !opts.transient(err)) throw err;
+      if (opts.signal?.aborted || !(opts.transient ?? isTransient)(err)) throw err;
       if ((opts.progress?.() ?? 0) > before) failures = 0;
       if (++failures > policy.retries) throw err;
       await sleep(Math.min(policy.retryBaseDelayMs * 2 ** (failures - 1), policy.retryMaxDelayMs), undefined, opts.signal ? { signal: opts.signal } : {});

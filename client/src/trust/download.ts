@@ -7,7 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import { fsyncDir, hashFile } from '@skiff/bundle';
 import { DownloadAbortedError, DownloadFailedError, NoSpaceError, TrustRefusedError } from './errors';
 import { asDownloadError, withRetries } from '../http';
-import { isTransient, StoreHTTPError, type StoreFetcher } from './fetcher';
+import type { StoreFetcher } from './fetcher';
 import { noProgress, progressBar, type Progress } from './progress';
 import { formatBytes } from '../format';
 import type { TrustSettings } from './settings';
@@ -46,8 +46,7 @@ export async function downloadBundle(d: BundleDownload): Promise<void> {
   try {
     progress = d.progress ? await progressBar(`${target.custom.name} ${target.custom.version}`, target.length, partial.size) : noProgress;
     // Each transient failure waits (exponential backoff) and resumes from what is on disk.
-    const fetchAll = () => withRetries(d.settings, () => fetchRest(d, partial, progress),
-      { transient: isTransient, progress: () => partial.size, signal: d.signal });
+    const fetchAll = () => withRetries(d.settings, () => fetchRest(d, partial, progress), { progress: () => partial.size, signal: d.signal });
     const resumedFrom = partial.size;
     await fetchAll();
     if (resumedFrom > 0 && !matches(partial, target)) {
@@ -133,8 +132,8 @@ async function fetchRest(d: BundleDownload, partial: Partial, progress: Progress
   } else {
     res.resume();
     if (status === 416) throw new TrustRefusedError(`store has fewer than ${from} bytes for ${target.path} (signed length ${target.length}); refused`);
-    if (status === 404) throw new DownloadFailedError(`store has no file at ${url} (HTTP 404)`, url, 404);
-    throw new StoreHTTPError(url, status);
+    // Not tuf-js's StoreHTTPError: nothing here wraps it into a SkiffError. A 5xx is worth another attempt.
+    throw new DownloadFailedError(`store answered HTTP ${status} for ${url}`, url, status, status >= 500);
   }
   await writeBody(res, url, partial, target, progress);
   if (partial.size < target.length) {

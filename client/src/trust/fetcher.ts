@@ -5,8 +5,8 @@ import { Readable } from 'node:stream';
 // The fetcher module alone: the rest of tuf-js loads only when metadata is refreshed (CLI start-up).
 import { BaseFetcher } from 'tuf-js/dist/fetcher';
 import { DownloadHTTPError } from 'tuf-js/dist/error';
-import { HttpClient, readBody, withRetries } from '../http';
-import { DownloadFailedError, TrustRefusedError } from './errors';
+import { HttpClient, isTransient, readBody, withRetries } from '../http';
+import { TrustRefusedError } from './errors';
 import type { TrustSettings } from './settings';
 
 /** tuf-js recognises the 404 that ends the root-rotation walk only as its own DownloadHTTPError. */
@@ -16,11 +16,8 @@ export class StoreHTTPError extends DownloadHTTPError {
   }
 }
 
-/** True for failures worth another attempt: network errors, timeouts, truncated bodies, HTTP 5xx. */
-export function isTransient(err: unknown): boolean {
-  if (err instanceof StoreHTTPError) return err.statusCode >= 500;
-  return err instanceof DownloadFailedError && err.transient;
-}
+/** The HTTP client's transient failures, and the store's 5xx answers, which tuf-js must see as StoreHTTPError. */
+const transient = (err: unknown) => (err instanceof StoreHTTPError ? err.statusCode >= 500 : isTransient(err));
 
 export class StoreFetcher extends BaseFetcher {
   /** The last error this fetcher threw: tuf-js wraps snapshot and targets failures into a string. */
@@ -45,7 +42,7 @@ export class StoreFetcher extends BaseFetcher {
       return await withRetries(this.settings, async () => readBody(await this.open200(url), url, {
         maxBytes: maxLength, timeoutMs: this.settings.metadataTimeoutMs,
         tooLarge: () => new TrustRefusedError(`store sent more than the ${maxLength} bytes allowed for ${name}; refused (endless data)`),
-      }), { transient: isTransient });
+      }), { transient });
     } catch (err) {
       this.lastFailure = err instanceof Error ? err : new Error(String(err));
       throw err;
