@@ -5,7 +5,7 @@ import https from 'node:https';
 import { pipeline, type Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SkiffError } from '@skiff/bundle';
-import { DownloadAbortedError, DownloadFailedError } from './trust/errors';
+import { DownloadFailedError } from './trust/errors';
 
 export interface HttpSettings {
   /** Time allowed to receive the response headers once the request is sent, in milliseconds. */
@@ -133,11 +133,10 @@ export async function withRetries<T>(policy: RetryPolicy, attempt: () => Promise
   }
 }
 
-/** Node's socket errors become one clear, retryable line; our own errors pass through. */
+/** Node's socket errors become one clear, retryable line (a cancel is reported by whoever cancelled); ours pass through. */
 export function asDownloadError(err: unknown, url: string): Error {
   if (err instanceof SkiffError) return err;
   const e = err as NodeJS.ErrnoException;
-  if (e?.name === 'AbortError') return new DownloadAbortedError(`download of ${url} was cancelled`);
   const why = e?.code ? `${e.code}${e.message && !e.message.includes(e.code) ? ` (${e.message})` : ''}` : String(e?.message ?? err);
   return new DownloadFailedError(`cannot download ${url}: ${why}`, url, undefined, true);
 }
