@@ -82,3 +82,22 @@ test('an upload streams the file with Content-Length and a signature over {name,
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('an upload the store stops reading is abandoned after uploadStallTimeoutMs, as StoreUnreachableError', { timeout: 60_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'skiff-publisher-stall-'));
+  const file = join(dir, 'b.skiff');
+  const size = 64 * 1024 * 1024; // more than loopback's socket buffers can hold, so the sender really stalls
+  writeFileSync(file, Buffer.alloc(size));
+  try {
+    await withServer((req, res) => {
+      if (req.url === '/v1/uploads/limits') return void res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ maxUploadBytes: size }));
+      req.pause(); // never reads the body, never answers
+    }, async (url) => {
+      await assert.rejects(new StoreClient({ url, token: 't', uploadStallTimeoutMs: 300 }).upload({
+        file, name: 'hello', sha256: 'ab'.repeat(32), size, keyId: 'kid', keyPair: generateKeyPair(),
+      }), (e: unknown) => e instanceof StoreUnreachableError && /took nothing for 300 ms/.test(e.message));
+    });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

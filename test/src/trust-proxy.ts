@@ -15,7 +15,9 @@ export type ProxyRule =
   /** Headers, then silence. */
   | { kind: 'stall' }
   /** Forward without the Range header: a server or cache that answers 200 with the whole file. */
-  | { kind: 'ignore-range' };
+  | { kind: 'ignore-range' }
+  /** Answer this HTTP status with an empty body (a store or proxy in trouble). */
+  | { kind: 'status'; status: number };
 
 export interface RecordedRequest {
   path: string;
@@ -78,6 +80,10 @@ export class TrustProxy {
       const pump = () => { while (!res.destroyed && res.write(chunk)); };
       res.on('drain', pump);
       pump();
+      return;
+    }
+    if (rule?.kind === 'status') {
+      res.writeHead(rule.status, { 'content-length': 0 }).end();
       return;
     }
     if (rule?.kind === 'stall') {

@@ -187,6 +187,19 @@ test('a server that streams a bundle without end is cut at its signed length and
   }
 });
 
+test('a store answering 503 for a bundle is retried, then reported as download-failed (a SkiffError), keeping nothing', async () => {
+  const device = world.device({ retries: 1, retryBaseDelayMs: 10 });
+  const target = await device.trust.bundleTarget('hello', hello.revision);
+  world.proxy.on(world.targetRequestPath(hello), { kind: 'status', status: 503 }, 2);
+  try {
+    await refused(device.trust.download(target, device.dest('hello', hello.revision)), 'download-failed', /HTTP 503/);
+    assert.equal(world.proxy.requestsFor(world.targetRequestPath(hello)).length, 2, 'one retry');
+    assert.deepEqual(device.bundleFiles(), []);
+  } finally {
+    world.proxy.clear();
+  }
+});
+
 test('a server that stops sending gives up after the stall timeout and retries, keeping nothing', async () => {
   const device = world.device({ stallTimeoutMs: 300, retries: 1 });
   const target = await device.trust.bundleTarget('hello', hello.revision);

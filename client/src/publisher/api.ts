@@ -1,14 +1,16 @@
-// The store's publisher API over HTTP (node's fetch). JSON in, JSON out; a refusal becomes a
+// The store's publisher API over the client's HTTP client. JSON in, JSON out; a refusal becomes a
 // StoreRequestError carrying the store's own code and status.
 import { createReadStream } from 'node:fs';
-import { Readable, Transform } from 'node:stream';
+import type { IncomingMessage } from 'node:http';
 import { UPLOAD_HEADERS, signBytes, uploadSignaturePayload, type KeyPair } from '@skiff/bundle';
+import { HttpClient, readBody, type RequestOptions } from '../http';
+import { DownloadFailedError } from '../trust/errors';
 import { StoreRequestError, StoreUnreachableError } from './errors';
 
 export interface StoreClientOptions {
   url: string;
   token?: string;
-  /** Time allowed for a JSON request, end to end. */
+  /** Time allowed for the store to answer a request, and again to send a JSON answer. */
   requestTimeoutMs?: number;
   /** An upload is abandoned when no byte moves for this long. */
   uploadStallTimeoutMs?: number;
@@ -30,17 +32,25 @@ export interface SignedUpload {
   onProgress?: (sentBytes: number) => void;
 }
 
+/** Redirects followed per GET (a proxy in front of the store). */
+const MAX_REDIRECTS = 5;
 const DEFAULTS = { requestTimeoutMs: 30_000, uploadStallTimeoutMs: 60_000 };
+/** Cap on a JSON answer, in bytes: something that is not the store cannot feed us endless data. */
+const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
 
 export class StoreClient {
   readonly url: string;
   private readonly token: string | undefined;
   private readonly opts: typeof DEFAULTS;
+  private readonly http: HttpClient;
 
   constructor(options: StoreClientOptions) {
     this.url = options.url.replace(/\/+$/, '');
     this.token = options.token;
     this.opts = { ...DEFAULTS, ...options };
+    this.http = new HttpClient({
+      requestTimeoutMs: this.opts.requestTimeoutMs, stallTimeoutMs: this.opts.uploadStallTimeoutMs, maxRedirects: MAX_REDIRECTS, userAgent: 'skiff-publisher',
+    });
   }
 
   account() {
@@ -67,7 +77,6 @@ export class StoreClient {
   close(name: string, channel: string) {
     return this.json<ReleaseResult>('POST', `/v1/apps/${encodeURIComponent(name)}/close`, { channel });
   }
-
   uploadLimits() {
     return this.json<{ maxUploadBytes: number }>('GET', '/v1/uploads/limits');
   }
@@ -79,69 +88,53 @@ export class StoreClient {
       throw new StoreRequestError('too-large', `the bundle is ${u.size} bytes; ${this.url} accepts at most ${maxUploadBytes}`, 413);
     }
     const signature = signBytes(u.keyPair.secretKey, uploadSignaturePayload(u.name, u.sha256, u.size));
-    const abort = new AbortController();
     let sent = 0;
-    let stall = setTimeout(() => abort.abort(), this.opts.uploadStallTimeoutMs);
-    const meter = new Transform({
-      transform: (chunk: Buffer, _enc, done) => {
-        sent += chunk.length;
-        clearTimeout(stall);
-        stall = setTimeout(() => abort.abort(), this.opts.uploadStallTimeoutMs);
-        u.onProgress?.(sent);
-        done(null, chunk);
-      },
-    });
-    const body = Readable.toWeb(createReadStream(u.file).pipe(meter)) as ReadableStream;
+    const body = createReadStream(u.file).on('data', (chunk) => u.onProgress?.(sent += chunk.length));
     try {
       return await this.request<UploadResult>('POST', '/v1/uploads', {
-        body, signal: abort.signal,
-        headers: {
+        body, headers: {
           'content-type': 'application/octet-stream', 'content-length': String(u.size),
           [UPLOAD_HEADERS.keyId]: u.keyId, [UPLOAD_HEADERS.signature]: signature,
         },
       });
     } catch (err) {
       // A store that refuses a body early closes the connection while we are still sending.
-      if (err instanceof StoreUnreachableError && /EPIPE|ECONNRESET|UND_ERR_SOCKET/.test(err.message)) {
+      if (err instanceof StoreUnreachableError && /EPIPE|ECONNRESET/.test(err.message)) {
         throw new StoreUnreachableError(`${err.message} (the store closed the connection during the upload after ${sent} bytes)`);
       }
       throw err;
-    } finally {
-      clearTimeout(stall);
     }
   }
 
   private json<T>(method: string, path: string, body?: unknown): Promise<T> {
-    return this.request<T>(method, path, {
-      signal: AbortSignal.timeout(this.opts.requestTimeoutMs),
-      ...(body !== undefined ? { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } } : {}),
-    });
+    return this.request<T>(method, path, body === undefined ? {} : { body: JSON.stringify(body), headers: { 'content-type': 'application/json' } });
   }
 
-  private async request<T>(method: string, path: string, init: { body?: string | ReadableStream; headers?: Record<string, string>; signal: AbortSignal }): Promise<T> {
-    const headers: Record<string, string> = { accept: 'application/json', ...init.headers };
+  private async request<T>(method: string, path: string, opts: RequestOptions): Promise<T> {
+    const url = `${this.url}${path}`;
+    const headers: Record<string, string> = { accept: 'application/json', ...opts.headers };
     if (this.token) headers.authorization = `Bearer ${this.token}`;
-    let res: Response;
+    let res: IncomingMessage, text: string;
     try {
-      res = await fetch(`${this.url}${path}`, {
-        method, headers, signal: init.signal,
-        ...(init.body !== undefined ? { body: init.body, duplex: 'half' } : {}),
-      } as RequestInit);
+      res = await this.http.open(url, { ...opts, method, headers });
+      text = (await readBody(res, url, {
+        maxBytes: MAX_ANSWER_BYTES, timeoutMs: this.opts.requestTimeoutMs,
+        tooLarge: () => new StoreUnreachableError(`${url} answered more than ${MAX_ANSWER_BYTES} bytes; is ${this.url} a Skiff store?`),
+      })).toString();
     } catch (err) {
-      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      const why = (err as Error).name === 'AbortError' || (err as Error).name === 'TimeoutError' ? 'timed out' : cause?.code ?? cause?.message ?? (err as Error).message;
-      throw new StoreUnreachableError(`cannot reach the store at ${this.url}: ${why}`);
+      // The HTTP client names the URL and the cause; say which store and drop its download wording.
+      throw err instanceof DownloadFailedError ? new StoreUnreachableError(`cannot reach the store at ${this.url}: ${err.message.replace(/^cannot download \S+: /, '')}`) : err;
     }
-    const text = await res.text();
+    const status = res.statusCode ?? 0;
     let value: unknown;
     try {
       value = JSON.parse(text);
     } catch {
-      throw new StoreUnreachableError(`${this.url}${path} answered ${res.status} with something that is not JSON; is ${this.url} a Skiff store?`);
+      throw new StoreUnreachableError(`${url} answered ${status} with something that is not JSON; is ${this.url} a Skiff store?`);
     }
-    if (!res.ok) {
+    if (status < 200 || status > 299) {
       const e = (value as { error?: { code?: string; message?: string } }).error;
-      throw new StoreRequestError(e?.code ?? `http-${res.status}`, `the store refused: ${e?.message ?? res.statusText} (${res.status})`, res.status);
+      throw new StoreRequestError(e?.code ?? `http-${status}`, `the store refused: ${e?.message ?? res.statusMessage} (${status})`, status);
     }
     return value as T;
   }

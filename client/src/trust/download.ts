@@ -4,10 +4,10 @@ import { createHash, type Hash } from 'node:crypto';
 import { mkdir, open, rename, rm, stat, statfs, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { IncomingMessage } from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { fsyncDir, hashFile } from '@skiff/bundle';
 import { DownloadAbortedError, DownloadFailedError, NoSpaceError, TrustRefusedError } from './errors';
-import { asDownloadError, isTransient, StoreHTTPError, type StoreFetcher } from './fetcher';
+import { asDownloadError, withRetries } from '../http';
+import type { StoreFetcher } from './fetcher';
 import { noProgress, progressBar, type Progress } from './progress';
 import { formatBytes } from '../format';
 import type { TrustSettings } from './settings';
@@ -45,12 +45,14 @@ export async function downloadBundle(d: BundleDownload): Promise<void> {
   let progress = noProgress;
   try {
     progress = d.progress ? await progressBar(`${target.custom.name} ${target.custom.version}`, target.length, partial.size) : noProgress;
+    // Each transient failure waits (exponential backoff) and resumes from what is on disk.
+    const fetchAll = () => withRetries(d.settings, () => fetchRest(d, partial, progress), { progress: () => partial.size, signal: d.signal });
     const resumedFrom = partial.size;
-    await fetchWithResume(d, partial, progress);
+    await fetchAll();
     if (resumedFrom > 0 && !matches(partial, target)) {
       // The kept bytes may be what is wrong (left by something else): one fresh pass decides.
       await restart(partial);
-      await fetchWithResume(d, partial, progress);
+      await fetchAll();
     }
     // TUF client workflow 5.7.3: the length and hash must match the signed target before anything uses it.
     const digest = partial.hash.copy().digest('hex');
@@ -60,8 +62,9 @@ export async function downloadBundle(d: BundleDownload): Promise<void> {
     await partial.handle.close();
     await rename(partialPath, dest);
     fsyncDir(dirname(dest));
-  } catch (err) {
+  } catch (failure) {
     await partial.handle.close().catch(() => undefined);
+    const err = d.signal?.aborted ? new DownloadAbortedError(`download of ${target.path} was cancelled; ${partial.size} bytes kept to resume`) : failure;
     // A refusal keeps nothing; a network failure keeps the partial (if any byte came) so the next attempt resumes.
     if (err instanceof TrustRefusedError || partial.size === 0) await rm(partialPath, { force: true });
     throw err;
@@ -107,31 +110,12 @@ async function checkFreeSpace(dir: string, remaining: number, settings: TrustSet
   }
 }
 
-/** Attempts until complete; each transient failure waits (exponential backoff) and resumes from what is on disk. */
-async function fetchWithResume(d: BundleDownload, partial: Partial, progress: Progress): Promise<void> {
-  for (let failures = 0; ;) {
-    const before = partial.size;
-    try {
-      await fetchRest(d, partial, progress);
-      return;
-    } catch (err) {
-      const cancelled = () => new DownloadAbortedError(`download of ${d.target.path} was cancelled; ${partial.size} bytes kept to resume`);
-      if (d.signal?.aborted) throw cancelled();
-      if (!isTransient(err)) throw err;
-      if (partial.size > before) failures = 0; // progress was made: a flaky link is not a dead one
-      if (++failures > d.settings.retries) throw err;
-      const delay = Math.min(d.settings.retryBaseDelayMs * 2 ** (failures - 1), d.settings.retryMaxDelayMs);
-      await sleep(delay, undefined, { signal: d.signal }).catch(() => { throw cancelled(); });
-    }
-  }
-}
-
 /** One HTTP request for the bytes not yet on disk. */
 async function fetchRest(d: BundleDownload, partial: Partial, progress: Progress): Promise<void> {
   const { target, url } = d;
   const from = partial.size;
   if (from === target.length) return;
-  const res = await d.fetcher.open(url, { headers: from > 0 ? { range: `bytes=${from}-` } : {}, signal: d.signal });
+  const res = await d.fetcher.http.open(url, { headers: from > 0 ? { range: `bytes=${from}-` } : {}, signal: d.signal });
   const status = res.statusCode ?? 0;
   const tooLong = (total: number) => new TrustRefusedError(`store serves ${total} bytes for ${target.path}, signed length is ${target.length}; refused`);
   if (status === 206) {
@@ -148,8 +132,8 @@ async function fetchRest(d: BundleDownload, partial: Partial, progress: Progress
   } else {
     res.resume();
     if (status === 416) throw new TrustRefusedError(`store has fewer than ${from} bytes for ${target.path} (signed length ${target.length}); refused`);
-    if (status === 404) throw new DownloadFailedError(`store has no file at ${url} (HTTP 404)`, url, 404);
-    throw new StoreHTTPError(url, status);
+    // Not tuf-js's StoreHTTPError: nothing here wraps it into a SkiffError. A 5xx is worth another attempt.
+    throw new DownloadFailedError(`store answered HTTP ${status} for ${url}`, url, status, status >= 500);
   }
   await writeBody(res, url, partial, target, progress);
   if (partial.size < target.length) {

@@ -1,9 +1,12 @@
 // Security and robustness limits of the device's trust and download code, each named with its unit.
 
+import type { HttpSettings, RetryPolicy } from '../http';
+
 const KiB = 1024;
 const MB = 1000 * 1000;
 
-export interface TrustSettings {
+/** HTTP limits (redirects: TUF checks the bytes, not the host) and retries are the HTTP client's, plus these. */
+export interface TrustSettings extends HttpSettings, RetryPolicy {
   /** Byte caps on metadata files: a store (or a man in the middle) cannot feed us endless data. */
   timestampMaxBytes: number;
   snapshotMaxBytes: number;
@@ -13,23 +16,10 @@ export interface TrustSettings {
   channelMapMaxBytes: number;
   /** Most root versions walked in one refresh (key rotations). */
   maxRootRotations: number;
-  /** Time allowed to connect and receive response headers, in milliseconds. */
-  requestTimeoutMs: number;
-  /** Time allowed without receiving a single byte of a body, in milliseconds. */
-  stallTimeoutMs: number;
   /** Time allowed for a whole metadata file (small; cuts a slow drip), in milliseconds. */
   metadataTimeoutMs: number;
-  /** Extra attempts after a network error (resuming downloads from what we have). */
-  retries: number;
-  /** First backoff delay between attempts, doubled each time up to retryMaxDelayMs, in milliseconds. */
-  retryBaseDelayMs: number;
-  retryMaxDelayMs: number;
   /** Free space that must remain on the bundle's filesystem after a download, in bytes. */
   freeDiskMarginBytes: number;
-  /** Redirects followed per request (a mirror or CDN in front of the store); TUF checks the bytes, not the host. */
-  maxRedirects: number;
-  /** Sent as User-Agent so store operators can tell devices apart from browsers. */
-  userAgent: string;
 }
 
 export const defaultTrustSettings: Readonly<TrustSettings> = Object.freeze({
