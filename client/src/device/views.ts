@@ -27,12 +27,10 @@ export function listApps(device: Device, all: boolean): AppListing[] {
 
 export function formatList(rows: AppListing[]): string {
   if (rows.length === 0) return 'No apps installed.';
-  const table = [['Name', 'Version', 'Rev', 'Tracking', 'Notes'], ...rows.map((r) => [
+  return formatTable(['Name', 'Version', 'Rev', 'Tracking', 'Notes'], rows.map((r) => [
     r.name, r.version, String(r.revision), r.channel || '-',
     [r.dangerous && 'dangerous', r.devmode && 'devmode', !r.current && 'disabled', r.blocked && 'blocked'].filter(Boolean).join(',') || '-',
-  ])];
-  const widths = table[0]!.map((_, i) => Math.max(...table.map((row) => row[i]!.length)));
-  return table.map((row) => row.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd()).join('\n');
+  ]));
 }
 
 export function appInfo(device: Device, name: string) {
