@@ -21,7 +21,21 @@ export interface CapturedRunOptions extends Omit<RunPlanOptions, 'stdio' | 'forw
 
 /** Runs a plan and resolves with its exit status (SIGKILL after a timeout or an abort). */
 export async function runPlan(plan: LaunchPlan, opts: RunPlanOptions = {}): Promise<ExitStatus> {
-  return waitOrKill(spawn(plan, opts), opts);
+  // Listening before the spawn: the app may run (and be signalled, e.g. once it prints "ready") before
+  // spawn() returns, and a signal with no listener would end this process instead of reaching the app.
+  // To the sandbox's init, which passes them on: the app's own dispositions decide (Ctrl-C exits 130).
+  let pid: number | undefined;
+  const early: NodeJS.Signals[] = [];
+  const forward = (sig: NodeJS.Signals): void => { if (pid === undefined) early.push(sig); else signalQuietly(pid, sig); };
+  const forwarded = opts.forwardSignals ?? [];
+  for (const sig of forwarded) process.on(sig, forward);
+  try {
+    pid = spawn(plan, opts);
+    for (const sig of early) signalQuietly(pid, sig);
+    return await waitOrKill(pid, opts);
+  } finally {
+    for (const sig of forwarded) process.off(sig, forward);
+  }
 }
 
 /**
@@ -49,16 +63,11 @@ async function waitOrKill(pid: number, opts: Omit<RunPlanOptions, 'stdio'>): Pro
   const onAbort = () => signalQuietly(pid, 'SIGKILL');
   if (opts.signal?.aborted) onAbort();
   opts.signal?.addEventListener('abort', onAbort, { once: true });
-  // To the sandbox's init, which passes them on: the app's own dispositions decide (Ctrl-C exits 130).
-  const forward = (sig: NodeJS.Signals): void => signalQuietly(pid, sig);
-  const forwarded = opts.forwardSignals ?? [];
-  for (const sig of forwarded) process.on(sig, forward);
   try {
     return await wait(pid);
   } finally {
     if (timer) clearTimeout(timer);
     opts.signal?.removeEventListener('abort', onAbort);
-    for (const sig of forwarded) process.off(sig, forward);
   }
 }
 
