@@ -242,6 +242,14 @@ export async function openDeviceWorld(name: string): Promise<DeviceWorld> {
   return { work, root: join(work, 'root'), store: await startStore() };
 }
 
+/** openDeviceWorld, then `skiff setup` of its device for its store (through the CLI, as a person would). */
+export async function openSetUpWorld(name: string): Promise<DeviceWorld> {
+  const world = await openDeviceWorld(name);
+  const r = skiff(world.root, ['setup', '--store', world.store.url, '--trust', world.store.rootJsonPath]);
+  if (r.status !== 0) throw new Error(`skiff setup failed (${r.status ?? r.signal}): ${r.stderr}`);
+  return world;
+}
+
 /** Unmounts what the device left, stops the store and removes the folder; safe on a half-opened world. */
 export async function closeDeviceWorld(world: Partial<DeviceWorld>): Promise<void> {
   if (world.root) cleanupRoot(world.root);

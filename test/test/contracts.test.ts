@@ -4,7 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { publishBundle } from '../src/store';
-import { skiff, makeBundle, openDeviceWorld, closeDeviceWorld, rootSkipReason, type DeviceWorld } from '../src/device-fixture';
+import { skiff, makeBundle, openSetUpWorld, closeDeviceWorld, rootSkipReason, type DeviceWorld } from '../src/device-fixture';
 
 const skip = rootSkipReason();
 let world: DeviceWorld | undefined;
@@ -17,8 +17,7 @@ const refusal = (channel: string) => `"${channel}" is not a channel`;
 
 before(async () => {
   if (skip) return;
-  world = await openDeviceWorld('contracts');
-  assert.equal(skiff(world.root, ['setup', '--store', world.store.url, '--trust', world.store.rootJsonPath]).status, 0);
+  world = await openSetUpWorld('contracts');
   await publishBundle(world.store, await makeBundle(world.work, { name: 'hello', version: '1.0' }), { channel: 'stable' });
   assert.equal(skiff(world.root, ['install', 'hello']).status, 0);
 });

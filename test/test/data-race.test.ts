@@ -12,7 +12,7 @@ import { DeviceLayout } from '@skiff/bundle';
 import { mountVolumeAt, unmountVolumeAt } from '@skiff/client/dist/src/device/data-volume';
 import type { AppContext } from '@skiff/confinement';
 import { publishBundle, type RunningStore } from '../src/store';
-import { skiff, skiffAsync, skiffJson, openDeviceWorld, closeDeviceWorld, rootSkipReason } from '../src/device-fixture';
+import { skiff, skiffAsync, skiffJson, openSetUpWorld, closeDeviceWorld, rootSkipReason } from '../src/device-fixture';
 import { Canary, makeRacerBundle, notOwnedBy, setuidFiles, startRacer, thawApp, type Racer } from '../src/data-race';
 
 /** Runs of each data operation against the racing app (the issue asks for at least 200). */
@@ -49,9 +49,8 @@ describe('data operations against an app racing with symlink swaps', { skip }, (
   };
 
   before(async () => {
-    ({ store, work, root } = await openDeviceWorld('race'));
+    ({ store, work, root } = await openSetUpWorld('race'));
     canary = new Canary(join(work, 'canary'));
-    assert.equal(skiff(root, ['setup', '--store', store.url, '--trust', store.rootJsonPath]).status, 0);
     await publish('1.0');
     const r = skiff(root, ['install', NAME]);
     assert.equal(r.status, 0, r.stderr);

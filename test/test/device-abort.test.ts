@@ -7,16 +7,14 @@ import { execFile, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { publishBundle } from '../src/store';
-import { SKIFF, skiff, skiffJson, makeBundle, openDeviceWorld, closeDeviceWorld, rootSkipReason, type DeviceWorld, type ListedApp } from '../src/device-fixture';
+import { SKIFF, skiff, skiffJson, makeBundle, openSetUpWorld, closeDeviceWorld, rootSkipReason, type DeviceWorld, type ListedApp } from '../src/device-fixture';
 
 const skip = rootSkipReason();
 let world: DeviceWorld | undefined;
 
 before(async () => {
   if (skip) return;
-  world = await openDeviceWorld('abort');
-  const r = skiff(world.root, ['setup', '--store', world.store.url, '--trust', world.store.rootJsonPath]);
-  assert.equal(r.status, 0, r.stderr);
+  world = await openSetUpWorld('abort');
 });
 after(async () => { await closeDeviceWorld(world ?? {}); });
 

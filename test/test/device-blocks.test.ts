@@ -3,7 +3,7 @@
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { publishBundle, type RunningStore } from '../src/store';
-import { skiff, skiffJson, makeBundle, openDeviceWorld, closeDeviceWorld, rootSkipReason } from '../src/device-fixture';
+import { skiff, skiffJson, makeBundle, openSetUpWorld, closeDeviceWorld, rootSkipReason } from '../src/device-fixture';
 
 interface Info {
   revision: number;
@@ -17,9 +17,7 @@ describe('device: blocked revisions', { skip: rootSkipReason() }, () => {
   let root = '';
 
   before(async () => {
-    ({ store, work, root } = await openDeviceWorld('blocks'));
-    const r = skiff(root, ['setup', '--store', store.url, '--trust', store.rootJsonPath]);
-    assert.equal(r.status, 0, r.stderr);
+    ({ store, work, root } = await openSetUpWorld('blocks'));
   });
   after(async () => {
     await closeDeviceWorld({ store, work, root });

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { chownSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { publishBundle, type RunningStore } from '../src/store';
-import { skiff, skiffJson, makeBundle, openDeviceWorld, closeDeviceWorld, viewDevice, expectedView, checkStateDb, rootSkipReason, type ListedApp } from '../src/device-fixture';
+import { skiff, skiffJson, makeBundle, openSetUpWorld, closeDeviceWorld, viewDevice, expectedView, checkStateDb, rootSkipReason, type ListedApp } from '../src/device-fixture';
 
 describe('device: install, refresh, revert, remove from a real store', { skip: rootSkipReason() }, () => {
   let store: RunningStore | undefined;
@@ -13,9 +13,7 @@ describe('device: install, refresh, revert, remove from a real store', { skip: r
   let root = '';
 
   before(async () => {
-    ({ store, work, root } = await openDeviceWorld('cycle'));
-    const r = skiff(root, ['setup', '--store', store.url, '--trust', store.rootJsonPath]);
-    assert.equal(r.status, 0, r.stderr);
+    ({ store, work, root } = await openSetUpWorld('cycle'));
   });
   after(async () => {
     await closeDeviceWorld({ store, work, root });

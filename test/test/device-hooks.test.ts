@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { join } from 'node:path';
 import { publishBundle, type RunningStore } from '../src/store';
-import { SKIFF, skiff, skiffJson, makeBundle, openDeviceWorld, closeDeviceWorld, rootSkipReason } from '../src/device-fixture';
+import { SKIFF, skiff, skiffJson, makeBundle, openSetUpWorld, closeDeviceWorld, rootSkipReason } from '../src/device-fixture';
 import { openTerminal, terminalSkipReason } from '../src/terminal';
 import { HOOK_OUTPUT_MAX_BYTES } from '@skiff/client/dist/src/device/env';
 
@@ -37,9 +37,7 @@ describe('device: hooks get no terminal', { skip: rootSkipReason() || terminalSk
   let root = '';
 
   before(async () => {
-    ({ store, work, root } = await openDeviceWorld('hooks'));
-    const r = skiff(root, ['setup', '--store', store.url, '--trust', store.rootJsonPath]);
-    assert.equal(r.status, 0, r.stderr);
+    ({ store, work, root } = await openSetUpWorld('hooks'));
   });
   after(async () => {
     await closeDeviceWorld({ store, work, root });

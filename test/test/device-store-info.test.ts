@@ -5,15 +5,14 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { publishBundle } from '../src/store';
-import { skiff, makeBundle, openDeviceWorld, closeDeviceWorld, rootSkipReason, type DeviceWorld } from '../src/device-fixture';
+import { skiff, makeBundle, openSetUpWorld, closeDeviceWorld, rootSkipReason, type DeviceWorld } from '../src/device-fixture';
 
 const skip = rootSkipReason();
 let world: DeviceWorld | undefined;
 
 before(async () => {
   if (skip) return;
-  world = await openDeviceWorld('store-info');
-  assert.equal(skiff(world.root, ['setup', '--store', world.store.url, '--trust', world.store.rootJsonPath]).status, 0);
+  world = await openSetUpWorld('store-info');
   await publishBundle(world.store, await makeBundle(world.work, { name: 'other', version: '1.0' }), { channel: 'stable' });
   await publishBundle(world.store, await makeBundle(world.work, { name: 'other', version: '1.1' }), { channel: 'beta' });
 });
