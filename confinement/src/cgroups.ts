@@ -1,7 +1,7 @@
 // Resource limits: find a cgroup hierarchy that can enforce them, and compute them from the manifest.
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { parseSize, type Manifest } from '@skiff/bundle';
+import { parseSize, processAlive, type Manifest } from '@skiff/bundle';
 import { parseMountInfo, type CgroupPlan } from '@skiff/native';
 import type { DeviceLimits } from './limits';
 import { CgroupUnavailableError, PolicyError } from './errors';
@@ -114,7 +114,7 @@ function launcherMayLive(name: string): boolean {
   const m = /-(\d+)(?:-(\d+))?$/.exec(name);
   if (!m) return true;  // not a name we make: not ours to judge
   const pid = Number(m[1]);
-  return pid <= 1 || existsSync(`/proc/${pid}`);
+  return pid <= 1 || processAlive(pid);
 }
 
 function listDirs(dir: string): string[] {
