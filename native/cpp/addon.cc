@@ -98,8 +98,8 @@ bool ArgId(const Napi::CallbackInfo& info, size_t i, const char* name, uint32_t*
 bool ArgPlan(const Napi::CallbackInfo& info, size_t i, skiff::Plan* plan) {
   std::string text, error;
   if (!ArgString(info, i, "plan", &text)) return false;
-  if (!skiff::parse_plan(text, plan, &error)) {
-    Napi::TypeError::New(info.Env(), "plan: " + error).ThrowAsJavaScriptException();
+  if (!skiff::parse_plan(text, plan, &error, "plan")) {
+    Napi::TypeError::New(info.Env(), error).ThrowAsJavaScriptException();
     return false;
   }
   return true;
@@ -338,6 +338,13 @@ Napi::Value RemoveDataTree(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// checkPlan(planJson): throws the TypeError that spawn would, naming the field.
+Napi::Value CheckPlan(const Napi::CallbackInfo& info) {
+  skiff::Plan plan;
+  ArgPlan(info, 0, &plan);
+  return info.Env().Undefined();
+}
+
 // compileSeccomp(planJson) -> [Buffer, ...]: the BPF programs spawn would load, in order.
 Napi::Value CompileSeccomp(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -366,6 +373,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("spawn", Napi::Function::New(env, Spawn));
   exports.Set("wait", Napi::Function::New(env, Wait));
   exports.Set("pipe", Napi::Function::New(env, Pipe));
+  exports.Set("checkPlan", Napi::Function::New(env, CheckPlan));
   exports.Set("compileSeccomp", Napi::Function::New(env, CompileSeccomp));
   exports.Set("copyDataTree", Napi::Function::New(env, CopyDataTree));
   exports.Set("removeDataTree", Napi::Function::New(env, RemoveDataTree));

@@ -80,8 +80,8 @@ struct Plan {
 };
 
 // Parses and checks a plan written as JSON (the shape of src/plan.ts). On error returns false
-// and sets *error to one line naming the field, e.g. "mounts[2].kind must be one of ...".
-bool parse_plan(const std::string& text, Plan* plan, std::string* error);
+// and sets *error to one line naming the field from `root`, e.g. "mounts[2].kind must be one of ...".
+bool parse_plan(const std::string& text, Plan* plan, std::string* error, const std::string& root = "");
 
 }  // namespace skiff
 

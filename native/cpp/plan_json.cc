@@ -1,5 +1,6 @@
-// Reads a launch plan from JSON (nlohmann/json, built without exceptions: every access is
-// type-checked first). Used by skiff-launch for plan files and by the addon for plans from JS.
+// Reads and checks a launch plan from JSON (nlohmann/json, built without exceptions: every access
+// is type-checked first). The one check of the plan: skiff-launch's plan files and the addon's
+// validatePlan/spawn both come here.
 #include <sched.h>
 #include <sys/mount.h>
 
@@ -23,23 +24,29 @@ constexpr int64_t kArgIndexMax = 5;                // seccomp sees six syscall a
 constexpr int64_t kArgValueMax = 0xffffffffLL;     // argRules compare on 32 bits
 constexpr int64_t kPortMax = 65535;
 
+std::string join(const std::string& where, const std::string& key) {
+  if (where.empty() || key.empty()) return where + key;
+  return where + "." + key;
+}
+
 class Checker {
  public:
-  explicit Checker(std::string* error) : error_(error) {}
+  Checker(std::string* error, const std::string& root) : error_(error), root_(root) {}
   bool failed() const { return !error_->empty(); }
 
+  // Keeps the first failure, naming the field from the plan's root ("" names the plan itself).
   bool bad(const std::string& where, const std::string& what) {
-    if (error_->empty()) *error_ = where + " " + what;
+    const std::string name = join(root_, where);
+    if (error_->empty()) *error_ = name.empty() ? what : name + " " + what;
     return false;
   }
 
+  // An absent optional field is nullptr; a present null is left to the type check to refuse.
   const json* field(const json& obj, const char* key, const std::string& where, bool required = true) {
     auto it = obj.find(key);
-    if (it == obj.end() || (!required && it->is_null())) {
-      if (required) bad(where + "." + key, "is missing");
-      return nullptr;
-    }
-    return &*it;
+    if (it != obj.end()) return &*it;
+    if (required) bad(join(where, key), "is missing");
+    return nullptr;
   }
 
   bool string(const json* v, const std::string& where, std::string* out) {
@@ -77,6 +84,7 @@ class Checker {
 
  private:
   std::string* error_;
+  std::string root_;
 };
 
 // An absolute path without empty, "." or ".." components (targets are never resolved through them).
@@ -246,28 +254,25 @@ bool parse_landlock(Checker& c, const json& v, LandlockPlan* ll) {
 
 }  // namespace
 
-bool parse_plan(const std::string& text, Plan* plan, std::string* error) {
+bool parse_plan(const std::string& text, Plan* plan, std::string* error, const std::string& root) {
   error->clear();
+  Checker c(error, root);
   json v = json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (v.is_discarded()) {
-    *error = "is not valid JSON";
-    return false;
-  }
-  Checker c(error);
-  if (!v.is_object()) return c.bad("plan", "must be an object");
-  if (!c.strings(c.field(v, "argv", "plan"), "argv", &plan->argv)) return false;
+  if (v.is_discarded()) return c.bad("", "is not valid JSON");
+  if (!v.is_object()) return c.bad("", "must be an object");
+  if (!c.strings(c.field(v, "argv", ""), "argv", &plan->argv)) return false;
   if (plan->argv.empty() || plan->argv[0].empty()) return c.bad("argv", "must name a program");
-  if (!c.strings(c.field(v, "env", "plan"), "env", &plan->env)) return false;
+  if (!c.strings(c.field(v, "env", ""), "env", &plan->env)) return false;
   for (const std::string& e : plan->env) {
     if (e.find('=') == std::string::npos || e[0] == '=') return c.bad("env", "entries must be NAME=value");
   }
-  if (!c.string(c.field(v, "cwd", "plan"), "cwd", &plan->cwd)) return false;
+  if (!c.string(c.field(v, "cwd", ""), "cwd", &plan->cwd)) return false;
   if (plan->cwd.empty() || plan->cwd[0] != '/') return c.bad("cwd", "must be an absolute path");
-  if (!c.string(c.field(v, "hostname", "plan"), "hostname", &plan->hostname)) return false;
+  if (!c.string(c.field(v, "hostname", ""), "hostname", &plan->hostname)) return false;
   if (plan->hostname.size() > kHostnameMax) return c.bad("hostname", "is longer than 64 bytes");
 
   std::vector<std::string> namespaces;
-  if (!c.strings(c.field(v, "namespaces", "plan"), "namespaces", &namespaces)) return false;
+  if (!c.strings(c.field(v, "namespaces", ""), "namespaces", &namespaces)) return false;
   bool mount_ns = false;
   for (const std::string& ns : namespaces) {
     if (ns == "mount") { plan->clone_flags |= CLONE_NEWNS; mount_ns = true; }
@@ -281,7 +286,7 @@ bool parse_plan(const std::string& text, Plan* plan, std::string* error) {
   // The new root is built by mounts that must never reach the host's namespace.
   if (!mount_ns) return c.bad("namespaces", "must include mount");
 
-  const json* mounts = c.field(v, "mounts", "plan");
+  const json* mounts = c.field(v, "mounts", "");
   if (mounts == nullptr) return false;
   if (!mounts->is_array()) return c.bad("mounts", "must be an array");
   for (size_t i = 0; i < mounts->size(); i++) {
@@ -290,29 +295,31 @@ bool parse_plan(const std::string& text, Plan* plan, std::string* error) {
     plan->mounts.push_back(std::move(row));
   }
   int64_t id = 0;
-  if (!c.integer(c.field(v, "uid", "plan"), "uid", 0, kIdMax, &id)) return false;
+  if (!c.integer(c.field(v, "uid", ""), "uid", 0, kIdMax, &id)) return false;
   plan->uid = static_cast<uid_t>(id);
-  if (!c.integer(c.field(v, "gid", "plan"), "gid", 0, kIdMax, &id)) return false;
+  if (!c.integer(c.field(v, "gid", ""), "gid", 0, kIdMax, &id)) return false;
   plan->gid = static_cast<gid_t>(id);
 
-  const json* cgroup = c.field(v, "cgroup", "plan");
+  const json* cgroup = c.field(v, "cgroup", "");
   if (cgroup == nullptr) return false;
   if (!cgroup->is_null()) {
     plan->has_cgroup = true;
     if (!parse_cgroup(c, *cgroup, &plan->cgroup)) return false;
   }
-  const json* seccomp = c.field(v, "seccomp", "plan");
+  const json* seccomp = c.field(v, "seccomp", "");
   if (seccomp == nullptr) return false;
   if (!seccomp->is_null()) {
     plan->has_seccomp = true;
     if (!parse_seccomp(c, *seccomp, &plan->seccomp)) return false;
   }
-  // Both optional: plans saved before they existed still run.
-  if (const json* landlock = c.field(v, "landlock", "plan", false)) {
+  // Both optional (absent or null): plans saved before they existed still run.
+  const json* landlock = c.field(v, "landlock", "", false);
+  if (landlock != nullptr && !landlock->is_null()) {
     plan->has_landlock = true;
     if (!parse_landlock(c, *landlock, &plan->landlock)) return false;
   }
-  if (const json* guard = c.field(v, "bindGuard", "plan", false)) {
+  const json* guard = c.field(v, "bindGuard", "", false);
+  if (guard != nullptr && !guard->is_null()) {
     if (!guard->is_object()) return c.bad("bindGuard", "must be an object or null");
     if (!c.string(c.field(*guard, "cgroup2Root", "bindGuard"), "bindGuard.cgroup2Root", &plan->bind_guard_cgroup2_root)) return false;
     if (!normalised_absolute(plan->bind_guard_cgroup2_root)) return c.bad("bindGuard.cgroup2Root", "must be a normalised absolute path");

@@ -16,6 +16,7 @@ export interface NativeBinding {
   spawn(planJson: string, stdin: number, stdout: number, stderr: number): number;
   wait(pid: number): Promise<{ code: number | null; signal: number | null }>;
   pipe(): [number, number];
+  checkPlan(planJson: string): void;
   compileSeccomp(planJson: string): Buffer[];
   copyDataTree(srcDir: string, srcName: string, dstDir: string, dstName: string, uid: number, gid: number, maxDepth: number): { path: string; reason: string }[];
   removeDataTree(dir: string, name: string, maxDepth: number): void;

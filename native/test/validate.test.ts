@@ -32,6 +32,8 @@ test('each malformed field is a TypeError naming it', () => {
     ['plan.cgroup.version', (p) => { (p.cgroup as { version: number }).version = 3; }],
     ['plan.cgroup.path', (p) => { p.cgroup!.path = '../escape'; }],
     ['plan.cgroup.memoryBytes', (p) => { p.cgroup!.memoryBytes = 0.5; }],
+    // NaN reaches the check as JSON null: a limit given wrong is refused, never dropped.
+    ['plan.cgroup.memoryBytes', (p) => { p.cgroup!.memoryBytes = NaN; }],
     ['plan.cgroup.cpuPeriodUs', (p) => { p.cgroup!.cpuPeriodUs = 10; }],
     ['plan.seccomp.defaultAction', (p) => { (p.seccomp as { defaultAction: string }).defaultAction = 'kill'; }],
     ['plan.seccomp.errno', (p) => { p.seccomp!.errno = 5000; }],
