@@ -217,12 +217,9 @@ class ReapWorker : public Napi::AsyncWorker {
   void OnOK() override {
     Napi::Env env = Env();
     if (err_ != 0) {
-      char buf[128];
-      Napi::Error error = Napi::Error::New(env, std::string("waitpid: ") + strerror_r(err_, buf, sizeof buf));
-      error.Set("step", Napi::String::New(env, "waitpid"));
-      error.Set("errno", Napi::Number::New(env, err_));
-      error.Set("description", Napi::String::New(env, buf));
-      deferred_.Reject(error.Value());
+      skiff::Failure f;
+      skiff::fail(&f, "waitpid", err_);
+      deferred_.Reject(FailureError(env, f).Value());
       return;
     }
     Napi::Object result = Napi::Object::New(env);

@@ -15,6 +15,8 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "fd.h"
+
 namespace skiff {
 namespace {
 
@@ -41,17 +43,6 @@ int open_beneath(int dirfd, const char* name, int flags) {
 int open_top(const char* path) {
   return open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 }
-
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  ~Fd() { if (fd_ >= 0) close(fd_); }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
- private:
-  int fd_;
-};
 
 // The names in a folder, read through a duplicate of its fd so the caller keeps its own.
 int list_names(int dirfd, std::vector<std::string>* names) {

@@ -13,6 +13,8 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "fd.h"
+
 namespace skiff {
 namespace {
 
@@ -24,22 +26,6 @@ constexpr unsigned kLoopMajor = 7;
 constexpr unsigned long kBundleMountFlags = MS_RDONLY | MS_NOSUID | MS_NODEV;
 // Flags of every data volume: the app writes it, so a setuid file or device node it leaves stays inert on the host.
 constexpr unsigned long kVolumeMountFlags = MS_NOSUID | MS_NODEV;
-
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  ~Fd() { reset(); }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  void reset(int fd = -1) {
-    if (fd_ >= 0) close(fd_);
-    fd_ = fd;
-  }
-
- private:
-  int fd_;
-};
 
 int open_loop_device(int number, bool read_only, Fd* out) {
   char path[32];

@@ -50,7 +50,7 @@ function checkOwner(owner: unknown): DataOwner {
 
 function rethrow(e: unknown, what: string): never {
   if (!isNativeFailure(e)) throw e;
-  const path = typeof (e as { path?: unknown }).path === 'string' ? (e as unknown as { path: string }).path : '';
+  const path = e.path ?? '';
   throw new DataTreeError(`${what} failed at ${e.step}${path ? ` on ${path}` : ''}: ${e.description}`, e.step, path, e.errno);
 }
 

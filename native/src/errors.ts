@@ -15,7 +15,8 @@ export class MountError extends SkiffError {
 }
 
 /** The shape of an error thrown by the C++ side: the failed step, its errno, and the mount row (-1 for none). */
-export interface NativeFailure extends Error { step: string; errno: number; description: string; row?: number }
+/** row: the mount row a launch was executing; path: the entry a data-tree walk was on (relative to its top). */
+export interface NativeFailure extends Error { step: string; errno: number; description: string; row?: number; path?: string }
 
 export function isNativeFailure(e: unknown): e is NativeFailure {
   return e instanceof Error && typeof (e as Partial<NativeFailure>).step === 'string'
