@@ -14,10 +14,11 @@
 
 #include <string>
 
+#include "cgroup.h"
+
 namespace skiff {
 namespace {
 
-constexpr mode_t kCgroupDirMode = 0755;
 constexpr char kLicense[] = "Apache-2.0";  // the programs call no GPL-only helper
 
 // return ctx->user_port == 0 (an ephemeral port, as a client's bind(0) takes) ? allow : deny.
@@ -60,16 +61,6 @@ int attach(int cgroup_fd, bpf_attach_type type) {
   return rc < 0 ? -1 : 0;
 }
 
-// mkdir -p of rel below base; an existing leaf is reused only if empty (rmdir succeeds first).
-int make_dirs(const std::string& base, const std::string& rel) {
-  for (size_t slash = rel.find('/'); slash != std::string::npos; slash = rel.find('/', slash + 1)) {
-    if (mkdir((base + "/" + rel.substr(0, slash)).c_str(), kCgroupDirMode) < 0 && errno != EEXIST) return -1;
-  }
-  std::string leaf = base + "/" + rel;
-  rmdir(leaf.c_str());  // a leftover of a crashed launch: fails harmlessly when absent or in use
-  return mkdir(leaf.c_str(), kCgroupDirMode);
-}
-
 }  // namespace
 
 int bind_guard_create(const Plan& plan, pid_t pid, CgroupDirs* cg, Failure* f) {
@@ -82,7 +73,7 @@ int bind_guard_create(const Plan& plan, pid_t pid, CgroupDirs* cg, Failure* f) {
   }
   if (dir.empty()) {
     std::string rel = plan.cgroup.path + (plan.cgroup.append_pid ? "-" + std::to_string(pid) : "");
-    if (make_dirs(plan.bind_guard_cgroup2_root, rel) < 0) return fail(f, "bind_guard_cgroup", errno);
+    if (cgroup_make_dirs(plan.bind_guard_cgroup2_root, rel) < 0) return fail(f, "bind_guard_cgroup", errno);
     dir = plan.bind_guard_cgroup2_root + "/" + rel;
     cg->dirs.push_back(dir);
   }

@@ -32,20 +32,6 @@ bool exists(const std::string& path) {
   return stat(path.c_str(), &st) == 0;
 }
 
-// mkdir -p below base; the leaf is made fresh (an empty leftover from a crash is replaced).
-int make_dirs(const std::string& base, const std::string& rel) {
-  size_t pos = 0;
-  while (true) {
-    size_t slash = rel.find('/', pos);
-    std::string dir = base + "/" + rel.substr(0, slash);
-    bool leaf = slash == std::string::npos;
-    if (leaf) rmdir(dir.c_str());  // fails harmlessly if absent or still in use
-    if (mkdir(dir.c_str(), kCgroupDirMode) < 0 && (leaf || errno != EEXIST)) return -1;
-    if (leaf) return 0;
-    pos = slash + 1;
-  }
-}
-
 // v2: the controllers a limit needs must be enabled in every parent below the root.
 int enable_controllers(const CgroupPlan& plan, const std::vector<const char*>& controllers) {
   size_t slash = 0;
@@ -64,7 +50,7 @@ int create_v2(const CgroupPlan& plan, CgroupDirs* out, Failure* f) {
   if (plan.memory_bytes > 0) controllers.push_back("memory");
   if (plan.pids_max > 0) controllers.push_back("pids");
   if (plan.cpu_quota_us > 0) controllers.push_back("cpu");
-  if (make_dirs(plan.root, plan.path) < 0) return fail(f, "cgroup_create", errno);
+  if (cgroup_make_dirs(plan.root, plan.path) < 0) return fail(f, "cgroup_create", errno);
   std::string dir = plan.root + "/" + plan.path;
   out->dirs.push_back(dir);
   if (enable_controllers(plan, controllers) < 0) return fail(f, "cgroup_controllers", errno);
@@ -120,7 +106,7 @@ int create_v1(const CgroupPlan& plan, CgroupDirs* out, Failure* f) {
   };
   for (const Controller& c : controllers) {
     if (!c.wanted) continue;
-    if (make_dirs(c.base, plan.path) < 0) return fail(f, "cgroup_create", errno);
+    if (cgroup_make_dirs(c.base, plan.path) < 0) return fail(f, "cgroup_create", errno);
     std::string dir = c.base + "/" + plan.path;
     out->dirs.push_back(dir);
     if (limit_v1(c.kind, plan, dir) < 0) return fail(f, "cgroup_limit", errno);
@@ -129,6 +115,15 @@ int create_v1(const CgroupPlan& plan, CgroupDirs* out, Failure* f) {
 }
 
 }  // namespace
+
+int cgroup_make_dirs(const std::string& base, const std::string& rel) {
+  for (size_t slash = rel.find('/'); slash != std::string::npos; slash = rel.find('/', slash + 1)) {
+    if (mkdir((base + "/" + rel.substr(0, slash)).c_str(), kCgroupDirMode) < 0 && errno != EEXIST) return -1;
+  }
+  const std::string leaf = base + "/" + rel;
+  rmdir(leaf.c_str());  // a leftover of a crashed launch: fails harmlessly when absent or in use
+  return mkdir(leaf.c_str(), kCgroupDirMode);
+}
 
 int cgroup_create(const CgroupPlan& plan, pid_t pid, CgroupDirs* out, Failure* f) {
   out->dirs.clear();

@@ -20,6 +20,9 @@ struct CgroupDirs {
 // mkdir the cgroup (and missing parents) and write its limits. On failure removes what it made.
 // pid is the launched process, named in the path when the plan asks for append_pid.
 int cgroup_create(const CgroupPlan& plan, pid_t pid, CgroupDirs* out, Failure* f);
+// mkdir -p of rel below base (a cgroup hierarchy); the leaf is made fresh: an empty leftover of a
+// crashed launch is removed first, one still in use makes the mkdir fail with EEXIST.
+int cgroup_make_dirs(const std::string& base, const std::string& rel);
 // Moves pid into every leaf folder (cgroup.procs).
 int cgroup_attach(const CgroupDirs& cg, pid_t pid, Failure* f);
 // rmdir every leaf folder, retrying briefly while exiting tasks drain; returns -1 if one stayed.
