@@ -1,9 +1,9 @@
-import { readdirSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { isAbsolute, join } from 'node:path';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import {
   KeyError, generateKeyPair, keyIdOf, loadKeyPair, publicKeyHex, saveKeyPair, type KeyPair,
 } from '@skiff/bundle';
+import { configDir, refuseOpenToOthers } from './publisher/config';
 
 /** Key names: lowercase letters, digits and single dashes, like bundle names. */
 const KEY_NAME = /^[a-z0-9](?:-?[a-z0-9]){0,39}$/;
@@ -14,11 +14,9 @@ export interface KeyInfo { name: string; path: string; keyId: string; publicKey:
 /** A publisher key loaded for signing. */
 export interface StoredKey extends KeyInfo { keyPair: KeyPair }
 
-/** $XDG_CONFIG_HOME/skiff/keys, else ~/.config/skiff/keys (a relative XDG_CONFIG_HOME is ignored, as the spec says). */
+/** The keys folder of configDir(): $XDG_CONFIG_HOME/skiff/keys, else ~/.config/skiff/keys. */
 export function keysDir(): string {
-  const xdg = process.env.XDG_CONFIG_HOME;
-  const config = xdg && isAbsolute(xdg) ? xdg : join(homedir(), '.config');
-  return join(config, 'skiff', 'keys');
+  return join(configDir(), 'keys');
 }
 
 export function keyPath(name: string): string {
@@ -29,7 +27,7 @@ export function keyPath(name: string): string {
 /** Creates and saves a new key pair; refuses to replace an existing key (it may be registered already). */
 export function createKey(name: string): KeyInfo {
   const path = keyPath(name);
-  if (exists(path)) throw new KeyError(`a key named ${name} already exists at ${path}`);
+  if (existsSync(path)) throw new KeyError(`a key named ${name} already exists at ${path}`);
   const keyPair = generateKeyPair();
   saveKeyPair(path, keyPair);
   return infoOf(name, path, keyPair);
@@ -38,9 +36,8 @@ export function createKey(name: string): KeyInfo {
 /** Loads a key for signing; refuses a key file others can read or write, as ssh does. */
 export function loadKey(name: string): StoredKey {
   const path = keyPath(name);
-  if (!exists(path)) throw new KeyError(`no key named ${name} in ${keysDir()}; create one with: skiff key create ${name}`);
-  const mode = statSync(path).mode & 0o777;
-  if (mode & 0o077) throw new KeyError(`key file ${path} is open to others (mode ${mode.toString(8).padStart(4, '0')}); run: chmod 600 ${path}`);
+  if (!existsSync(path)) throw new KeyError(`no key named ${name} in ${keysDir()}; create one with: skiff key create ${name}`);
+  refuseOpenToOthers(path, (message) => new KeyError(`key file ${message}`));
   const keyPair = loadKeyPair(path);
   return { ...infoOf(name, path, keyPair), keyPair };
 }
@@ -77,8 +74,4 @@ function infoOf(name: string, path: string, keyPair: KeyPair): KeyInfo {
 
 function checkName(name: string): void {
   if (!KEY_NAME.test(name)) throw new KeyError(`bad key name "${name}": use 1-40 lowercase letters, digits and single dashes`);
-}
-
-function exists(path: string): boolean {
-  try { statSync(path); return true; } catch { return false; }
 }

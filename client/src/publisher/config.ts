@@ -3,12 +3,12 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
-import { SkiffError } from '@skiff/bundle';
-import { writeFileAtomic } from '@skiff/bundle';
+import { SkiffError, writeFileAtomic } from '@skiff/bundle';
 import { NotLoggedInError } from './errors';
 
 export interface StoreLogin { store: string; token: string }
 
+/** $XDG_CONFIG_HOME/skiff, else ~/.config/skiff (a relative XDG_CONFIG_HOME is ignored, as the spec says). */
 export function configDir(): string {
   const xdg = process.env.XDG_CONFIG_HOME;
   return join(xdg && isAbsolute(xdg) ? xdg : join(homedir(), '.config'), 'skiff');
@@ -40,14 +40,19 @@ export function saveLogin(login: StoreLogin): string {
 function readLoginFile(): Partial<StoreLogin> {
   const path = loginPath();
   if (!existsSync(path)) return {};
-  const mode = statSync(path).mode & 0o777;
-  if (mode & 0o077) throw new SkiffError('login-insecure', `${path} is open to others (mode ${mode.toString(8)}); run: chmod 600 ${path}`);
+  refuseOpenToOthers(path, (message) => new SkiffError('login-insecure', message));
   try {
     const v = JSON.parse(readFileSync(path, 'utf8')) as Partial<StoreLogin>;
     return { ...(typeof v.store === 'string' ? { store: v.store } : {}), ...(typeof v.token === 'string' ? { token: v.token } : {}) };
   } catch {
     throw new SkiffError('login-invalid', `${path} is not valid JSON; run \`skiff login\` again`);
   }
+}
+
+/** Refuses a secret file that others can read or write, as ssh does. */
+export function refuseOpenToOthers(path: string, error: (message: string) => Error): void {
+  const mode = statSync(path).mode & 0o777;
+  if (mode & 0o077) throw error(`${path} is open to others (mode ${mode.toString(8).padStart(4, '0')}); run: chmod 600 ${path}`);
 }
 
 /** The store and token to use: --store, then SKIFF_STORE / SKIFF_TOKEN, then the login file. */

@@ -1,8 +1,7 @@
 import { SkiffError, validateBundle } from '@skiff/bundle';
-import { SingleBar } from 'cli-progress';
 import { defaultKeyName, loadKey } from '../keystore';
 import type { StoreClient, UploadResult, ReleaseResult } from './api';
-import { formatBytes } from '../format';
+import { noProgress, progressBar } from '../trust/progress';
 import { StoreRequestError } from './errors';
 
 export interface UploadOutcome extends UploadResult { key: string; released?: ReleaseResult }
@@ -22,22 +21,16 @@ export async function uploadBundle(client: StoreClient, file: string, opts: { ke
     throw new StoreRequestError('forbidden',
       `the bundle is named "${info.manifest.name}", which is not registered to your account ${account.name}; run: skiff register ${info.manifest.name}`, 403);
   }
-  let bar: SingleBar | null = null;
-  if (opts.progress) {
-    bar = new SingleBar({
-      stream: process.stderr, hideCursor: true, clearOnComplete: true,
-      format: `uploading ${info.manifest.name} {bar} {percentage}% {sent}/{total_h} {eta_formatted}`,
-    });
-    bar.start(info.size, 0, { sent: formatBytes(0), total_h: formatBytes(info.size) });
-  }
+  // The same bar as a download's: bytes, rate and ETA on stderr.
+  const progress = opts.progress ? await progressBar(`uploading ${info.manifest.name}`, info.size, 0) : noProgress;
   let result: UploadResult;
   try {
     result = await client.upload({
       file, name: info.manifest.name, sha256: info.sha256, size: info.size, keyId: key.keyId, keyPair: key.keyPair,
-      onProgress: (sent) => bar?.update(sent, { sent: formatBytes(sent) }),
+      onProgress: (sent) => progress.update(sent),
     });
   } finally {
-    bar?.stop();
+    progress.stop();
   }
   const outcome: UploadOutcome = { ...result, key: keyName };
   if (opts.release) {

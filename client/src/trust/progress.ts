@@ -1,4 +1,4 @@
-// A download progress bar on stderr (bytes, rate, ETA), drawn only when asked (by default on a TTY).
+// The progress bar of a download or an upload on stderr (bytes, rate, ETA), drawn only when asked (by default on a TTY).
 import { formatBytes } from '../format';
 
 export interface Progress {
