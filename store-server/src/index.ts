@@ -6,7 +6,7 @@ export { DEFAULT_SETTINGS, resolveSettings, storePaths, type StoreSettings, type
 export * from './errors';
 // The TUF repository: key files are DATA/keys/<role>.json (see tuf/keys.ts for the layout);
 // tests forge metadata with @tufjs/models, `loadRoleKeys(dataDir)` and `signMetadata(md, [keys.timestamp])`.
-export { loadRoleKeys, signMetadata, ROLE_NAMES, type RoleKey, type RoleKeys, type RoleName } from './tuf/keys';
+export { loadRoleKeys, signMetadata, toRoleKey, ROLE_NAMES, type RoleKey, type RoleKeys, type RoleName } from './tuf/keys';
 export {
   TufRepository, expiresIn, BIN_PREFIX, SPEC_VERSION,
   type BundleTarget, type CommitReport,

@@ -1,9 +1,9 @@
 // Forges TUF metadata against a running store, with its own keys (DATA/keys/, as the store documents) or a
 // stranger's: what an attacker holding the online keys, or replaying old files, would serve to a device.
 import { createHash } from 'node:crypto';
-import { Key, Metadata, MetadataKind, MetaFile, Root, Snapshot, TargetFile, Targets, Timestamp } from '@tufjs/models';
-import { generateKeyPair, keyIdOf, publicKeyHex, tufPublicKey } from '@skiff/bundle';
-import { loadRoleKeys, signMetadata, type RoleKey, type RoleKeys } from '@skiff/store-server';
+import { Metadata, MetadataKind, MetaFile, Root, Snapshot, TargetFile, Targets, Timestamp } from '@tufjs/models';
+import { generateKeyPair, publicKeyHex } from '@skiff/bundle';
+import { loadRoleKeys, signMetadata, toRoleKey, type RoleKey, type RoleKeys } from '@skiff/store-server';
 
 type JSONObject = Parameters<typeof Targets.fromJSON>[0];
 const sha256 = (b: Buffer) => createHash('sha256').update(b).digest('hex');
@@ -15,10 +15,7 @@ export type ForgedFiles = Map<string, Buffer>;
 /** A key no root names. */
 export function strangerKey(): RoleKey {
   const kp = generateKeyPair();
-  const publicHex = publicKeyHex(kp);
-  const keyId = keyIdOf(publicHex);
-  const key = Key.fromJSON(keyId, tufPublicKey(publicHex) as unknown as Parameters<typeof Key.fromJSON>[1]);
-  return { role: 'timestamp', keyId, publicHex, secretKey: kp.secretKey, key };
+  return toRoleKey('timestamp', publicKeyHex(kp), kp.secretKey);
 }
 
 export class Forger {

@@ -11,8 +11,7 @@
 import { readFileSync, mkdirSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
 import { Key, Metadata, Signature, type Root, type Snapshot, type Targets, type Timestamp } from '@tufjs/models';
-import { generateKeyPair, keyIdOf, publicKeyHex, signBytes, tufPublicKey } from '@skiff/bundle';
-import { writeFileAtomic } from '@skiff/bundle';
+import { generateKeyPair, keyIdOf, publicKeyHex, signBytes, tufPublicKey, writeFileAtomic } from '@skiff/bundle';
 import { RepositoryError } from '../errors';
 
 export const ROLE_NAMES = ['root', 'targets', 'snapshot', 'timestamp', 'bins'] as const;
@@ -37,10 +36,11 @@ export function roleKeyPath(keysDir: string, role: RoleName): string {
   return join(keysDir, `${role}.json`);
 }
 
-function toRoleKey(role: RoleName, publicHex: string, secretKey: Uint8Array): RoleKey {
+/** A role key from its halves (a key no root names, for tests that forge, is made the same way). */
+export function toRoleKey(role: RoleName, publicHex: string, secretKey: Uint8Array): RoleKey {
+  const { keytype, scheme, keyval } = tufPublicKey(publicHex);
   const keyId = keyIdOf(publicHex);
-  const key = Key.fromJSON(keyId, tufPublicKey(publicHex) as unknown as Parameters<typeof Key.fromJSON>[1]);
-  return { role, keyId, publicHex, secretKey, key };
+  return { role, keyId, publicHex, secretKey, key: new Key({ keyID: keyId, keyType: keytype, scheme, keyVal: keyval }) };
 }
 
 /** Makes a new key for every role and saves each 0600 under `keysDir`. */
