@@ -16,6 +16,12 @@ export function rootOf(cmd: Command): string {
   return root;
 }
 
+/** A revision or change id typed on the command line: a whole number from 1. */
+export function positiveIntArg(text: string, what: string): number {
+  if (!/^\d+$/.test(text) || Number(text) < 1) throw new SkiffError('usage', `${what} must be a positive integer, not "${text}"`);
+  return Number(text);
+}
+
 /** Prints a value as JSON (with --json) or through a formatter for people. */
 export function output(json: boolean, value: unknown, human: () => string): void {
   process.stdout.write((json ? JSON.stringify(value, null, 2) : human()) + '\n');

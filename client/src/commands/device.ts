@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { SkiffError } from '@skiff/bundle';
-import { rootOf, output } from '../options';
+import { rootOf, output, positiveIntArg } from '../options';
 import { openDevice, NotRootError, NotSetUpError, type Device } from '../device';
 import { DeviceOps, checkSetup } from '../device/ops';
 import { DeviceLock } from '../device/lock';
@@ -51,11 +51,6 @@ function abortOnInterrupt(ops: DeviceOps): () => void {
   return () => { process.off('SIGINT', onInterrupt); };
 }
 
-function intArg(v: string, what: string): number {
-  if (!/^\d+$/.test(v)) throw new SkiffError('usage', `${what} must be a positive integer, not "${v}"`);
-  return Number(v);
-}
-
 /** Registers the device verbs: setup, install, refresh, revert, unblock, remove, list, info, changes, tasks, abort, boot, config. */
 export function registerDeviceCommands(program: Command): void {
   program.command('setup')
@@ -87,7 +82,7 @@ export function registerDeviceCommands(program: Command): void {
             () => `${r.name} ${r.version} (local revision ${r.revision}) installed; dangerous: not verified by the store`);
           return;
         }
-        const r = await ops.install(what, { ...(o.channel ? { channel: o.channel } : {}), ...(o.revision ? { revision: intArg(o.revision, '--revision') } : {}) });
+        const r = await ops.install(what, { ...(o.channel ? { channel: o.channel } : {}), ...(o.revision ? { revision: positiveIntArg(o.revision, '--revision') } : {}) });
         output(!!o.json, { name: what, revision: r.revision, version: r.version, channel: r.channel, change: r.change.id },
           () => `${what} ${r.version} (revision ${r.revision}) installed from ${r.channel}`);
       }));
@@ -130,7 +125,7 @@ export function registerDeviceCommands(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (name: string, o: { revision?: string; wait: boolean; json?: boolean }, cmd: Command) =>
       withOps(cmd, o, async (ops) => {
-        const r = await ops.revert(name, o.revision ? intArg(o.revision, '--revision') : undefined);
+        const r = await ops.revert(name, o.revision ? positiveIntArg(o.revision, '--revision') : undefined);
         output(!!o.json, { name, from: r.from, revision: r.to, change: r.change.id }, () => `${name} reverted from revision ${r.from} to ${r.to}`);
       }));
 
@@ -142,7 +137,7 @@ export function registerDeviceCommands(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (name: string, revision: string | undefined, o: { wait: boolean; json?: boolean }, cmd: Command) =>
       withOps(cmd, o, async (ops) => {
-        const cleared = await ops.unblock(name, revision === undefined ? undefined : intArg(revision, 'revision'));
+        const cleared = await ops.unblock(name, revision === undefined ? undefined : positiveIntArg(revision, 'revision'));
         output(!!o.json, { name, unblocked: cleared }, () => cleared.length === 0 ? `${name} has no blocked revision`
           : `${name}: revision${cleared.length > 1 ? 's' : ''} ${cleared.join(', ')} unblocked`);
       }));
@@ -203,7 +198,7 @@ export function registerDeviceCommands(program: Command): void {
     .option('--json', 'print as JSON')
     .action(async (id: string, o: { json?: boolean }, cmd: Command) => withOps(cmd, {}, async (ops) => {
       await ops.recoverIfIdle();
-      const v = taskList(ops.runner, intArg(id, 'change id'));
+      const v = taskList(ops.runner, positiveIntArg(id, 'change id'));
       output(!!o.json, v, () => formatTasks(v));
     }));
 
@@ -212,7 +207,7 @@ export function registerDeviceCommands(program: Command): void {
     .argument('<id>')
     .option('--json', 'print as JSON')
     .action(async (id: string, o: { json?: boolean }, cmd: Command) => withOps(cmd, {}, async (ops) => {
-      const c = await ops.abort(intArg(id, 'change id'));
+      const c = await ops.abort(positiveIntArg(id, 'change id'));
       output(!!o.json, { id: c.id, status: c.status }, () => `change ${c.id}: abort requested (now ${c.status})`);
     }));
 

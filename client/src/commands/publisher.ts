@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { createInterface } from 'node:readline';
 import { existsSync } from 'node:fs';
 import { DeviceLayout, SkiffError } from '@skiff/bundle';
-import { output, rootOf } from '../options';
+import { output, positiveIntArg, rootOf } from '../options';
 import { loadKey } from '../keystore';
 import { StoreClient } from '../publisher/api';
 import { resolveLogin, saveLogin, normaliseStoreUrl } from '../publisher/config';
@@ -41,12 +41,6 @@ function deviceStoreUrl(cmd: Command): string | undefined {
   const { openDevice } = require('../device') as typeof import('../device');
   const device = openDevice(root);
   try { return device.state.configGet('store.url'); } finally { device.close(); }
-}
-
-function revisionArg(text: string): number {
-  const n = Number(text);
-  if (!Number.isInteger(n) || n < 1) throw new SkiffError('usage', `bad revision "${text}": expected a positive integer`);
-  return n;
 }
 
 /**
@@ -153,7 +147,7 @@ Example:
     .option('--store <url>', STORE_HELP)
     .option('--json', 'print the result and the channel map as JSON')
     .action(async (name: string, rev: string, channel: string, opts: { store?: string; json?: boolean }) => {
-      const r = await clientFor(opts).release(name, revisionArg(rev), channel);
+      const r = await clientFor(opts).release(name, positiveIntArg(rev, 'revision'), channel);
       output(!!opts.json, r, () => `released ${name} revision ${r.revision} to ${r.channel}`);
     });
 
