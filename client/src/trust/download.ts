@@ -3,6 +3,8 @@
 import { createHash, type Hash } from 'node:crypto';
 import { mkdir, open, rename, rm, stat, statfs, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { Writable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import type { IncomingMessage } from 'node:http';
 import { fsyncDir, hashFile } from '@skiff/bundle';
 import { DownloadAbortedError, DownloadFailedError, NoSpaceError, TrustRefusedError } from './errors';
@@ -183,47 +185,31 @@ function account(partial: Partial, chunks: Buffer[], written: number): Buffer[] 
 }
 
 /**
- * Streams a response body into the partial file, batching what arrives while a write is in flight.
- * Unlike pipeline(), a cut connection still has every byte it delivered written before this settles,
- * so the next attempt resumes from all of it.
+ * Streams a response body into the partial file. The writer batches what arrives while a write is in
+ * flight (writev) and lets TCP push back past WRITE_AHEAD_BYTES. Unlike pipeline(), a cut connection
+ * still has every byte it delivered written before this settles, so the next attempt resumes from all of it.
  */
-function writeBody(res: IncomingMessage, url: string, partial: Partial, target: BundleTarget, progress: Progress): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const pending: Buffer[] = [];
-    let pendingBytes = 0;
-    let writing = false;
-    let failure: Error | undefined;
-    let ended: { err?: Error } | undefined;
-    const settle = () => {
-      if (writing || (pending.length > 0 && !failure) || !ended) return;
-      // A write failure (disk, refusal) is reported as is; a network failure as a retryable download error.
-      if (failure) reject(failure);
-      else if (ended.err) reject(asDownloadError(ended.err, url));
-      else resolve();
-    };
-    const pump = async () => {
-      if (writing || failure || pending.length === 0) return settle();
-      writing = true;
-      const batch = pending.splice(0);
-      pendingBytes = 0;
-      if (res.isPaused() && !ended) res.resume();
-      try {
-        await writeChunks(partial, batch, target, progress);
-      } catch (err) {
-        failure = err as Error;
-        res.destroy();
-      }
-      writing = false;
-      void pump();
-    };
-    res.on('data', (chunk: Buffer) => {
-      pending.push(chunk);
-      pendingBytes += chunk.length;
-      if (pendingBytes >= WRITE_AHEAD_BYTES) res.pause(); // the disk is behind: let TCP push back
-      void pump();
-    });
-    res.once('end', () => { ended ??= {}; void pump(); });
-    res.once('error', (err) => { ended ??= { err }; void pump(); });
-    res.once('close', () => { ended ??= res.complete ? {} : { err: new Error('connection closed early') }; void pump(); });
+async function writeBody(res: IncomingMessage, url: string, partial: Partial, target: BundleTarget, progress: Progress): Promise<void> {
+  const writer = new Writable({
+    highWaterMark: WRITE_AHEAD_BYTES,
+    writev: (chunks, done) => {
+      writeChunks(partial, chunks.map((c) => c.chunk as Buffer), target, progress).then(() => done(), done);
+    },
   });
+  const writeFailed = new Promise<{ failure: Error }>((resolve) => writer.once('error', (failure) => resolve({ failure })));
+  const bodyEnded = new Promise<{ cut?: Error }>((resolve) => {
+    res.once('end', () => resolve({}));
+    res.once('error', (cut) => resolve({ cut }));
+    res.once('close', () => resolve(res.complete ? {} : { cut: new Error('connection closed early') }));
+  });
+  res.pipe(writer, { end: false });
+  const first = await Promise.race([writeFailed, bodyEnded]);
+  // A write failure (disk, refusal) is reported as is; a network failure as a retryable download error.
+  if ('failure' in first) {
+    res.destroy();
+    throw first.failure;
+  }
+  writer.end();
+  await finished(writer);
+  if (first.cut) throw asDownloadError(first.cut, url);
 }
