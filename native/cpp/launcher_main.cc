@@ -12,6 +12,7 @@
 
 #include <string>
 
+#include "fd.h"
 #include "launch.h"
 #include "plan.h"
 
@@ -35,28 +36,25 @@ void ensure_stdio() {
 }
 
 bool read_file(const char* path, std::string* out, std::string* error) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
+  skiff::Fd fd(open(path, O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) {
     *error = strerror(errno);
     return false;
   }
   char buf[65536];
   ssize_t n;
-  while ((n = read(fd, buf, sizeof buf)) != 0) {
+  while ((n = read(fd.get(), buf, sizeof buf)) != 0) {
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       *error = strerror(errno);
-      close(fd);
       return false;
     }
     out->append(buf, static_cast<size_t>(n));
     if (out->size() > kMaxPlanBytes) {
       *error = "larger than 4 MiB";
-      close(fd);
       return false;
     }
   }
-  close(fd);
   return true;
 }
 
