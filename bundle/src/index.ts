@@ -15,7 +15,7 @@ export { DeviceLayout } from './layout';
 export { processAlive } from './process';
 export { BUNDLE_LIMITS, MKSQUASHFS_OPTIONS, MANIFEST_PATH, HOOKS_DIR } from './settings';
 export { ToolError } from './tools';
-export { EXIT, describeParseError } from './usage';
+export { EXIT, describeParseError, reportCommandError } from './usage';
 
 // pack (mksquashfs) and keys (tweetnacl) load on first call: a device command needs neither, and
 // loading them cost every `skiff` start ~16 ms.

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import { SkiffError, EXIT, describeParseError } from '@skiff/bundle';
+import { reportCommandError } from '@skiff/bundle';
 
 const VERSION: string = require('../../package.json').version;
 
@@ -42,7 +42,7 @@ export function buildProgram(argv?: string[]): Command {
     .description('Install, update and run confined apps; pack and publish them.')
     .version(VERSION, '-V, --version')
     .option('--root <dir>', 'device root folder (env SKIFF_ROOT; an installed skiff defaults to /)')
-    // Parse errors are thrown (exitOverride) and printed by reportError as one line, exit 2.
+    // Parse errors are thrown (exitOverride) and printed by main as one line, exit 2.
     .exitOverride()
     .configureOutput({ outputError: () => undefined });
   const args = argv?.slice(2) ?? [];
@@ -54,26 +54,11 @@ export function buildProgram(argv?: string[]): Command {
   return program;
 }
 
-/** Prints an error as one clear line (or the error object with --json) and exits non-zero. */
-export function reportError(err: unknown, json: boolean): never {
-  const parse = describeParseError(err, 'skiff');
-  if (parse) {
-    if (parse.line) process.stderr.write(parse.line + '\n');
-    process.exit(parse.status);
-  }
-  const code = err instanceof SkiffError ? err.code : 'internal-error';
-  const message = err instanceof Error ? err.message : String(err);
-  if (json) process.stdout.write(JSON.stringify({ error: { code, message } }) + '\n');
-  else process.stderr.write(`skiff: ${message}\n`);
-  if (!(err instanceof SkiffError) && process.env.SKIFF_DEBUG) console.error(err);
-  process.exit(err instanceof SkiffError && err.code === 'usage' ? EXIT.usage : EXIT.failure);
-}
-
 export async function main(argv: string[]): Promise<void> {
   const program = buildProgram(argv);
   try {
     await program.parseAsync(argv);
   } catch (err) {
-    reportError(err, argv.includes('--json'));
+    process.exit(reportCommandError(err, 'skiff', { json: argv.includes('--json') }));
   }
 }

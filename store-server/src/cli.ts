@@ -1,5 +1,5 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { SkiffError, EXIT, describeParseError } from '@skiff/bundle';
+import { SkiffError, reportCommandError } from '@skiff/bundle';
 import { initStore, openStore } from './context';
 import { accountService } from './services/accounts';
 import type { StoreSettings } from './settings';
@@ -123,18 +123,7 @@ export async function main(argv: string[]): Promise<void> {
   try {
     await buildProgram().parseAsync(argv);
   } catch (err) {
-    const parse = describeParseError(err, 'skiff-store');
-    if (parse) {
-      if (parse.line) process.stderr.write(parse.line + '\n');
-      process.exitCode = parse.status;
-      return;
-    }
-    const message = err instanceof Error ? err.message : String(err);
-    if (argv.includes('--json')) {
-      process.stdout.write(JSON.stringify({ error: { code: err instanceof SkiffError ? err.code : 'internal-error', message } }) + '\n');
-    } else process.stderr.write(`skiff-store: ${message}\n`);
-    if (!(err instanceof SkiffError) && process.env.SKIFF_DEBUG) console.error(err);
     // A bad flag or setting value is a usage error.
-    process.exitCode = err instanceof SkiffError && (err.code === 'usage' || err.code === 'setting-invalid') ? EXIT.usage : EXIT.failure;
+    process.exitCode = reportCommandError(err, 'skiff-store', { json: argv.includes('--json'), usageCodes: ['setting-invalid'] });
   }
 }
