@@ -11,6 +11,7 @@ import { resolveChannel } from './channels';
 import { recoverChanges, remountAll } from './recovery';
 import { tightenDataFolders } from './appdata';
 import { DeviceTrust } from '../trust';
+import { normaliseStoreUrl } from '../publisher/config';
 import { SkiffError, hashFile, normalizeChannel, parseSize, type ChannelMapDocument } from '@skiff/bundle';
 import { DATA_MAX_SIZE, checkSetting } from './config';
 import { checkNoShrink, growMountedVolumes } from './data-volume';
@@ -35,9 +36,7 @@ export interface RefreshOutcome { name: string; status: 'refreshed' | 'up-to-dat
  * metadata to trust (read and verified as a self-signed TUF root). Returns the root's bytes.
  */
 export async function checkSetup(storeUrl: string, rootJsonFile: string): Promise<Buffer> {
-  let url: URL;
-  try { url = new URL(storeUrl); } catch { throw new SkiffError('usage', `the store URL is not a URL: ${storeUrl}`); }
-  if (!['http:', 'https:'].includes(url.protocol)) throw new SkiffError('usage', `the store URL must be http(s), not ${url.protocol}`);
+  normaliseStoreUrl(storeUrl); // the publisher's rule for a store URL: http(s), no credentials
   let bytes: Buffer;
   try {
     bytes = readFileSync(rootJsonFile);
