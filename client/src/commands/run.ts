@@ -37,7 +37,7 @@ async function runApp(cmd: Command, spec: string, args: string[], opts: { plan?:
   checkAppName(name);
   const { ctx, bundleMounted } = withDevice(cmd, (d) => {
     const c = d.appContext(name);
-    return { ctx: c, bundleMounted: isMounted(`${c.root.replace(/\/$/, '')}/skiff/${c.name}/${c.revision}`) };
+    return { ctx: c, bundleMounted: isMounted(d.paths.mountDir(c.name, c.revision)) };
   });
   const plan = buildLaunchPlan(ctx, resolveTarget(ctx.manifest, spec), args);
   if (opts.plan) return output(true, plan, () => '');
