@@ -302,22 +302,16 @@ bool parse_plan(const std::string& text, Plan* plan, std::string* error, const s
 
   const json* cgroup = c.field(v, "cgroup", "");
   if (cgroup == nullptr) return false;
-  if (!cgroup->is_null()) {
-    plan->has_cgroup = true;
-    if (!parse_cgroup(c, *cgroup, &plan->cgroup)) return false;
-  }
+  plan->has_cgroup = !cgroup->is_null();
+  if (plan->has_cgroup && !parse_cgroup(c, *cgroup, &plan->cgroup)) return false;
   const json* seccomp = c.field(v, "seccomp", "");
   if (seccomp == nullptr) return false;
-  if (!seccomp->is_null()) {
-    plan->has_seccomp = true;
-    if (!parse_seccomp(c, *seccomp, &plan->seccomp)) return false;
-  }
+  plan->has_seccomp = !seccomp->is_null();
+  if (plan->has_seccomp && !parse_seccomp(c, *seccomp, &plan->seccomp)) return false;
   // Both optional (absent or null): plans saved before they existed still run.
   const json* landlock = c.field(v, "landlock", "", false);
-  if (landlock != nullptr && !landlock->is_null()) {
-    plan->has_landlock = true;
-    if (!parse_landlock(c, *landlock, &plan->landlock)) return false;
-  }
+  plan->has_landlock = landlock != nullptr && !landlock->is_null();
+  if (plan->has_landlock && !parse_landlock(c, *landlock, &plan->landlock)) return false;
   const json* guard = c.field(v, "bindGuard", "", false);
   if (guard != nullptr && !guard->is_null()) {
     if (!guard->is_object()) return c.bad("bindGuard", "must be an object or null");
