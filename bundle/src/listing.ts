@@ -23,7 +23,7 @@ export function parseListing(stdout: Buffer): BundleEntry[] {
   for (const line of lines) {
     const m = LINE.exec(line);
     if (!m) throw new Error(`cannot read listing line: ${JSON.stringify(utf8(line).slice(0, 200))}`);
-    const [, typeChar, perms, uid, gid, sizeText, , rest] = m as unknown as [string, string, string, string, string, string, string, string];
+    const [, typeChar, perms, uid, gid, sizeText, , rest] = m;
     const type = TYPES[typeChar] as BundleEntry['type'];
     const size = type === 'file' || type === 'symlink' ? Number(sizeText) : 0;
     let name = rest;
