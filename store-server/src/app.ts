@@ -1,4 +1,5 @@
-import Fastify, { type FastifyHttpOptions, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import Fastify, { type FastifyHttpOptions, type FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
 import type { Server } from 'node:http';
 import fastifySwagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -37,7 +38,8 @@ export function storeServices(context: StoreContext): StoreServices {
 }
 
 /** The whole store as a fastify plugin: services, error shape, OpenAPI, /v1 routes, /healthz and /repo. */
-export const storeApp: FastifyPluginAsync<StoreAppOptions> = async (app, opts) => {
+// fastify-plugin: decorators and hooks apply to the instance the app is registered on.
+export const storeApp = fp<StoreAppOptions>(async (app, opts) => {
   await app.register(fastifySwagger, {
     openapi: {
       info: { title: 'Skiff store', version: VERSION, description: 'Publisher and browsing API of a Skiff store. Devices need only /repo/.' },
@@ -64,9 +66,7 @@ export const storeApp: FastifyPluginAsync<StoreAppOptions> = async (app, opts) =
   }, { prefix: '/v1' });
   await app.register(healthRoutes);
   await app.register(repoRoutes);
-};
-// Decorators and hooks apply to the instance the app is registered on (what fastify-plugin does).
-(storeApp as unknown as Record<symbol, boolean>)[Symbol.for('skip-override')] = true;
+});
 
 /** A ready fastify instance over an open store (tests call `inject()` on it; server.ts listens). */
 export async function buildApp(context: StoreContext, options: FastifyHttpOptions<Server> = {}): Promise<FastifyInstance> {
