@@ -43,7 +43,7 @@ export const uploadRoutes: FastifyPluginAsyncTypebox = async (app) => {
     const declared = req.headers['content-length'];
     const result = await app.store.uploads.upload({
       account: req.account,
-      body: req.body as unknown as Readable,
+      body: req.body as Readable, // the octet-stream parser above hands the raw stream over
       ...(declared !== undefined ? { declaredBytes: Number(declared) } : {}),
       keyId: req.headers[KEY_ID_HEADER],
       signature: req.headers[SIGNATURE_HEADER].toLowerCase(),
