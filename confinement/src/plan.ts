@@ -1,7 +1,7 @@
 // buildLaunchPlan: one short list of steps from an app context to the data the launcher executes.
 import { isAbsolute } from 'node:path';
 import { DeviceLayout, HOOK_NAMES, NAME_PATTERN, appNameProblem, type Manifest } from '@skiff/bundle';
-import type { LaunchPlan, Namespace } from '@skiff/native';
+import { ID_MAX, type LaunchPlan, type Namespace } from '@skiff/native';
 import type { AppContext, LaunchTarget } from './context';
 import { PolicyError, UnknownTargetError } from './errors';
 import { deviceLimits } from './limits';
@@ -14,8 +14,6 @@ import { appEnv } from './env';
 
 /** The manifest's rule for the names of the apps in a bundle. */
 const APP_RE = new RegExp(NAME_PATTERN);
-/** Largest uid/gid the kernel accepts ((uid_t)-1 means "no change"). */
-const MAX_ID = 0xfffffffe;
 
 /** Host facts a plan depends on; tests pass their own, the device probes this host. */
 export interface PlanHost {
@@ -65,7 +63,7 @@ function checkContext(ctx: AppContext): void {
   for (const [field, id] of [['uid', ctx.uid], ['gid', ctx.gid]] as const) {
     // An app never runs as host root, even by mistake in the device state.
     if (id === 0) throw new PolicyError(`refusing to run ${ctx.name} with ${field} 0 (root)`, field);
-    if (!Number.isInteger(id) || id < 0 || id > MAX_ID) throw new PolicyError(`bad ${field} ${id}`, field);
+    if (!Number.isInteger(id) || id < 0 || id > ID_MAX) throw new PolicyError(`bad ${field} ${id}`, field);
   }
 }
 

@@ -1,5 +1,6 @@
 // The Node binding: uniform argument checks, then calls into the mechanism. The TypeScript wrapper
-// (src/) validates options first and turns failures into LaunchError/MountError; C++ only executes.
+// (src/) validates options first (a launch plan through checkPlan, i.e. cpp/plan_json.cc) and turns
+// failures into LaunchError/MountError.
 #include <napi.h>
 #include <errno.h>
 #include <string.h>

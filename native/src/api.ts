@@ -8,7 +8,7 @@ export type { SpawnOptions } from './spawn';
 export { runPlan, runPlanCaptured } from './run';
 export type { RunPlanOptions, CapturedRunOptions } from './run';
 export { OUTPUT_DRAIN_MS, type OutputStream, type OutputSink } from './capture';
-export { validatePlan } from './validate';
+export { validatePlan, ID_MAX } from './validate';
 export { BUILD_DIR_ENV } from './loader';
 // Issue 9: app data copied and deleted by fd, never by a path the app controls; apps frozen meanwhile.
 export { DataTreeError, FreezeError } from './errors';
