@@ -54,3 +54,22 @@ test('a skiff run from a checkout has no default device root: a device verb with
     assert.equal(r.stderr, 'skiff: which device? pass --root DIR or set SKIFF_ROOT (an installed skiff defaults to /)\n');
   }
 });
+
+test('a revision or change id must be a whole number from 1: a usage error, exit 2, in publisher and device verbs alike', { skip: process.getuid?.() !== 0 && 'device verbs need root' }, (t) => {
+  const { mkdtempSync, rmSync } = require('node:fs') as typeof import('node:fs');
+  const { tmpdir } = require('node:os') as typeof import('node:os');
+  const dir = mkdtempSync(join(tmpdir(), 'skiff-ids-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  // The store is never reached: the revision is refused first.
+  const env = { ...process.env, XDG_CONFIG_HOME: dir, SKIFF_STORE: 'http://127.0.0.1:9', SKIFF_TOKEN: 'x' };
+  const cases: Array<[string[], string]> = [
+    [['release', 'hello', '0', 'stable'], 'skiff: revision must be a positive integer, not "0"\n'],
+    [['--root', join(dir, 'root'), 'tasks', '0'], 'skiff: change id must be a positive integer, not "0"\n'],
+    [['--root', join(dir, 'root'), 'revert', 'hello', '--revision', '1.5'], 'skiff: --revision must be a positive integer, not "1.5"\n'],
+  ];
+  for (const [args, stderr] of cases) {
+    const r = spawnSync(process.execPath, [bins.skiff, ...args], { encoding: 'utf8', env });
+    assert.equal(r.stderr, stderr, args.join(' '));
+    assert.equal(r.status, 2, args.join(' '));
+  }
+});
