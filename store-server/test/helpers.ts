@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
-import { MKSQUASHFS_OPTIONS, packBundle, generateKeyPair, publicKeyHex, keyIdOf, signBytes, uploadSignaturePayload, type KeyPair } from '@skiff/bundle';
+import { MKSQUASHFS_OPTIONS, packBundle, generateKeyPair, publicKeyHex, keyIdOf, signBytes, uploadSignaturePayload, type KeyPair, type PackResult } from '@skiff/bundle';
 import { buildApp, initStore, openStore, type StoreContext, type StoreSettings } from '../src/index';
 import { accountService } from '../src/services/accounts';
 
@@ -39,8 +39,11 @@ export async function openTestStore(settings: Partial<StoreSettings> = {}): Prom
 
 export const auth = (token: string) => ({ authorization: `Bearer ${token}` });
 
-/** Packs a small real bundle; `padBytes` of random data make it bigger (and unique). */
-export async function makeBundle(workDir: string, opts: { name: string; version?: string; summary?: string; padBytes?: number }): Promise<{ path: string; bytes: Buffer; sha256: string }> {
+/**
+ * Packs a small real bundle; `padBytes` of random data make it bigger (and unique). Also the end-to-end
+ * tests' fixture (test/src/store-fixtures.ts), so there is one.
+ */
+export async function makeBundle(workDir: string, opts: { name: string; version?: string; summary?: string; padBytes?: number }): Promise<PackResult & { bytes: Buffer }> {
   const src = join(workDir, `src-${opts.name}-${randomBytes(4).toString('hex')}`);
   mkdirSync(join(src, 'meta'), { recursive: true });
   mkdirSync(join(src, 'bin'), { recursive: true });
@@ -53,8 +56,7 @@ export async function makeBundle(workDir: string, opts: { name: string; version?
   writeFileSync(join(src, 'pad'), randomBytes(opts.padBytes ?? 64));
   const out = join(workDir, `out-${randomBytes(4).toString('hex')}`);
   const r = await packBundle(src, out);
-  const bytes = readFileSync(r.path);
-  return { path: r.path, bytes, sha256: r.sha256 };
+  return { ...r, bytes: readFileSync(r.path) };
 }
 
 /**
