@@ -14,7 +14,8 @@ import { appRoutes } from './routes/apps';
 import { uploadRoutes } from './routes/uploads';
 import { healthRoutes } from './routes/health';
 import { repoRoutes } from './routes/repo';
-import { ErrorReply } from './routes/schemas';
+import { webPages } from './web/pages';
+import { SHARED_SCHEMAS } from './routes/schemas';
 import type { StoreServices } from './types';
 import './types';
 
@@ -36,15 +37,18 @@ export function storeServices(context: StoreContext): StoreServices {
   };
 }
 
-/** The whole store as a fastify plugin: services, error shape, OpenAPI, /v1 routes, /healthz and /repo. */
+/** The whole store as a fastify plugin: services, error shape, OpenAPI, /v1 routes, /healthz, /repo and the pages. */
 export const storeApp: FastifyPluginAsync<StoreAppOptions> = async (app, opts) => {
   await app.register(fastifySwagger, {
     openapi: {
       info: { title: 'Skiff store', version: VERSION, description: 'Publisher and browsing API of a Skiff store. Devices need only /repo/.' },
       components: { securitySchemes: { token: { type: 'http', scheme: 'bearer' } } },
     },
+    // Shared schemas appear under their own names; routes without tags (pages, /repo) are not part of the API.
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+    hideUntagged: true,
   });
-  app.addSchema(ErrorReply);
+  for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
 
   const services = storeServices(opts.context);
   app.decorate('store', services);
@@ -64,6 +68,7 @@ export const storeApp: FastifyPluginAsync<StoreAppOptions> = async (app, opts) =
   }, { prefix: '/v1' });
   await app.register(healthRoutes);
   await app.register(repoRoutes);
+  await app.register(webPages);
 };
 // Decorators and hooks apply to the instance the app is registered on (what fastify-plugin does).
 (storeApp as unknown as Record<symbol, boolean>)[Symbol.for('skip-override')] = true;
@@ -75,6 +80,8 @@ export async function buildApp(context: StoreContext, options: FastifyHttpOption
     bodyLimit: context.settings.maxJsonBodyBytes,
     frameworkErrors: sendError,
     clientErrorHandler: sendClientError,
+    // X-Forwarded-Proto from this many proxies tells a request that came over TLS (its cookies are then Secure).
+    trustProxy: context.settings.trustProxyHops > 0 ? (_address: string, hop: number) => hop < context.settings.trustProxyHops : false,
     ...options,
   }).withTypeProvider<TypeBoxTypeProvider>();
   await app.register(storeApp, { context });
