@@ -60,6 +60,8 @@ export interface StoreSettings {
   sessionLifetimeSeconds: number;
   /** Page sessions held at once (in memory); past it the oldest is dropped. */
   maxSessions: number;
+  /** Rendered public pages kept until the database changes (0: render every request). */
+  pageCacheEntries: number;
   /** Proxies in front of the store whose X-Forwarded-Proto/-For are believed (0: none); behind TLS this makes cookies Secure. */
   trustProxyHops: number;
 }
@@ -96,6 +98,7 @@ export const DEFAULT_SETTINGS: StoreSettings = {
   sessionLifetimeSeconds: 8 * 3600,
   maxSessions: 10_000,
   trustProxyHops: 0,
+  pageCacheEntries: 1000,
 };
 
 export function resolveSettings(partial: Partial<StoreSettings> = {}): StoreSettings {

@@ -146,9 +146,11 @@ test('a publisher releases and closes through the pages, with the same rules as 
   const alice = await signIn(store.app, store.tokens.alice);
   assert.match((await store.app.inject({ url: '/publisher', headers: { cookie: alice.cookie } })).body, /href="\/publisher\/apps\/weather"/);
   const post = (path: string, payload: Record<string, string>) => store.app.inject({ method: 'POST', url: `/publisher/apps/weather/${path}`, headers: { cookie: alice.cookie }, payload: { _csrf: alice.csrf, ...payload } });
+  assert.doesNotMatch((await store.app.inject('/apps/weather')).body, /data-channel="latest\/beta"/, 'rendered (and kept) before the release');
   const released = await post('release', { revision: '1', channel: 'beta' });
   assert.equal(released.statusCode, 303, released.body);
   assert.equal((await store.app.inject('/v1/apps/weather')).json().channels['latest/beta'].revision, 1);
+  assert.match((await store.app.inject('/apps/weather')).body, /data-channel="latest\/beta"/, 'the kept page is not served after a change');
   const shown = await store.app.inject({ url: '/publisher/apps/weather', headers: { cookie: alice.cookie } });
   assert.match(shown.body, /Released revision 1 to latest\/beta\./);
   const bad = await post('release', { revision: '1', channel: 'stabel' });
@@ -157,6 +159,7 @@ test('a publisher releases and closes through the pages, with the same rules as 
   assert.equal((await post('release', { revision: '9', channel: 'beta' })).statusCode, 404);
   assert.equal((await post('close', { channel: 'latest/beta' })).statusCode, 303);
   assert.equal((await store.app.inject('/v1/apps/weather')).json().channels['latest/beta'], undefined);
+  assert.doesNotMatch((await store.app.inject('/apps/weather')).body, /data-channel="latest\/beta"/);
   assert.equal((await post('close', { channel: 'latest/beta' })).statusCode, 404);
 });
 

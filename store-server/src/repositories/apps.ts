@@ -65,10 +65,11 @@ export function appRepository(db: Db) {
     count: () => countApps.get()!.n,
     all: () => allApps.all(),
     nextRevision: (appId: number) => nextRev.get(appId)!.next,
-    addRevision(r: Omit<RevisionRow, 'created'>): RevisionRow {
+    addRevision(r: Omit<RevisionRow, 'created' | 'manifest'> & { manifest?: string | null }): RevisionRow {
       const created = nowIso();
-      insertRev.run(r.app_id, r.revision, r.sha256, r.size, r.version, r.key_id, created, r.manifest);
-      return { ...r, created };
+      const manifest = r.manifest ?? null;
+      insertRev.run(r.app_id, r.revision, r.sha256, r.size, r.version, r.key_id, created, manifest);
+      return { ...r, created, manifest };
     },
     setManifest: (appId: number, revision: number, manifest: string) => void setManifest.run(manifest, appId, revision),
     revisionBySha: (appId: number, sha: string) => revBySha.get(appId, sha),

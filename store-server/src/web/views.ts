@@ -38,17 +38,16 @@ function describingRevision(channels: Record<string, { revision: number }>, revi
 
 /** What /apps/NAME shows, read through the same services as GET /v1/apps/NAME. */
 export async function appPageView(store: StoreServices, name: string): Promise<AppPageView> {
-  const info = store.apps.info(name);
-  const app = store.apps.find(name);
+  const { info, manifest: manifestOf } = store.apps.infoWithManifests(name);
   const sizes = new Map(info.revisions.map((r) => [r.revision, r.size]));
   const channels: ChannelRowView[] = [];
   for (const [channel, c] of Object.entries(info.channels)) {
     const { track, risk } = parseChannel(channel);
-    const manifest = await store.apps.manifest(app, c.revision);
+    const manifest = await manifestOf(c.revision);
     channels.push({ channel, track, risk, version: c.version, revision: c.revision, size: sizes.get(c.revision) ?? 0, architectures: architecturesOf(manifest), released: c.released });
   }
   const described = describingRevision(info.channels, info.revisions);
-  const manifest = described === undefined ? undefined : await store.apps.manifest(app, described);
+  const manifest = described === undefined ? undefined : await manifestOf(described);
   const others = channels.map((c) => c.channel).filter((c) => c !== `${DEFAULT_TRACK}/stable`);
   return {
     name: info.name, publisher: info.publisher, summary: info.summary, created: info.created,
