@@ -200,6 +200,28 @@ test('hostile manifest text renders as text: the browser runs none of it', { ski
   }
 });
 
+test('the keyboard reaches everything in reading order, starting with a skip link', { skip }, async () => {
+  const { context, page } = await openPage();
+  try {
+    await page.goto(store.url);
+    const focused: string[] = [];
+    for (let i = 0; i < 7; i++) {
+      await page.keyboard.press('Tab');
+      focused.push(await page.evaluate(() => {
+        const el = (globalThis as unknown as { document: { activeElement: { tagName: string; textContent: string | null; getAttribute(n: string): string | null } } }).document.activeElement;
+        return `${el.tagName.toLowerCase()} ${el.getAttribute('name') ?? el.textContent?.trim()}`;
+      }));
+    }
+    assert.deepEqual(focused, ['a Skip to content', 'a Skiff store', 'a All apps', 'a API', 'a Publisher area', 'input q', 'button Search']);
+    await page.goto(store.url);
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Enter');
+    assert.equal(await page.evaluate(() => (globalThis as unknown as { document: { activeElement: { id: string } } }).document.activeElement.id), 'main', 'the skip link moves focus to the content');
+  } finally {
+    await context.close();
+  }
+});
+
 test('the API docs page renders the OpenAPI document', { skip }, async () => {
   const { context, page, misbehaviour } = await openPage();
   try {
