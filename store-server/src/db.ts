@@ -66,6 +66,12 @@ export function openDatabase(path: string, opts: { create?: boolean } = {}): Db 
   return db;
 }
 
+/** Rows written through this connection since it opened: moves with every change the store makes. */
+export function changeCounter(db: Db): () => number {
+  const changes = db.prepare('SELECT total_changes()').pluck();
+  return () => changes.get() as number;
+}
+
 export function nowIso(): string {
   return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 }

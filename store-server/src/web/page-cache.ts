@@ -1,4 +1,4 @@
-import type { Db } from '../db';
+import { changeCounter, type Db } from '../db';
 
 /**
  * Rendered public pages, kept until the database changes. The store has one connection, so
@@ -7,13 +7,13 @@ import type { Db } from '../db';
  * the oldest dropped first.
  */
 export function pageCache(db: Db, maxEntries: number) {
-  const changes = db.prepare('SELECT total_changes()').pluck();
+  const changes = changeCounter(db);
   const entries = new Map<string, { changes: number; html: string }>();
   return {
     async get(key: string, render: () => Promise<string>): Promise<string> {
       if (maxEntries === 0) return render();
       // Read before rendering: a write during the render leaves an entry that is simply never hit.
-      const now = changes.get() as number;
+      const now = changes();
       const hit = entries.get(key);
       if (hit && hit.changes === now) return hit.html;
       const html = await render();
