@@ -15,7 +15,8 @@ import { appRoutes } from './routes/apps';
 import { uploadRoutes } from './routes/uploads';
 import { healthRoutes } from './routes/health';
 import { repoRoutes } from './routes/repo';
-import { ErrorReply } from './routes/schemas';
+import { webPages } from './web/pages';
+import { SHARED_SCHEMAS } from './routes/schemas';
 import type { StoreServices } from './types';
 import './types';
 
@@ -37,7 +38,7 @@ export function storeServices(context: StoreContext): StoreServices {
   };
 }
 
-/** The whole store as a fastify plugin: services, error shape, OpenAPI, /v1 routes, /healthz and /repo. */
+/** The whole store as a fastify plugin: services, error shape, OpenAPI, /v1 routes, /healthz, /repo and the pages. */
 // fastify-plugin: decorators and hooks apply to the instance the app is registered on.
 export const storeApp = fp<StoreAppOptions>(async (app, opts) => {
   await app.register(fastifySwagger, {
@@ -45,8 +46,11 @@ export const storeApp = fp<StoreAppOptions>(async (app, opts) => {
       info: { title: 'Skiff store', version: VERSION, description: 'Publisher and browsing API of a Skiff store. Devices need only /repo/.' },
       components: { securitySchemes: { token: { type: 'http', scheme: 'bearer' } } },
     },
+    // Shared schemas appear under their own names; routes without tags (pages, /repo) are not part of the API.
+    refResolver: { buildLocalReference: (json, _base, _fragment, i) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
+    hideUntagged: true,
   });
-  app.addSchema(ErrorReply);
+  for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
 
   const services = storeServices(opts.context);
   app.decorate('store', services);
@@ -66,6 +70,7 @@ export const storeApp = fp<StoreAppOptions>(async (app, opts) => {
   }, { prefix: '/v1' });
   await app.register(healthRoutes);
   await app.register(repoRoutes);
+  await app.register(webPages);
 });
 
 /** A ready fastify instance over an open store (tests call `inject()` on it; server.ts listens). */
@@ -75,6 +80,8 @@ export async function buildApp(context: StoreContext, options: FastifyHttpOption
     bodyLimit: context.settings.maxJsonBodyBytes,
     frameworkErrors: sendError,
     clientErrorHandler: sendClientError,
+    // X-Forwarded-Proto from this many proxies tells a request that came over TLS (its cookies are then Secure).
+    trustProxy: context.settings.trustProxyHops > 0 ? (_address: string, hop: number) => hop < context.settings.trustProxyHops : false,
     ...options,
   }).withTypeProvider<TypeBoxTypeProvider>();
   await app.register(storeApp, { context });

@@ -35,6 +35,9 @@ const SERVE_FLAGS: ReadonlyArray<readonly [string, keyof StoreSettings, string]>
   ['--max-uploads-in-flight <n>', 'maxUploadsInFlightPerAccount', 'uploads one account may have in flight'],
   ['--max-names <n>', 'maxNamesPerAccount', 'app names one account may register'],
   ['--max-json-body-bytes <n>', 'maxJsonBodyBytes', 'largest JSON request body'],
+  ['--session-lifetime <seconds>', 'sessionLifetimeSeconds', 'a publisher signed in on the pages is signed out after this'],
+  ['--page-cache-entries <n>', 'pageCacheEntries', 'rendered pages kept until the database changes (0: off)'],
+  ['--trust-proxy-hops <n>', 'trustProxyHops', 'proxies in front whose X-Forwarded-Proto is believed (behind TLS: Secure cookies)'],
 ];
 
 function print(line: string): void {

@@ -44,6 +44,9 @@ const MIGRATIONS: string[] = [
      PRIMARY KEY (app_id, channel),
      FOREIGN KEY (app_id, revision) REFERENCES revisions(app_id, revision)
    );`,
+  // The manifest of each revision (JSON), for the store's pages; NULL for revisions uploaded before (read from the blob when first shown).
+  `ALTER TABLE revisions ADD COLUMN manifest TEXT;
+   CREATE INDEX channels_released ON channels (released);`,
 ];
 
 /** Opens the store database in WAL mode and brings its schema up to date. */
@@ -61,6 +64,12 @@ export function openDatabase(path: string, opts: { create?: boolean } = {}): Db 
     })();
   }
   return db;
+}
+
+/** Rows written through this connection since it opened: moves with every change the store makes. */
+export function changeCounter(db: Db): () => number {
+  const changes = db.prepare('SELECT total_changes()').pluck();
+  return () => changes.get() as number;
 }
 
 export function nowIso(): string {

@@ -52,6 +52,18 @@ export interface StoreSettings {
   maxJsonBodyBytes: number;
   /** Most results returned by a search. */
   maxSearchResults: number;
+  /** Results on one page of the store's search page. */
+  searchPageSize: number;
+  /** Apps listed as recently updated on the home page. */
+  recentAppsOnHome: number;
+  /** A publisher signed in on the pages is signed out this long after signing in. */
+  sessionLifetimeSeconds: number;
+  /** Page sessions held at once (in memory); past it the oldest is dropped. */
+  maxSessions: number;
+  /** Rendered public pages kept until the database changes (0: render every request). */
+  pageCacheEntries: number;
+  /** Proxies in front of the store whose X-Forwarded-Proto/-For are believed (0: none); behind TLS this makes cookies Secure. */
+  trustProxyHops: number;
 }
 
 const DAY = 24 * 3600;
@@ -81,6 +93,12 @@ export const DEFAULT_SETTINGS: StoreSettings = {
   maxNamesPerAccount: 100,
   maxJsonBodyBytes: 64 * 1024,
   maxSearchResults: 50,
+  searchPageSize: 20,
+  recentAppsOnHome: 12,
+  sessionLifetimeSeconds: 8 * 3600,
+  maxSessions: 10_000,
+  trustProxyHops: 0,
+  pageCacheEntries: 1000,
 };
 
 export function resolveSettings(partial: Partial<StoreSettings> = {}): StoreSettings {
@@ -88,7 +106,7 @@ export function resolveSettings(partial: Partial<StoreSettings> = {}): StoreSett
   for (const [k, v] of Object.entries(s)) {
     if (!Number.isInteger(v) || v < 0) throw new SettingError(`setting ${k} must be a non-negative integer, got ${String(v)}`);
   }
-  for (const k of ['keepAliveTimeoutSeconds', 'headersTimeoutSeconds', 'requestTimeoutSeconds', 'uploadRateIntervalSeconds', 'maxConnections', 'maxUploadsInFlightPerAccount'] as const) {
+  for (const k of ['keepAliveTimeoutSeconds', 'headersTimeoutSeconds', 'requestTimeoutSeconds', 'uploadRateIntervalSeconds', 'maxConnections', 'maxUploadsInFlightPerAccount', 'searchPageSize', 'sessionLifetimeSeconds', 'maxSessions'] as const) {
     if (s[k] < 1) throw new SettingError(`setting ${k} must be at least 1: 0 would turn the limit off`);
   }
   if (s.headersTimeoutSeconds > s.requestTimeoutSeconds) throw new SettingError('setting headersTimeoutSeconds must not exceed requestTimeoutSeconds');

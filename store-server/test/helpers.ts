@@ -43,12 +43,15 @@ export const auth = (token: string) => ({ authorization: `Bearer ${token}` });
  * Packs a small real bundle; `padBytes` of random data make it bigger (and unique). Also the end-to-end
  * tests' fixture (test/src/store-fixtures.ts), so there is one.
  */
-export async function makeBundle(workDir: string, opts: { name: string; version?: string; summary?: string; padBytes?: number }): Promise<PackResult & { bytes: Buffer }> {
+export async function makeBundle(workDir: string, opts: { name: string; version?: string; summary?: string; description?: string; plugs?: string[]; padBytes?: number }): Promise<PackResult & { bytes: Buffer }> {
   const src = join(workDir, `src-${opts.name}-${randomBytes(4).toString('hex')}`);
   mkdirSync(join(src, 'meta'), { recursive: true });
   mkdirSync(join(src, 'bin'), { recursive: true });
+  // Text fields as JSON strings, which YAML reads as double-quoted scalars: any characters survive.
   writeFileSync(join(src, 'meta', 'app.yaml'), [
-    `name: ${opts.name}`, `version: '${opts.version ?? '1.0'}'`, `summary: ${opts.summary ?? `The ${opts.name} test app`}`,
+    `name: ${opts.name}`, `version: '${opts.version ?? '1.0'}'`, `summary: ${JSON.stringify(opts.summary ?? `The ${opts.name} test app`)}`,
+    ...(opts.description !== undefined ? [`description: ${JSON.stringify(opts.description)}`] : []),
+    ...(opts.plugs ? [`plugs: ${JSON.stringify(opts.plugs)}`] : []),
     'apps:', `  ${opts.name}:`, `    command: bin/${opts.name}`, '',
   ].join('\n'));
   writeFileSync(join(src, 'bin', opts.name), '#!/bin/sh\necho hello\n');

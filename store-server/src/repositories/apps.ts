@@ -2,8 +2,15 @@ import type { Db } from '../db';
 import { nowIso } from '../db';
 
 export interface AppRow { id: number; name: string; account_id: number; publisher: string; summary: string; created: string }
-export interface RevisionRow { app_id: number; revision: number; sha256: string; size: number; version: string; key_id: string; created: string }
+export interface RevisionRow {
+  app_id: number; revision: number; sha256: string; size: number; version: string; key_id: string; created: string;
+  /** The bundle's manifest as JSON; null for a revision uploaded before the store kept it. */
+  manifest: string | null;
+}
 export interface ChannelRow { channel: string; revision: number; version: string; released: string }
+
+/** A LIKE pattern matching `query` anywhere, its wildcards taken literally. */
+const like = (query: string) => `%${query.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
 
 /** Apps, their revisions and their channel map. */
 export function appRepository(db: Db) {
@@ -13,12 +20,19 @@ export function appRepository(db: Db) {
   const appsOf = db.prepare<[number], AppRow>(
     'SELECT apps.*, accounts.name AS publisher FROM apps JOIN accounts ON accounts.id = apps.account_id WHERE account_id = ? ORDER BY apps.name');
   const setSummary = db.prepare('UPDATE apps SET summary = ? WHERE id = ?');
-  const search = db.prepare<[string, string, number], AppRow>(
+  const search = db.prepare<[string, string, number, number], AppRow>(
     `SELECT apps.*, accounts.name AS publisher FROM apps JOIN accounts ON accounts.id = apps.account_id
      WHERE apps.name LIKE ? ESCAPE '\\' OR apps.summary LIKE ? ESCAPE '\\'
-     ORDER BY apps.name LIMIT ?`);
+     ORDER BY apps.name LIMIT ? OFFSET ?`);
+  const searchCount = db.prepare<[string, string], { n: number }>(
+    `SELECT count(*) AS n FROM apps WHERE name LIKE ? ESCAPE '\\' OR summary LIKE ? ESCAPE '\\'`);
+  const recent = db.prepare<[number], AppRow & { updated: string }>(
+    `SELECT apps.*, accounts.name AS publisher, max(c.released) AS updated FROM channels c
+     JOIN apps ON apps.id = c.app_id JOIN accounts ON accounts.id = apps.account_id
+     GROUP BY apps.id ORDER BY updated DESC, apps.name LIMIT ?`);
   const nextRev = db.prepare<[number], { next: number }>('SELECT coalesce(max(revision), 0) + 1 AS next FROM revisions WHERE app_id = ?');
-  const insertRev = db.prepare('INSERT INTO revisions (app_id, revision, sha256, size, version, key_id, created) VALUES (?, ?, ?, ?, ?, ?, ?)');
+  const insertRev = db.prepare('INSERT INTO revisions (app_id, revision, sha256, size, version, key_id, created, manifest) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+  const setManifest = db.prepare('UPDATE revisions SET manifest = ? WHERE app_id = ? AND revision = ?');
   const revBySha = db.prepare<[number, string], RevisionRow>('SELECT * FROM revisions WHERE app_id = ? AND sha256 = ?');
   const rev = db.prepare<[number, number], RevisionRow>('SELECT * FROM revisions WHERE app_id = ? AND revision = ?');
   const revs = db.prepare<[number], RevisionRow>('SELECT * FROM revisions WHERE app_id = ? ORDER BY revision');
@@ -42,18 +56,22 @@ export function appRepository(db: Db) {
     find: (name: string) => appByName.get(name),
     ownedBy: (accountId: number) => appsOf.all(accountId),
     setSummary: (appId: number, summary: string) => void setSummary.run(summary, appId),
-    search(query: string, limit: number): AppRow[] {
-      const like = `%${query.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
-      return search.all(like, like, limit);
-    },
+    /** Apps whose name or summary holds `query`, by name: `limit` of them from `offset`. */
+    search: (query: string, limit: number, offset = 0): AppRow[] => search.all(like(query), like(query), limit, offset),
+    /** How many apps `search` finds in all. */
+    searchCount: (query: string): number => searchCount.get(like(query), like(query))!.n,
+    /** Apps with an open channel, the most recently released first. */
+    recentlyUpdated: (limit: number) => recent.all(limit),
     count: () => countApps.get()!.n,
     all: () => allApps.all(),
     nextRevision: (appId: number) => nextRev.get(appId)!.next,
-    addRevision(r: Omit<RevisionRow, 'created'>): RevisionRow {
+    addRevision(r: Omit<RevisionRow, 'created' | 'manifest'> & { manifest?: string | null }): RevisionRow {
       const created = nowIso();
-      insertRev.run(r.app_id, r.revision, r.sha256, r.size, r.version, r.key_id, created);
-      return { ...r, created };
+      const manifest = r.manifest ?? null;
+      insertRev.run(r.app_id, r.revision, r.sha256, r.size, r.version, r.key_id, created, manifest);
+      return { ...r, created, manifest };
     },
+    setManifest: (appId: number, revision: number, manifest: string) => void setManifest.run(manifest, appId, revision),
     revisionBySha: (appId: number, sha: string) => revBySha.get(appId, sha),
     revision: (appId: number, revision: number) => rev.get(appId, revision),
     revisions: (appId: number) => revs.all(appId),

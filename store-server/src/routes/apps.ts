@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { AppInfo, AppName, ChannelText, ReleaseReply, Revision, SearchReply, errors } from './schemas';
+import { AppInfo, AppName, ChannelText, ReleaseReply, Revision, SearchReply, errors, ref } from './schemas';
 
 /** Names, app info, search, releases and closing channels. */
 export const appRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -9,9 +9,9 @@ export const appRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post('/apps', {
     onRequest: app.requireAccount,
     schema: {
-      summary: 'Register an app name (first come, first served)', tags: ['apps'], security: [{ token: [] }],
+      operationId: 'registerApp', summary: 'Register an app name (first come, first served)', tags: ['apps'], security: [{ token: [] }],
       body: Type.Object({ name: Type.String({ minLength: 1, maxLength: 64 }) }, { additionalProperties: false }),
-      response: { 201: Type.Object({ name: AppName, publisher: Type.String() }), ...errors(400, 401, 403, 409) },
+      response: { 201: Type.Object({ name: AppName, publisher: Type.String() }, { description: 'The name, now the account\'s' }), ...errors(400, 401, 403, 409) },
     },
   }, async (req, reply) => {
     const row = app.store.apps.register(req.account, req.body.name);
@@ -21,34 +21,34 @@ export const appRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get('/apps/:name', {
     schema: {
-      summary: 'App info: channel map and revisions', tags: ['apps'], params: Params,
-      response: { 200: AppInfo, ...errors(404) },
+      operationId: 'getApp', summary: 'App info: channel map and revisions', tags: ['apps'], params: Params,
+      response: { 200: ref(AppInfo, 'The app'), ...errors(404) },
     },
   }, async (req) => app.store.apps.info(req.params.name));
 
   app.get('/search', {
     schema: {
-      summary: 'Search apps by name and summary', tags: ['apps'],
-      querystring: Type.Object({ q: Type.String({ maxLength: 100 }) }),
-      response: { 200: SearchReply, ...errors(400) },
+      operationId: 'searchApps', summary: 'Search apps by name and summary', tags: ['apps'],
+      querystring: Type.Object({ q: Type.String({ maxLength: 100, description: 'text to find in names and summaries' }) }),
+      response: { 200: ref(SearchReply, 'At most maxSearchResults apps, by name'), ...errors(400) },
     },
   }, async (req) => ({ results: app.store.apps.search(req.query.q) }));
 
   app.post('/apps/:name/releases', {
     onRequest: app.requireAccount,
     schema: {
-      summary: 'Release a revision to a channel', tags: ['apps'], security: [{ token: [] }], params: Params,
+      operationId: 'releaseRevision', summary: 'Release a revision to a channel', tags: ['apps'], security: [{ token: [] }], params: Params,
       body: Type.Object({ revision: Revision, channel: ChannelText }, { additionalProperties: false }),
-      response: { 200: ReleaseReply, ...errors(400, 401, 403, 404) },
+      response: { 200: ref(ReleaseReply, 'Released and signed'), ...errors(400, 401, 403, 404) },
     },
   }, async (req) => app.store.releases.release(req.account, req.params.name, req.body.revision, req.body.channel));
 
   app.post('/apps/:name/close', {
     onRequest: app.requireAccount,
     schema: {
-      summary: 'Close a channel: devices following it get nothing new from it', tags: ['apps'], security: [{ token: [] }], params: Params,
+      operationId: 'closeChannel', summary: 'Close a channel: devices following it get nothing new from it', tags: ['apps'], security: [{ token: [] }], params: Params,
       body: Type.Object({ channel: ChannelText }, { additionalProperties: false }),
-      response: { 200: ReleaseReply, ...errors(400, 401, 403, 404) },
+      response: { 200: ref(ReleaseReply, 'Closed and signed'), ...errors(400, 401, 403, 404) },
     },
   }, async (req) => app.store.releases.close(req.account, req.params.name, req.body.channel));
 };

@@ -6,12 +6,12 @@ import { errors } from './schemas';
 export const healthRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get('/healthz', {
     schema: {
-      summary: 'Liveness, with the current TUF metadata versions; 503 while the timestamp it serves has expired', tags: ['meta'],
+      operationId: 'health', summary: 'Liveness, with the current TUF metadata versions; 503 while the timestamp it serves has expired', tags: ['meta'],
       response: {
         200: Type.Object({
           status: Type.Literal('ok'),
           versions: Type.Object({ root: Type.Integer(), targets: Type.Integer(), snapshot: Type.Integer(), timestamp: Type.Integer() }),
-        }),
+        }, { description: 'Up, serving a timestamp still valid' }),
         ...errors(503),
       },
     },

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox';
 import type { Readable } from 'node:stream';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { UploadReply, errors } from './schemas';
+import { UploadReply, errors, ref } from './schemas';
 import { BadRequestError, UnsupportedMediaTypeError } from '../errors';
 
 import { UPLOAD_HEADERS } from '@skiff/bundle';
@@ -18,15 +18,22 @@ export const uploadRoutes: FastifyPluginAsyncTypebox = async (app) => {
   // Clients ask first: a server that refuses a body early (413) closes the connection mid-send.
   app.get('/uploads/limits', {
     schema: {
-      summary: 'Upload limits, so a client can refuse a too-large bundle before sending it', tags: ['uploads'],
-      response: { 200: Type.Object({ maxUploadBytes: Type.Integer() }) },
+      operationId: 'getUploadLimits', summary: 'Upload limits, so a client can refuse a too-large bundle before sending it', tags: ['uploads'],
+      response: { 200: Type.Object({ maxUploadBytes: Type.Integer() }, { description: 'The limits, in bytes' }) },
     },
   }, async () => ({ maxUploadBytes: app.store.context.settings.maxUploadBytes }));
 
   app.post('/uploads', {
     onRequest: app.requireAccount,
+    // The body is streamed, not parsed, so it is described for the OpenAPI document only (a body schema would validate the stream).
+    config: {
+      swaggerTransform: ({ schema, url }) => ({
+        url,
+        schema: { ...schema, consumes: ['application/octet-stream'], body: { type: 'string', format: 'binary', description: 'the bundle file, as `skiff pack` wrote it' } },
+      }),
+    },
     schema: {
-      summary: 'Upload a bundle; the store validates it and assigns the next revision', tags: ['uploads'], security: [{ token: [] }],
+      operationId: 'uploadBundle', summary: 'Upload a bundle; the store validates it and assigns the next revision', tags: ['uploads'], security: [{ token: [] }],
       description: `Body: the bundle (application/octet-stream). Headers: ${KEY_ID_HEADER} (a key registered to the account) and ` +
         `${SIGNATURE_HEADER} (hex ed25519 signature over the canonical JSON of {name, sha256, size}).`,
       headers: Type.Object({
@@ -34,7 +41,7 @@ export const uploadRoutes: FastifyPluginAsyncTypebox = async (app) => {
         [SIGNATURE_HEADER]: Type.String({ pattern: '^[0-9a-fA-F]{128}$' }),
         'content-length': Type.Optional(Type.Integer({ minimum: 0 })),
       }),
-      response: { 201: UploadReply, ...errors(400, 401, 403, 408, 409, 413, 415, 429) },
+      response: { 201: ref(UploadReply, 'The bundle is valid and signed: a new revision'), ...errors(400, 401, 403, 408, 409, 413, 415, 429) },
     },
   }, async (req, reply) => {
     const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();

@@ -1,7 +1,8 @@
 import type { StoreContext } from '../context';
 import type { AccountRow } from '../repositories/accounts';
-import type { AppRow } from '../repositories/apps';
-import { appNameProblem, compareChannels } from '@skiff/bundle';
+import type { AppRow, RevisionRow } from '../repositories/apps';
+import { join } from 'node:path';
+import { appNameProblem, compareChannels, readBundleManifest, type Manifest } from '@skiff/bundle';
 import { BadRequestError, ConflictError, ForbiddenError, LimitError, NotFoundError } from '../errors';
 
 export interface ChannelInfo { revision: number; version: string; released: string }
@@ -18,12 +19,36 @@ function checkAppName(name: string): void {
   throw problem.code === 'name-reserved' ? new ConflictError(problem.message, problem.code) : new BadRequestError(problem.message, problem.code);
 }
 
+export interface SearchResult { name: string; publisher: string; summary: string; version?: string; revision?: number }
+
 /** Name registration, ownership checks, app info and search. */
 export function appService(ctx: StoreContext) {
+  const searchResult = (a: AppRow): SearchResult => {
+    const stable = ctx.apps.channels(a.id).find((c) => c.channel === 'latest/stable');
+    return { name: a.name, publisher: a.publisher, summary: a.summary, ...(stable ? { version: stable.version, revision: stable.revision } : {}) };
+  };
   const find = (name: string): AppRow => {
     const app = ctx.apps.find(name);
     if (!app) throw new NotFoundError(`no app named "${name}"`, 'app-not-found');
     return app;
+  };
+  const infoOf = (app: AppRow): { info: AppInfo; rows: RevisionRow[] } => {
+    const channels: Record<string, ChannelInfo> = {};
+    for (const c of ctx.apps.channels(app.id).sort((a, b) => compareChannels(a.channel, b.channel))) {
+      channels[c.channel] = { revision: c.revision, version: c.version, released: c.released };
+    }
+    const rows = ctx.apps.revisions(app.id);
+    const revisions = rows.map((r) => ({ revision: r.revision, version: r.version, size: r.size, sha256: r.sha256, created: r.created }));
+    return { info: { name: app.name, publisher: app.publisher, summary: app.summary, created: app.created, channels, revisions }, rows };
+  };
+  /** A revision's manifest: kept since its upload, or read once from its blob for one uploaded before the store kept it. */
+  const manifestOf = async (app: AppRow, revision: number, row: RevisionRow | undefined): Promise<Manifest> => {
+    if (!row) throw new NotFoundError(`"${app.name}" has no revision ${revision}`, 'revision-not-found');
+    if (row.manifest !== null) return JSON.parse(row.manifest) as Manifest;
+    const { manifest } = await readBundleManifest(join(ctx.paths.blobs, row.sha256));
+    ctx.apps.setManifest(app.id, revision, JSON.stringify(manifest));
+    row.manifest = JSON.stringify(manifest);
+    return manifest;
   };
   return {
     register(account: AccountRow, name: string): AppRow {
@@ -43,21 +68,32 @@ export function appService(ctx: StoreContext) {
       if (app.account_id !== account.id) throw new ForbiddenError(`app "${name}" belongs to another publisher`);
       return app;
     },
-    info(name: string): AppInfo {
+    info: (name: string): AppInfo => infoOf(find(name)).info,
+    /** App info and a reader of its revisions' manifests, from the same three queries as `info` (what the app's page shows). */
+    infoWithManifests(name: string): { info: AppInfo; manifest(revision: number): Promise<Manifest> } {
       const app = find(name);
-      const channels: Record<string, ChannelInfo> = {};
-      for (const c of ctx.apps.channels(app.id).sort((a, b) => compareChannels(a.channel, b.channel))) {
-        channels[c.channel] = { revision: c.revision, version: c.version, released: c.released };
-      }
-      const revisions = ctx.apps.revisions(app.id).map((r) => ({ revision: r.revision, version: r.version, size: r.size, sha256: r.sha256, created: r.created }));
-      return { name: app.name, publisher: app.publisher, summary: app.summary, created: app.created, channels, revisions };
+      const { info, rows } = infoOf(app);
+      const byRevision = new Map(rows.map((r) => [r.revision, r]));
+      const parsed = new Map<number, Promise<Manifest>>();
+      const manifest = (revision: number) => {
+        let m = parsed.get(revision);
+        if (!m) parsed.set(revision, m = manifestOf(app, revision, byRevision.get(revision)));
+        return m;
+      };
+      return { info, manifest };
     },
-    search(query: string) {
-      return ctx.apps.search(query, ctx.settings.maxSearchResults).map((a) => {
-        const stable = ctx.apps.channels(a.id).find((c) => c.channel === 'latest/stable');
-        return { name: a.name, publisher: a.publisher, summary: a.summary, ...(stable ? { version: stable.version, revision: stable.revision } : {}) };
-      });
+    search: (query: string): SearchResult[] => ctx.apps.search(query, ctx.settings.maxSearchResults).map(searchResult),
+    /** Page `page` (from 1) of a search, `searchPageSize` results each, and how many match in all. */
+    searchPage(query: string, page: number): { results: SearchResult[]; total: number } {
+      const size = ctx.settings.searchPageSize;
+      const offset = (page - 1) * size;
+      const rows = ctx.apps.search(query, size, offset);
+      // A first page that is not full holds every match: no second scan to count them.
+      const total = offset === 0 && rows.length < size ? rows.length : ctx.apps.searchCount(query);
+      return { results: rows.map(searchResult), total };
     },
+    /** Apps with an open channel, the most recently released first. */
+    recentlyUpdated: (limit: number) => ctx.apps.recentlyUpdated(limit).map((a) => ({ ...searchResult(a), updated: a.updated })),
     ownedBy: (account: AccountRow) => ctx.apps.ownedBy(account.id).map((a) => ({ name: a.name, summary: a.summary })),
   };
 }

@@ -119,7 +119,7 @@ export function uploadService(ctx: StoreContext, apps: AppService) {
           const row = ctx.db.transaction(() => {
             const revision = ctx.apps.nextRevision(app.id);
             ctx.apps.setSummary(app.id, manifest.summary);
-            return ctx.apps.addRevision({ app_id: app.id, revision, sha256, size, version: manifest.version, key_id: key.key_id });
+            return ctx.apps.addRevision({ app_id: app.id, revision, sha256, size, version: manifest.version, key_id: key.key_id, manifest: JSON.stringify(manifest) });
           }).immediate();
           return { name: app.name, revision: row.revision, version: row.version, sha256, size };
         } catch (err) {

@@ -1,0 +1,105 @@
+#!/usr/bin/env node
+// The store's pages under load, with 1,000 apps in the store: an app page and a search page against
+// the JSON routes of the same data (GET /v1/apps/NAME, GET /v1/search) in the same run, with wrk.
+// Target: each page at least 0.5x the requests per second of its JSON route. Run twice: as served
+// (rendered pages kept until the database changes) and with --page-cache-entries 0 (render every request).
+// Usage (after `npx tsc --build store-server test`): node bench/web.mjs [seconds] [connections] [apps]
+import { createRequire } from 'node:module';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir, cpus } from 'node:os';
+import { join } from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
+
+const require = createRequire(import.meta.url);
+const storeServer = require('../store-server/dist/src/index.js');
+const { accountService } = require('../store-server/dist/src/services/accounts.js');
+const { startStore } = require('../test/dist/src/store.js');
+
+const SECONDS = Number(process.argv[2] ?? 10);
+const CONNECTIONS = Number(process.argv[3] ?? 50);
+const APPS = Number(process.argv[4] ?? 1000);
+const THREADS = 2;
+
+function wrk(url) {
+  spawnSync('wrk', ['-t1', '-c4', '-d1s', url]); // warm-up
+  const r = spawnSync('wrk', [`-t${THREADS}`, `-c${CONNECTIONS}`, `-d${SECONDS}s`, '--latency', url], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`wrk failed: ${r.stderr}`);
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1]);
+  const p99 = /99%\s+(\S+)/.exec(r.stdout)?.[1];
+  const errors = Number(/Non-2xx or 3xx responses: (\d+)/.exec(r.stdout)?.[1] ?? '0');
+  return { rps, p99, errors };
+}
+
+/**
+ * Fixture: APPS apps, one revision each on latest/stable with a manifest like a real one (rows, blobs
+ * and the signed repository written directly; uploads and releases are not what is measured here).
+ */
+function makeStore(dir) {
+  storeServer.initStore(dir);
+  const ctx = storeServer.openStore(dir);
+  const { account } = accountService(ctx).create('bench');
+  const entries = [];
+  ctx.db.transaction(() => {
+    for (let i = 0; i < APPS; i++) {
+      const name = `app-${String(i).padStart(5, '0')}`;
+      const blob = randomBytes(512);
+      const sha256 = createHash('sha256').update(blob).digest('hex');
+      writeFileSync(join(ctx.paths.blobs, sha256), blob);
+      const appId = ctx.apps.create(name, account.id);
+      const manifest = {
+        name, version: '1.0', summary: `The ${name} app, for benchmarks`,
+        description: `What ${name} does, in a paragraph or two.\n\nAnd a second paragraph.`,
+        apps: { [name]: { command: `bin/${name}`, plugs: ['network'] } }, plugs: ['home'],
+      };
+      ctx.apps.addRevision({ app_id: appId, revision: 1, sha256, size: blob.length, version: '1.0', key_id: 'bench', manifest: JSON.stringify(manifest) });
+      ctx.apps.setSummary(appId, manifest.summary);
+      ctx.apps.setChannel(appId, 'latest/stable', 1);
+      entries.push({
+        channelMap: { name, channels: { 'latest/stable': { revision: 1, version: '1.0' } } },
+        bundles: [{ name, revision: 1, sha256, size: blob.length, version: '1.0', publisher: 'bench', blobPath: join(ctx.paths.blobs, sha256) }],
+      });
+    }
+  })();
+  ctx.tuf.publishApps(entries);
+  ctx.close();
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'skiff-bench-web-'));
+let store;
+try {
+  makeStore(dir);
+  const app = `app-${String(Math.floor(APPS / 2)).padStart(5, '0')}`;
+  // A query matching 10 apps: the page (20 a page) and the JSON route (50 at most) return the same ones.
+  const q = app.slice(0, -1);
+  const pairs = {
+    app: { page: `/apps/${app}`, json: `/v1/apps/${app}` },
+    search: { page: `/search?q=${q}`, json: `/v1/search?q=${q}` },
+    searchAll: { page: '/search?q=app-', json: '/v1/search?q=app-' },
+  };
+  const results = { apps: APPS, connections: CONNECTIONS, seconds: SECONDS, wrkThreads: THREADS, cores: cpus().length };
+  // As served (rendered pages kept until the database changes), then rendering every request.
+  for (const [mode, args] of [['cached', []], ['uncached', ['--page-cache-entries', '0']]]) {
+    // --log-level warn, as in bench/store-timestamp.mjs: one log line per request is measured there.
+    store = await startStore({ dataDir: dir, token: 'unused', serveArgs: ['--log-level', 'warn', ...args] });
+    results[mode] = {};
+    for (const [what, { page, json }] of Object.entries(pairs)) {
+      const r = { json: wrk(store.url + json), page: wrk(store.url + page) };
+      r.ratio = +(r.page.rps / r.json.rps).toFixed(3);
+      results[mode][what] = r;
+    }
+    await store.stop();
+    store = undefined;
+  }
+  console.log(JSON.stringify(results, null, 2));
+  for (const mode of ['cached', 'uncached']) {
+    for (const what of Object.keys(pairs)) {
+      const r = results[mode][what];
+      console.log(`${mode} ${what}: page ${r.page.rps.toFixed(0)} req/s (p99 ${r.page.p99}), JSON ${r.json.rps.toFixed(0)} req/s (p99 ${r.json.p99}), page/JSON = ${r.ratio}x (target >= 0.5x)` +
+        (r.page.errors + r.json.errors > 0 ? `; non-2xx: page ${r.page.errors}, JSON ${r.json.errors}` : ''));
+    }
+  }
+} finally {
+  await store?.stop();
+  rmSync(dir, { recursive: true, force: true });
+}
