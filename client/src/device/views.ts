@@ -7,14 +7,18 @@ import { NotInstalledError } from './errors';
 import { formatTable } from '../format';
 import { DATA_MAX_SIZE } from './config';
 import { formatSize, volumeUsage } from './data-volume';
+import { RefreshRecords } from './autorefresh/records';
 
 export interface AppListing {
   name: string; revision: number; version: string; channel: string;
   current: boolean; dangerous: boolean; devmode: boolean; blocked: boolean; summary: string;
+  /** Held from automatic refresh (by its own hold or refresh.hold). */
+  held: boolean;
 }
 
-export function listApps(device: Device, all: boolean): AppListing[] {
+export function listApps(device: Device, all: boolean, now = new Date()): AppListing[] {
   const { state } = device;
+  const records = new RefreshRecords(state);
   return state.apps().flatMap((a) => state.revisions(a.name)
     .filter((r) => all || r.rev === a.current)
     .sort((x, y) => x.rev - y.rev)
@@ -22,6 +26,7 @@ export function listApps(device: Device, all: boolean): AppListing[] {
       name: a.name, revision: r.rev, version: r.version, channel: a.channel,
       current: r.rev === a.current, dangerous: r.dangerous, devmode: r.devmode,
       blocked: state.isBlocked(a.name, r.rev), summary: r.manifest.summary,
+      held: a.channel !== '' && records.holdOn(a.name, now) !== null,
     })));
 }
 
@@ -29,7 +34,7 @@ export function formatList(rows: AppListing[]): string {
   if (rows.length === 0) return 'No apps installed.';
   return formatTable(['Name', 'Version', 'Rev', 'Tracking', 'Notes'], rows.map((r) => [
     r.name, r.version, String(r.revision), r.channel || '-',
-    [r.dangerous && 'dangerous', r.devmode && 'devmode', !r.current && 'disabled', r.blocked && 'blocked'].filter(Boolean).join(',') || '-',
+    [r.dangerous && 'dangerous', r.devmode && 'devmode', !r.current && 'disabled', r.blocked && 'blocked', r.held && r.current && 'held'].filter(Boolean).join(',') || '-',
   ]));
 }
 
