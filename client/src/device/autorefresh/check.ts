@@ -49,27 +49,23 @@ export async function runAutoRefreshCheck(input: CheckInput): Promise<CheckResul
   const { state } = device;
   const records = new RefreshRecords(state);
   const globalHold = records.globalHold(now);
-  if (globalHold) {
-    log.info({ event: 'refresh-held', until: globalHold }, 'automatic refresh is held (refresh.hold)');
+  const done = (r: CheckResult, held: string[]): CheckResult => {
     if (!input.only) state.tx(() => records.setLastCheck(now));
-    return { held: true, nothingNew: false, outcomes: [] };
-  }
-  const names = state.apps().filter((a) => a.channel !== '' && !records.holdOn(a.name, now))
-    .map((a) => a.name).filter((n) => !input.only || input.only.includes(n));
-  if (names.length === 0) {
-    if (!input.only) state.tx(() => records.setLastCheck(now));
-    return { held: false, nothingNew: true, outcomes: [] };
-  }
+    log.info({ event: 'refresh-check', held, nothingNew: r.nothingNew, outcomes: r.outcomes.map((o) => ({ app: o.name, status: o.status })) },
+      globalHold ? `automatic refresh is held until ${globalHold} (refresh.hold)` : 'automatic refresh check done');
+    return r;
+  };
+  if (globalHold) return done({ held: true, nothingNew: false, outcomes: [] }, ['*']);
+  const tracked = state.apps().filter((a) => a.channel !== '' && (!input.only || input.only.includes(a.name))).map((a) => a.name);
+  const held = tracked.filter((n) => records.holdOn(n, now));
+  const names = tracked.filter((n) => !held.includes(n));
+  if (names.length === 0) return done({ held: false, nothingNew: true, outcomes: [] }, held);
   let probe: { sha256: string; unchanged: boolean };
   try { probe = await makeEnv(device).trust().probeTimestamp(); } catch (err) {
     throw storeFailure(err) ? new StoreUnreachable(err as Error) : err;
   }
   const before = fingerprint(probe.sha256, device, names);
-  if (probe.unchanged && records.cleanFingerprint() === before) {
-    if (!input.only) state.tx(() => records.setLastCheck(now));
-    log.info({ event: 'refresh-check', apps: names, nothingNew: true }, 'no update: the store\'s timestamp is unchanged');
-    return { held: false, nothingNew: true, outcomes: [] };
-  }
+  if (probe.unchanged && records.cleanFingerprint() === before) return done({ held: false, nothingNew: true, outcomes: [] }, held);
   const outcomes: RefreshOutcome[] = [];
   for (const name of names) {
     try {
@@ -83,9 +79,6 @@ export async function runAutoRefreshCheck(input: CheckInput): Promise<CheckResul
     (o.status === 'failed' ? log.warn.bind(log) : log.info.bind(log))({ event: 'refresh', app: o.name, status: o.status, change: o.change }, o.message);
   }
   const settled = outcomes.every((o) => SETTLED.has(o.status));
-  state.tx(() => {
-    records.setCleanFingerprint(settled && !input.only ? before : null);
-    if (!input.only) records.setLastCheck(now);
-  });
-  return { held: false, nothingNew: false, outcomes };
+  state.tx(() => records.setCleanFingerprint(settled && !input.only ? before : null));
+  return done({ held: false, nothingNew: false, outcomes }, held);
 }
