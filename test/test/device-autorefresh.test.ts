@@ -15,6 +15,8 @@ import { openDevice } from '@skiff/client/dist/src/device';
 import { DeviceOps } from '@skiff/client/dist/src/device/ops';
 import { runAutoRefreshCheck, type CheckResult } from '@skiff/client/dist/src/device/autorefresh/check';
 import { runningLaunches } from '@skiff/client/dist/src/device/autorefresh/gate';
+import { autoRefreshModule } from '@skiff/client/dist/src/device/autorefresh/module';
+import { DeviceLayout } from '@skiff/bundle';
 
 const HOST = join(__dirname, '..', 'src', 'agent-host.js');
 const HOUR_MS = 3_600_000;
@@ -66,6 +68,48 @@ describe('auto-refresh: a check that finds nothing', { skip: rootSkipReason() },
     const rev2 = (await publishBundle(store, await makeBundle(work, { name: 'ar-quiet', version: '2.0' }), { channel: 'stable' })).revision;
     assert.deepEqual((await checkNow(root, undefined)).outcomes.map((o) => o.status), ['refreshed']);
     assert.equal(current(root, 'ar-quiet'), rev2);
+  });
+});
+
+describe('auto-refresh: the agent module and a store that does not answer', { skip: rootSkipReason() }, () => {
+  let world: Partial<DeviceWorld> = {};
+  let proxy: TrustProxy | undefined;
+  before(async () => {
+    world = await openDeviceWorld('autorefresh-module');
+    proxy = await TrustProxy.start(world.store!.url);
+    await setupDevice(world.root!, { url: proxy.url, rootJsonPath: world.store!.rootJsonPath });
+  });
+  after(async () => { await proxy?.stop(); await closeDeviceWorld(world); });
+
+  test('a failing store is tried again with backoff within the window and logged once', async () => {
+    const { store, work, root } = world as DeviceWorld;
+    await publishBundle(store, await makeBundle(work, { name: 'ar-mod', version: '1.0' }), { channel: 'stable' });
+    await withDevice(root, (ops) => ops.install('ar-mod'));
+    const rev2 = (await publishBundle(store, await makeBundle(work, { name: 'ar-mod', version: '2.0' }), { channel: 'stable' })).revision;
+    // A window that began a minute ago: the module checks at once.
+    const now = Date.now();
+    await withDevice(root, (ops) => ops.configSet('refresh.timer', `${hhmm(new Date(now - 60_000))}-${hhmm(new Date(now + 30 * 60_000))}`));
+    const TIMESTAMP = '/repo/metadata/timestamp.json';
+    proxy!.on(TIMESTAMP, { kind: 'status', status: 404 }, 3);
+    const lines: Record<string, unknown>[] = [];
+    const push = (o: object) => { lines.push(o as Record<string, unknown>); };
+    const device = openDevice(root);
+    const ops = new DeviceOps(device, { progress: false });
+    const module = autoRefreshModule({ storeRetryFirstMs: 100 });
+    try {
+      await module.start({ root, layout: new DeviceLayout(root), log: { info: push, warn: push, error: push }, withApp: (_n, fn) => fn(ops) });
+      const check = await waitFor('a check', () => lines.find((l) => l.event === 'refresh-check'), 60_000);
+      assert.deepEqual(check.outcomes, [{ app: 'ar-mod', status: 'refreshed' }]);
+      assert.equal(current(root, 'ar-mod'), rev2);
+      assert.ok(proxy!.requestsFor(TIMESTAMP).length >= 4, 'three failed attempts, then one that worked');
+      assert.equal(lines.filter((l) => l.event === 'store-unreachable').length, 1, 'one line for one cause');
+      assert.ok(lines.some((l) => l.event === 'store-reachable'));
+      assert.ok(Date.parse(module.times().next!) > Date.now(), 'the next check is planned in a later window');
+    } finally {
+      await module.stop();
+      device.close();
+    }
+    assert.throws(() => module.times(), /not started/);
   });
 });
 
