@@ -118,6 +118,9 @@ export function registerDeviceCommands(program: Command): void {
         if (o.hold !== undefined) {
           // `--hold NAME`: commander takes NAME as the option's value; a value that is no duration is a name.
           const duration = o.hold === true ? FOREVER : parseHoldDuration(o.hold);
+          if (duration === null && !ops.device.state.app(o.hold as string)) {
+            throw new SkiffError('usage', `--hold takes ${HOLD_GRAMMAR}, and "${o.hold as string}" is neither that nor an installed app`);
+          }
           const apps = duration === null ? [o.hold as string, ...names] : names;
           const until = await ops.hold(apps, duration ?? FOREVER);
           output(!!o.json, { held: apps.length ? apps : 'all', until },
