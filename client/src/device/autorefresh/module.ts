@@ -58,9 +58,19 @@ export function autoRefreshModule(opts: AutoRefreshOptions = {}): AutoRefreshMod
     const same = plan && window && plan.timer === timerText && plan.window.start.getTime() === window.start.getTime();
     plan = retry && window ? { window, at: retry.at, timer: timerText }
       : same ? plan : window ? { window, at: checkTime(window, now, opts.random), timer: timerText } : undefined;
-    device.state.tx(() => records.setPlanned(plan?.at ?? null, timerText));
+    if (!same || retry) device.state.tx(() => records.setPlanned(plan?.at ?? null, timerText)); // written when it changes
     const wake = Math.min(plan?.at.getTime() ?? Infinity, postponed?.at.getTime() ?? Infinity);
-    timer = setTimeout(() => { running = fire(); }, Math.min(Math.max(wake - now.getTime(), 0), PLAN_MAX_SLEEP_MS));
+    timer = setTimeout(() => {
+      // Nothing may escape into an unhandled rejection: the agent outlives any one check.
+      running = fire().catch((err: Error) => {
+        ctx?.log.error({ event: 'auto-refresh-failed', error: err.message }, 'automatic refresh failed; planning again shortly');
+        if (!stopped) {
+          timer = setTimeout(() => {
+            try { arm(); } catch (e) { ctx?.log.error({ event: 'auto-refresh-failed', error: (e as Error).message }, 'automatic refresh cannot plan; stopped'); }
+          }, retryFirstMs);
+        }
+      });
+    }, Math.min(Math.max(wake - now.getTime(), 0), PLAN_MAX_SLEEP_MS));
   };
 
   const fire = async (): Promise<void> => {
