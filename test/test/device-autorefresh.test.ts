@@ -178,6 +178,35 @@ describe('auto-refresh: backoff and postponement', { skip: rootSkipReason() }, (
     second.stdin!.end('later\n');
     assert.equal(await ended(second), 0);
   });
+  test('the agent module waits for a running app and refreshes it once its process ends', async (t) => {
+    const { root } = world as DeviceWorld;
+    await publish('ar-wait', '1.0', { script: 'read line' });
+    assert.equal(skiff(root, ['install', 'ar-wait']).status, 0);
+    const rev2 = await publish('ar-wait', '2.0', { script: 'read line' });
+    const run = spawn(process.execPath, [SKIFF, '--root', root, 'run', 'ar-wait'], { stdio: ['pipe', 'ignore', 'inherit'] });
+    t.after(() => { run.kill('SIGKILL'); });
+    await waitFor('ar-wait to run', () => runningLaunches('ar-wait').length > 0, 30_000);
+    // A window that began a minute ago, never used on this device: the module checks at once.
+    const now = Date.now();
+    await withDevice(root, (ops) => ops.configSet('refresh.timer', `${hhmm(new Date(now - 60_000))}-${hhmm(new Date(now + 30 * 60_000))}`));
+    const lines: Record<string, unknown>[] = [];
+    const push = (o: object) => { lines.push(o as Record<string, unknown>); };
+    const device = openDevice(root);
+    const ops = new DeviceOps(device, { progress: false });
+    const module = autoRefreshModule({ postponeRecheckMs: 300 });
+    const outcome = (status: string) => () => lines.find((l) => l.event === 'refresh' && l.app === 'ar-wait' && l.status === status);
+    try {
+      await module.start({ root, layout: new DeviceLayout(root), log: { info: push, warn: push, error: push }, withApp: (_n, fn) => fn(ops) });
+      await waitFor('the refresh to be postponed', outcome('postponed'), 60_000);
+      assert.equal(current(root, 'ar-wait'), viewDevice(root, 'ar-wait').mounted[0], 'still on its first revision');
+      run.stdin!.end('done\n');
+      await waitFor('the refresh once the app ended', outcome('refreshed'), 60_000);
+      assert.equal(current(root, 'ar-wait'), rev2);
+    } finally {
+      await module.stop();
+      device.close();
+    }
+  });
 });
 
 /** The agent stand-in as a real process: its JSON log lines, and a clean stop. */
