@@ -38,7 +38,7 @@ test('refresh.timer and the holds through the CLI', { skip: isRoot ? false : 'ne
     assert.deepEqual([notInstalled.status, notInstalled.stderr], [1, 'skiff: nosuch is not installed\n']);
     const both = run(root, ['refresh', '--hold', '--unhold']);
     assert.equal(both.status, 2);
-    assert.match(both.stderr, /^skiff: refresh takes at most one of --list, --hold, --unhold, --time and --channel\n$/);
+    assert.match(both.stderr, /^skiff: refresh takes at most one of --list, --hold, --unhold, --time and --channel\/--revision\n$/);
     assert.deepEqual(times(root).holds, { all: null, apps: [] }, 'nothing half-done');
     const badHold = run(root, ['config', 'set', 'refresh.hold', 'tomorrow']);
     assert.equal(badHold.status, 1);

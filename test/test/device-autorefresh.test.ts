@@ -178,6 +178,23 @@ describe('auto-refresh: backoff and postponement', { skip: rootSkipReason() }, (
     second.stdin!.end('later\n');
     assert.equal(await ended(second), 0);
   });
+  test('refresh NAME --revision N refreshes to a blocked revision and, once it runs, unblocks it', async () => {
+    const { root } = world as DeviceWorld;
+    await publish('ar-rev', '1.0');
+    assert.equal(skiff(root, ['install', 'ar-rev']).status, 0);
+    const rev2 = await publish('ar-rev', '2.0');
+    assert.equal(skiff(root, ['refresh', 'ar-rev']).status, 0);
+    assert.equal(skiff(root, ['revert', 'ar-rev']).status, 0, 'a revert blocks the revision it leaves');
+    assert.deepEqual(skiffJson<{ blocked: { revision: number }[] }>(root, ['info', 'ar-rev']).blocked.map((b) => b.revision), [rev2]);
+    assert.match(skiff(root, ['refresh', 'ar-rev']).stdout, new RegExp(`revision ${rev2} is blocked`));
+    const usage = skiff(root, ['refresh', '--revision', String(rev2)]);
+    assert.deepEqual([usage.status, usage.stderr], [2, 'skiff: refresh --revision takes exactly one app name\n']);
+    const r = skiff(root, ['refresh', 'ar-rev', '--revision', String(rev2)]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, /ar-rev 2.0 \(revision \d+\) refreshed/);
+    assert.deepEqual([current(root, 'ar-rev'), skiffJson<{ blocked: unknown[] }>(root, ['info', 'ar-rev']).blocked], [rev2, []]);
+  });
+
   test('the agent module waits for a running app and refreshes it once its process ends', async (t) => {
     const { root } = world as DeviceWorld;
     await publish('ar-wait', '1.0', { script: 'read line' });
@@ -317,5 +334,7 @@ describe('auto-refresh in an agent process: windows and holds across restarts', 
     assert.match(await ok(['refresh', 'ar-held']), /ar-held 3.0 \(revision \d+\) refreshed/);
     assert.equal(current(root, 'ar-held'), held3);
     assert.equal(skiffJson<{ holds: { apps: { name: string }[] } }>(root, ['refresh', '--time']).holds.apps[0]?.name, 'ar-held');
+    assert.equal(skiffJson<{ held: { scope: string } }>(root, ['info', 'ar-held']).held.scope, 'app');
+    assert.match(skiff(root, ['info', 'ar-held']).stdout, /held: +automatic refresh until 20/);
   });
 });

@@ -99,15 +99,16 @@ export function registerDeviceCommands(program: Command): void {
     .argument('[names...]')
     .option('--list', 'show what would be refreshed; do nothing')
     .option('--channel <channel>', 'switch the named app to this channel')
+    .option('--revision <n>', 'refresh the named app to this revision, even a blocked one (unblocked once it runs well)')
     .option('--hold [duration]', `hold the named apps (every app when none) from automatic refresh: ${HOLD_GRAMMAR} (default forever)`)
     .option('--unhold', 'lift the holds of the named apps (every hold when none)')
     .option('--time', 'show the refresh timer, the last and next check, and every hold')
     .option('--no-wait', 'fail at once if another change is in progress')
     .option('--json', 'print the result as JSON')
-    .action(async (names: string[], o: { list?: boolean; channel?: string; hold?: string | true; unhold?: boolean; time?: boolean; wait: boolean; json?: boolean }, cmd: Command) =>
+    .action(async (names: string[], o: { list?: boolean; channel?: string; revision?: string; hold?: string | true; unhold?: boolean; time?: boolean; wait: boolean; json?: boolean }, cmd: Command) =>
       withOps(cmd, o, async (ops) => {
-        if ([o.list, o.hold !== undefined, o.unhold, o.time, o.channel !== undefined].filter(Boolean).length > 1) {
-          throw new SkiffError('usage', 'refresh takes at most one of --list, --hold, --unhold, --time and --channel');
+        if ([o.list, o.hold !== undefined, o.unhold, o.time, o.channel !== undefined || o.revision !== undefined].filter(Boolean).length > 1) {
+          throw new SkiffError('usage', 'refresh takes at most one of --list, --hold, --unhold, --time and --channel/--revision');
         }
         if (o.time) {
           if (names.length) throw new SkiffError('usage', 'refresh --time takes no app name');
@@ -140,7 +141,9 @@ export function registerDeviceCommands(program: Command): void {
           return;
         }
         if (o.channel && names.length !== 1) throw new SkiffError('usage', 'refresh --channel takes exactly one app name');
-        const outcomes = await ops.refresh(names, o.channel ? { channel: o.channel } : {});
+        if (o.revision && names.length !== 1) throw new SkiffError('usage', 'refresh --revision takes exactly one app name');
+        const outcomes = await ops.refresh(names, {
+          ...(o.channel ? { channel: o.channel } : {}), ...(o.revision ? { revision: intArg(o.revision, '--revision') } : {}) });
         const failed = outcomes.filter((x) => x.status === 'failed');
         if (o.json) output(true, outcomes, () => '');
         else if (outcomes.length === 0) process.stdout.write('All apps are up to date.\n');

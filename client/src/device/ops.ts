@@ -40,6 +40,8 @@ export interface RefreshOutcome {
 
 export interface RefreshOptions {
   channel?: string;
+  /** One named app to this revision, blocked or not; a refresh that succeeds unblocks it. */
+  revision?: number;
   /** An automatic refresh, as of `now`: holds, failed-revision backoff and running processes gate it. */
   auto?: { now: Date };
 }
@@ -150,7 +152,7 @@ export class DeviceOps {
       .map(({ name, from, to, version, channel }) => ({ name, from, to, version, channel })));
   }
 
-  private async findUpdates(names: string[], channelOverride?: string): Promise<(Update & { blocked: boolean })[]> {
+  private async findUpdates(names: string[], channelOverride?: string, revision?: number): Promise<(Update & { blocked: boolean })[]> {
     const { state } = this.device;
     const apps = names.length ? names.map((n) => state.app(n) ?? (() => { throw new NotInstalledError(n); })()) : state.apps();
     const tracked = apps.filter((a) => a.channel !== '' || channelOverride !== undefined);
@@ -160,6 +162,12 @@ export class DeviceOps {
     const out: (Update & { blocked: boolean })[] = [];
     for (const a of tracked) {
       const channel = normalizeChannel(channelOverride ?? a.channel);
+      if (revision !== undefined) {
+        // Asked for by number: the owner's choice, so a block on it does not stand in the way.
+        const target = await trust.bundleTarget(a.name, revision);
+        out.push({ name: a.name, from: a.current, to: revision, version: target.custom.version, channel, blocked: false });
+        continue;
+      }
       const resolved = resolveChannel(await trust.channelMap(a.name), channel);
       if (!resolved) throw new ChannelError(`${a.name} has no revision in ${channel} (nor a more stable risk)`);
       out.push({ name: a.name, from: a.current, to: resolved.revision, version: resolved.version, channel,
@@ -195,7 +203,8 @@ export class DeviceOps {
         wanted = tracked.filter((a) => !outcomes.some((x) => x.name === a.name)).map((a) => a.name);
         if (tracked.length && !wanted.length) return outcomes;
       }
-      for (const u of await this.findUpdates(wanted, o.channel)) {
+      if (o.revision !== undefined && wanted.length !== 1) throw new SkiffError('usage', 'refresh --revision takes exactly one app name');
+      for (const u of await this.findUpdates(wanted, o.channel, o.revision)) {
         const app = state.app(u.name)!;
         if (u.to === u.from) {
           if (app.channel !== u.channel) state.tx(() => state.putApp(u.name, u.channel, app.current));
@@ -215,6 +224,8 @@ export class DeviceOps {
         try {
           const change = await this.runChange(lock, 'refresh', `Refresh ${u.name} from revision ${u.from} to ${u.to} (${u.version}, ${u.channel})`, specs);
           if (o.auto) state.tx(() => { records.clearFailures(u.name); records.setPostponedSince(u.name, null); records.setLastRefresh(now); });
+          // A revision asked for by number and now running well is no longer blocked (a failed one stays blocked).
+          if (o.revision !== undefined) state.tx(() => state.unblock(u.name, u.to));
           outcomes.push({ name: u.name, status: 'refreshed', message: `${u.name} ${u.version} (revision ${u.to}) refreshed from ${u.channel}`, change: change.id });
         } catch (err) {
           if (!(err instanceof ChangeFailedError)) throw err;

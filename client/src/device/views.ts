@@ -57,6 +57,8 @@ export function appInfo(device: Device, name: string) {
     /** Every blocked revision, retained or not (a failed refresh's revision is not kept). */
     blocked: state.blocked(name).map((b) => ({ revision: b.rev, reason: b.reason, at: b.at })),
     grants: device.listGrants(name).map((g) => ({ plug: g.plug, granted: g.granted, auto: g.auto })),
+    /** The hold on its automatic refresh (its own, or refresh.hold's for every app), or null. */
+    held: app.channel === '' ? null : new RefreshRecords(state).holdOn(name, new Date()),
     /** The app's data volume in bytes (null: none mounted, e.g. data from before volumes). */
     data: volumeUsage(device, name),
   };
@@ -68,6 +70,7 @@ export function formatInfo(i: ReturnType<typeof appInfo>): string {
     `tracking:  ${i.channel || '- (installed from a local file)'}`,
     `installed: ${i.version} (revision ${i.revision})${i.dangerous ? ' dangerous' : ''}${i.devmode ? ' devmode' : ''}`,
     `apps:      ${i.apps.join(', ')}`,
+    ...(i.held ? [`held:      automatic refresh until ${i.held.until}${i.held.scope === 'all' ? ' (refresh.hold)' : ''}`] : []),
     ...(i.data ? [`data:      ${(i.data.used / 1024 ** 2).toFixed(1)}M used of ${formatSize(i.data.size)} (${DATA_MAX_SIZE})`] : []),
     'revisions:', ...i.revisions.map((r) => `  ${r.current ? '*' : ' '} ${r.revision}  ${r.version}  ${r.size} bytes  ${r.installedAt}${r.blocked ? '  blocked' : ''}`),
     ...(i.blocked.length ? ['blocked (skiff unblock clears):', ...i.blocked.map((b) => `    ${b.revision}  ${b.reason}  since ${b.at}`)] : []),
