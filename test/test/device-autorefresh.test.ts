@@ -311,7 +311,7 @@ describe('auto-refresh in an agent process: windows and holds across restarts', 
     await ok(['config', 'set', 'refresh.hold', 'forever']);
     const free4 = await publish('ar-free', '4.0');
     const manual = await ok(['refresh']);
-    assert.match(manual, /ar-free is held until forever; not refreshed/);
+    assert.match(manual, /ar-free is held until forever; not refreshed \(refresh.hold; name it, or `skiff refresh --unhold`\)/);
     assert.match(manual, /ar-held is held until forever/);
     agent = await AgentProcess.start(root);
     const w3 = await agent.check(0, 180_000);

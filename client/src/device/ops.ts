@@ -198,7 +198,8 @@ export class DeviceOps {
         const tracked = state.apps().filter((a) => a.channel !== '');
         for (const a of tracked) {
           const hold = records.holdOn(a.name, now);
-          if (hold) outcomes.push({ name: a.name, status: 'held', message: `${a.name} is held until ${hold.until}; not refreshed (name it, or \`skiff refresh --unhold ${a.name}\`)` });
+          const lift = hold?.scope === 'all' ? 'refresh.hold; name it, or `skiff refresh --unhold`' : `name it, or \`skiff refresh --unhold ${a.name}\``;
+          if (hold) outcomes.push({ name: a.name, status: 'held', message: `${a.name} is held until ${hold.until}; not refreshed (${lift})` });
         }
         wanted = tracked.filter((a) => !outcomes.some((x) => x.name === a.name)).map((a) => a.name);
         if (tracked.length && !wanted.length) return outcomes;
@@ -259,8 +260,9 @@ export class DeviceOps {
   async unhold(names: string[]): Promise<void> {
     requireRoot('refresh --unhold');
     const { state } = this.device;
-    for (const n of names) if (!state.app(n)) throw new NotInstalledError(n);
     const records = new RefreshRecords(state);
+    // A removed app's hold is kept (for a reinstall) and may still be lifted by name.
+    for (const n of names) if (!state.app(n) && !records.hold(n)) throw new NotInstalledError(n);
     state.tx(() => {
       if (names.length === 0) { state.configSet('refresh.hold', ''); records.deleteAllHolds(); }
       for (const n of names) records.deleteHold(n);
