@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { spawn } from 'node:child_process';
 import { openDevice } from '../src/device';
 import { APP_UID_BASE } from '../src/device/state';
+import { MIGRATIONS } from '../src/device/schema';
 import { DeviceLock } from '../src/device/lock';
 import type { Manifest } from '@skiff/bundle';
 
@@ -23,7 +24,7 @@ test('state: schema, WAL, synchronous FULL, integrity', () => {
     dev.close();
     // Reopening applies no migration twice.
     const again = openDevice(root);
-    assert.equal(again.state.db.pragma('user_version', { simple: true }), 1);
+    assert.equal(again.state.db.pragma('user_version', { simple: true }), MIGRATIONS.length);
     again.close();
   } finally { rmSync(root, { recursive: true, force: true }); }
 });

@@ -79,9 +79,12 @@ export function probeCgroup2(mountinfo = readFileSync('/proc/self/mountinfo', 'u
   return unified.includes('/sys/fs/cgroup') ? '/sys/fs/cgroup' : unified[0] ?? null;
 }
 
+/** A hook's run name starts with this (`hook.<hook>`); an app's never does (app names hold no dot). */
+export const HOOK_RUN_PREFIX = 'hook.';
+
 /**
  * The cgroup path of one launch, below the hierarchy's root: `skiff/<name>.<run>[-<unique>]`
- * (run: the app, or `hook.<hook>`). App names hold no dot, so `<name>.` starts only this app's.
+ * (run: the app, or HOOK_RUN_PREFIX + hook). App names hold no dot, so `<name>.` starts only this app's.
  */
 export function launchCgroupPath(name: string, runName: string, unique: string): string {
   return `${CGROUP_PARENT}/${name}.${runName}${unique ? `-${unique}` : ''}`;

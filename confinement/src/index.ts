@@ -6,7 +6,7 @@ export * from './limits';
 export * from './plugs';
 export { mountTable, probeHost, type HostLayout, type AppPaths, appPaths } from './mounts';
 export { seccompPlan, BASE_SYSCALLS, DENIED_IOCTLS } from './seccomp';
-export { detectCgroups, probeCgroups, probeCgroup2, cgroupLimits, appCgroupDirs, launchCgroupPath, staleLaunchCgroups, CGROUP_PARENT, SANDBOX_INIT_PIDS, type CgroupLayout } from './cgroups';
+export { detectCgroups, probeCgroups, probeCgroup2, cgroupLimits, appCgroupDirs, launchCgroupPath, staleLaunchCgroups, CGROUP_PARENT, HOOK_RUN_PREFIX, SANDBOX_INIT_PIDS, type CgroupLayout } from './cgroups';
 export { appEnv } from './env';
 export * from './output';
 export { resolveTarget, planPath, wrapperPaths } from './plan';

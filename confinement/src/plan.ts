@@ -8,7 +8,7 @@ import { deviceLimits } from './limits';
 import { appPaths, mountTable, probeHost, type HostLayout } from './mounts';
 import { effectivePlugs, plugPolicy, plugsAsked } from './plugs';
 import { seccompPlan } from './seccomp';
-import { cgroupLimits, launchCgroupPath, probeCgroup2, probeCgroups, type CgroupLayout } from './cgroups';
+import { cgroupLimits, HOOK_RUN_PREFIX, launchCgroupPath, probeCgroup2, probeCgroups, type CgroupLayout } from './cgroups';
 import { bindGuardPlan, landlockPlan } from './sockets';
 import { appEnv } from './env';
 
@@ -71,7 +71,7 @@ function checkContext(ctx: AppContext): void {
 function program(manifest: Manifest, target: LaunchTarget): { path: string; runName: string } {
   if ('hook' in target) {
     if (!(HOOK_NAMES as readonly string[]).includes(target.hook)) throw new UnknownTargetError(`unknown hook '${target.hook}'`, target.hook);
-    return { path: `/app/meta/hooks/${target.hook}`, runName: `hook.${target.hook}` };
+    return { path: `/app/meta/hooks/${target.hook}`, runName: `${HOOK_RUN_PREFIX}${target.hook}` };
   }
   if (!APP_RE.test(target.app) || !Object.prototype.hasOwnProperty.call(manifest.apps, target.app)) {
     throw new UnknownTargetError(`${manifest.name} has no app '${target.app}'`, target.app);

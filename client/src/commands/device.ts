@@ -4,6 +4,8 @@ import { rootOf, output, positiveIntArg } from '../options';
 import { openDevice, NotRootError, NotSetUpError, type Device } from '../device';
 import { DeviceOps, checkSetup } from '../device/ops';
 import { DeviceLock } from '../device/lock';
+import { refreshTimes, formatRefreshTimes } from '../device/autorefresh/times';
+import { FOREVER, HOLD_GRAMMAR, parseHoldDuration } from '../device/autorefresh/holds';
 import { listApps, formatList, appInfo, formatInfo, formatStoreInfo, changeList, formatChanges, taskList, formatTasks } from '../device/views';
 
 /** Opens the device under --root and runs fn with its verbs; closes the database whatever happens. */
@@ -88,14 +90,45 @@ export function registerDeviceCommands(program: Command): void {
       }));
 
   program.command('refresh')
-    .description('update apps to the revision of their channel (all tracked apps when none named)')
+    .description('update apps to the revision of their channel (all tracked apps that are not held when none named)')
     .argument('[names...]')
     .option('--list', 'show what would be refreshed; do nothing')
     .option('--channel <channel>', 'switch the named app to this channel')
+    .option('--revision <n>', 'refresh the named app to this revision, even a blocked one (unblocked once it runs well)')
+    .option('--hold [duration]', `hold the named apps (every app when none) from automatic refresh: ${HOLD_GRAMMAR} (default forever)`)
+    .option('--unhold', 'lift the holds of the named apps (every hold when none)')
+    .option('--time', 'show the refresh timer, the last and next check, and every hold')
     .option('--no-wait', 'fail at once if another change is in progress')
     .option('--json', 'print the result as JSON')
-    .action(async (names: string[], o: { list?: boolean; channel?: string; wait: boolean; json?: boolean }, cmd: Command) =>
+    .action(async (names: string[], o: { list?: boolean; channel?: string; revision?: string; hold?: string | true; unhold?: boolean; time?: boolean; wait: boolean; json?: boolean }, cmd: Command) =>
       withOps(cmd, o, async (ops) => {
+        if ([o.list, o.hold !== undefined, o.unhold, o.time, o.channel !== undefined || o.revision !== undefined].filter(Boolean).length > 1) {
+          throw new SkiffError('usage', 'refresh takes at most one of --list, --hold, --unhold, --time and --channel/--revision');
+        }
+        if (o.time) {
+          if (names.length) throw new SkiffError('usage', 'refresh --time takes no app name');
+          const t = refreshTimes(ops.device);
+          output(!!o.json, t, () => formatRefreshTimes(t));
+          return;
+        }
+        if (o.hold !== undefined) {
+          // `--hold NAME`: commander takes NAME as the option's value; a value that is no duration is a name.
+          const duration = o.hold === true ? FOREVER : parseHoldDuration(o.hold);
+          if (duration === null && !ops.device.state.app(o.hold as string)) {
+            throw new SkiffError('usage', `--hold takes ${HOLD_GRAMMAR}, and "${o.hold as string}" is neither that nor an installed app`);
+          }
+          const apps = duration === null ? [o.hold as string, ...names] : names;
+          const until = await ops.hold(apps, duration ?? FOREVER);
+          output(!!o.json, { held: apps.length ? apps : 'all', until },
+            () => `${apps.length ? apps.join(', ') : 'every app'}: automatic refresh held ${until === FOREVER ? 'forever' : `until ${until}`}`);
+          return;
+        }
+        if (o.unhold) {
+          await ops.unhold(names);
+          output(!!o.json, { unheld: names.length ? names : 'all' },
+            () => `${names.length ? names.join(', ') : 'every app'}: automatic refresh no longer held`);
+          return;
+        }
         if (o.list) {
           const ups = await ops.refreshList(names);
           output(!!o.json, ups, () => ups.length === 0 ? 'All apps are up to date.'
@@ -103,7 +136,9 @@ export function registerDeviceCommands(program: Command): void {
           return;
         }
         if (o.channel && names.length !== 1) throw new SkiffError('usage', 'refresh --channel takes exactly one app name');
-        const outcomes = await ops.refresh(names, o.channel ? { channel: o.channel } : {});
+        if (o.revision && names.length !== 1) throw new SkiffError('usage', 'refresh --revision takes exactly one app name');
+        const outcomes = await ops.refresh(names, {
+          ...(o.channel ? { channel: o.channel } : {}), ...(o.revision ? { revision: intArg(o.revision, '--revision') } : {}) });
         const failed = outcomes.filter((x) => x.status === 'failed');
         if (o.json) output(true, outcomes, () => '');
         else if (outcomes.length === 0) process.stdout.write('All apps are up to date.\n');
@@ -222,7 +257,7 @@ export function registerDeviceCommands(program: Command): void {
           + r.recovered.map((c) => `\n  change ${c.id}: ${c.status}`).join(''));
     }));
 
-  const config = program.command('config').description('device settings (refresh.retain, data.max-size)');
+  const config = program.command('config').description('device settings (refresh.retain, refresh.timer, refresh.hold, refresh.max-postpone, data.max-size)');
   config.command('get').argument('<key>').option('--json', 'print as JSON')
     .action(async (key: string, o: { json?: boolean }, cmd: Command) => withOps(cmd, {}, async (_ops, device) => {
       const value = device.state.configGet(key);

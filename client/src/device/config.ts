@@ -1,5 +1,7 @@
 import { parseSize } from '@skiff/bundle';
 import { ConfigError } from './errors';
+import { DEFAULT_REFRESH_TIMER, TIMER_GRAMMAR, TimerSyntaxError, parseTimer } from './autorefresh/schedule';
+import { FOREVER, holdSettingProblem, parseHoldDuration } from './autorefresh/holds';
 
 /** A device setting users may read and write with `skiff config`. */
 interface Setting { default: string; check(value: string): string | null }
@@ -16,6 +18,18 @@ const sizeIn = (min: number, max: number) => (v: string): string | null => {
   return bytes >= min && bytes <= max ? null : 'must be a size from 64M to 1024G (a number with M or G)';
 };
 
+const timer = (v: string): string | null => {
+  try { parseTimer(v); return null; } catch (err) {
+    if (!(err instanceof TimerSyntaxError)) throw err;
+    return `is not a timer (${err.why}; the grammar: ${TIMER_GRAMMAR})`;
+  }
+};
+
+const duration = (v: string): string | null => {
+  const ms = parseHoldDuration(v);
+  return ms !== null && ms !== FOREVER ? null : 'must be a duration such as 36h, 14d or 2w';
+};
+
 /** The setting that sizes each app's data volume (<root>/var/skiff/<name>). */
 export const DATA_MAX_SIZE = 'data.max-size';
 
@@ -25,6 +39,12 @@ export const SETTINGS: Record<string, Setting> = {
   // Bytes each app may write to its data (all revisions and common), a size with M or G; volumes are
   // sparse, so the default costs nothing until used. Raising it grows every volume; lowering is refused.
   [DATA_MAX_SIZE]: { default: '1G', check: sizeIn(MIN_DATA_BYTES, MAX_DATA_BYTES) },
+  // When automatic refresh looks for updates (device/autorefresh/schedule.ts has the grammar).
+  'refresh.timer': { default: DEFAULT_REFRESH_TIMER, check: timer },
+  // Holds every automatic refresh until this RFC 3339 time, or forever; empty: no hold.
+  'refresh.hold': { default: '', check: holdSettingProblem },
+  // Longest an automatic refresh waits for an app's running processes to end, a duration (s, m, h, d, w).
+  'refresh.max-postpone': { default: '14d', check: duration },
 };
 
 export function checkSetting(key: string, value: string): void {

@@ -15,6 +15,9 @@ import { normaliseStoreUrl } from '../publisher/config';
 import { SkiffError, hashFile, normalizeChannel, parseSize, type ChannelMapDocument } from '@skiff/bundle';
 import { DATA_MAX_SIZE, checkSetting } from './config';
 import { checkNoShrink, growMountedVolumes } from './data-volume';
+import { RefreshRecords } from './autorefresh/records';
+import { autoRefreshGate, type GateVerdict } from './autorefresh/gate';
+import { FOREVER, holdUntil } from './autorefresh/holds';
 import {
   AlreadyInstalledError, ChangeFailedError, ChannelError, NotBlockedError, NotInstalledError, NotRootError,
 } from './errors';
@@ -29,7 +32,20 @@ export interface OpsOptions {
 }
 
 export interface Update { name: string; from: number; to: number; version: string; channel: string }
-export interface RefreshOutcome { name: string; status: 'refreshed' | 'up-to-date' | 'blocked' | 'local' | 'failed'; message: string; change?: number }
+export interface RefreshOutcome {
+  name: string;
+  status: 'refreshed' | 'up-to-date' | 'blocked' | 'local' | 'failed' | GateVerdict['status'];
+  message: string;
+  change?: number;
+}
+
+export interface RefreshOptions {
+  channel?: string;
+  /** One named app to this revision, blocked or not; a refresh that succeeds unblocks it. */
+  revision?: number;
+  /** An automatic refresh, as of `now`: holds, failed-revision backoff and running processes gate it. */
+  auto?: { now: Date };
+}
 
 /**
  * Checks what `skiff setup` was given, before anything is created: the store URL and the root
@@ -135,7 +151,7 @@ export class DeviceOps {
       .map(({ name, from, to, version, channel }) => ({ name, from, to, version, channel })));
   }
 
-  private async findUpdates(names: string[], channelOverride?: string): Promise<(Update & { blocked: boolean })[]> {
+  private async findUpdates(names: string[], channelOverride?: string, revision?: number): Promise<(Update & { blocked: boolean })[]> {
     const { state } = this.device;
     const apps = names.length ? names.map((n) => state.app(n) ?? (() => { throw new NotInstalledError(n); })()) : state.apps();
     const tracked = apps.filter((a) => a.channel !== '' || channelOverride !== undefined);
@@ -145,6 +161,12 @@ export class DeviceOps {
     const out: (Update & { blocked: boolean })[] = [];
     for (const a of tracked) {
       const channel = normalizeChannel(channelOverride ?? a.channel);
+      if (revision !== undefined) {
+        // Asked for by number: the owner's choice, so a block on it does not stand in the way.
+        const target = await trust.bundleTarget(a.name, revision);
+        out.push({ name: a.name, from: a.current, to: revision, version: target.custom.version, channel, blocked: false });
+        continue;
+      }
       const resolved = resolveChannel(await trust.channelMap(a.name), channel);
       if (!resolved) throw new ChannelError(`${a.name} has no revision in ${channel} (nor a more stable risk)`);
       out.push({ name: a.name, from: a.current, to: resolved.revision, version: resolved.version, channel,
@@ -153,19 +175,36 @@ export class DeviceOps {
     return out;
   }
 
-  /** Refreshes the named apps (all tracked apps when none), one change each. */
-  async refresh(names: string[] = [], o: { channel?: string } = {}): Promise<RefreshOutcome[]> {
+  /**
+   * Refreshes the named apps (all tracked apps when none, less the held ones), one change each. With
+   * `auto`, the gates of automatic refresh apply and a failure is recorded for its backoff.
+   */
+  async refresh(names: string[] = [], o: RefreshOptions = {}): Promise<RefreshOutcome[]> {
     requireRoot('refresh');
     if (o.channel !== undefined) normalizeChannel(o.channel); // a channel that breaks the grammar is refused before anything else
     return this.locked(async (lock) => {
       const { state } = this.device;
+      const records = new RefreshRecords(state);
+      const now = o.auto?.now ?? new Date();
       const outcomes: RefreshOutcome[] = [];
       for (const n of names) if (state.app(n)?.channel === '' && o.channel === undefined) {
         outcomes.push({ name: n, status: 'local', message: `${n} was installed from a local file; it tracks no channel` });
       }
-      const wanted = names.filter((n) => !outcomes.some((x) => x.name === n));
+      let wanted = names.filter((n) => !outcomes.some((x) => x.name === n));
       if (names.length && !wanted.length) return outcomes;
-      for (const u of await this.findUpdates(wanted, o.channel)) {
+      if (!names.length) {
+        // A manual refresh of everything leaves held apps alone; naming one refreshes it.
+        const tracked = state.apps().filter((a) => a.channel !== '');
+        for (const a of tracked) {
+          const hold = records.holdOn(a.name, now);
+          const lift = hold?.scope === 'all' ? 'refresh.hold; name it, or `skiff refresh --unhold`' : `name it, or \`skiff refresh --unhold ${a.name}\``;
+          if (hold) outcomes.push({ name: a.name, status: 'held', message: `${a.name} is held until ${hold.until}; not refreshed (${lift})` });
+        }
+        wanted = tracked.filter((a) => !outcomes.some((x) => x.name === a.name)).map((a) => a.name);
+        if (tracked.length && !wanted.length) return outcomes;
+      }
+      if (o.revision !== undefined && wanted.length !== 1) throw new SkiffError('usage', 'refresh --revision takes exactly one app name');
+      for (const u of await this.findUpdates(wanted, o.channel, o.revision)) {
         const app = state.app(u.name)!;
         if (u.to === u.from) {
           if (app.channel !== u.channel) state.tx(() => state.putApp(u.name, u.channel, app.current));
@@ -178,18 +217,54 @@ export class DeviceOps {
             message: `${u.name}: revision ${u.to} is blocked (${why}); staying on revision ${u.from} (\`skiff unblock ${u.name} ${u.to}\` allows it)` });
           continue;
         }
+        const gate = o.auto && state.tx(() => autoRefreshGate(state, records, u.name, u.to, now));
+        if (gate) { outcomes.push({ name: u.name, ...gate }); continue; }
         const target = await this.env.trust().bundleTarget(u.name, u.to);
         const specs = switchInPlan(this.env, u.name, u.to, { kind: 'store', target, channel: u.channel }, app);
         try {
           const change = await this.runChange(lock, 'refresh', `Refresh ${u.name} from revision ${u.from} to ${u.to} (${u.version}, ${u.channel})`, specs);
+          if (o.auto) state.tx(() => { records.clearFailures(u.name); records.setPostponedSince(u.name, null); records.setLastRefresh(now); });
+          // A revision asked for by number and now running well is no longer blocked (a failed one stays blocked).
+          if (o.revision !== undefined) state.tx(() => state.unblock(u.name, u.to));
           outcomes.push({ name: u.name, status: 'refreshed', message: `${u.name} ${u.version} (revision ${u.to}) refreshed from ${u.channel}`, change: change.id });
         } catch (err) {
           if (!(err instanceof ChangeFailedError)) throw err;
+          if (o.auto) state.tx(() => records.recordFailure(u.name, u.to, now));
           const blocked = state.isBlocked(u.name, u.to) ? `; revision ${u.to} is blocked from automatic refresh` : '';
           outcomes.push({ name: u.name, status: 'failed', message: `${err.message}; back on revision ${state.app(u.name)?.current}${blocked}`, change: err.changeId });
         }
       }
       return outcomes;
+    });
+  }
+
+  /**
+   * Holds the named apps (every app, through refresh.hold, when none) from automatic refresh for a
+   * duration in ms or forever; returns the RFC 3339 end (or "forever").
+   */
+  async hold(names: string[], duration: number | typeof FOREVER): Promise<string> {
+    requireRoot('refresh --hold');
+    const { state } = this.device;
+    for (const n of names) if (!state.app(n)) throw new NotInstalledError(n);
+    const until = holdUntil(duration, new Date());
+    const records = new RefreshRecords(state);
+    state.tx(() => {
+      if (names.length === 0) state.configSet('refresh.hold', until);
+      for (const n of names) records.putHold(n, until);
+    });
+    return until;
+  }
+
+  /** Lifts the holds of the named apps (every hold, refresh.hold too, when none). */
+  async unhold(names: string[]): Promise<void> {
+    requireRoot('refresh --unhold');
+    const { state } = this.device;
+    const records = new RefreshRecords(state);
+    // A removed app's hold is kept (for a reinstall) and may still be lifted by name.
+    for (const n of names) if (!state.app(n) && !records.hold(n)) throw new NotInstalledError(n);
+    state.tx(() => {
+      if (names.length === 0) { state.configSet('refresh.hold', ''); records.deleteAllHolds(); }
+      for (const n of names) records.deleteHold(n);
     });
   }
 

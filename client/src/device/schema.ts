@@ -45,4 +45,8 @@ export const MIGRATIONS: string[] = [
      UNIQUE (change_id, seq)
    );
    CREATE TABLE lock (id INTEGER PRIMARY KEY CHECK (id = 1), pid INTEGER NOT NULL, start_time TEXT NOT NULL, change_id INTEGER, since TEXT NOT NULL);`,
+  // Automatic refresh (device/autorefresh): holds, failed revisions backed off, and the agent's own record.
+  `CREATE TABLE holds (name TEXT PRIMARY KEY, until TEXT NOT NULL, at TEXT NOT NULL);  -- until: RFC 3339 or 'forever'
+   CREATE TABLE refresh_failures (name TEXT NOT NULL, rev INTEGER NOT NULL, count INTEGER NOT NULL, last_at TEXT NOT NULL, PRIMARY KEY (name, rev));
+   CREATE TABLE refresh_state (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
 ];

@@ -7,14 +7,18 @@ import { NotInstalledError } from './errors';
 import { formatTable } from '../format';
 import { DATA_MAX_SIZE } from './config';
 import { formatSize, volumeUsage } from './data-volume';
+import { RefreshRecords } from './autorefresh/records';
 
 export interface AppListing {
   name: string; revision: number; version: string; channel: string;
   current: boolean; dangerous: boolean; devmode: boolean; blocked: boolean; summary: string;
+  /** Held from automatic refresh (by its own hold or refresh.hold). */
+  held: boolean;
 }
 
-export function listApps(device: Device, all: boolean): AppListing[] {
+export function listApps(device: Device, all: boolean, now = new Date()): AppListing[] {
   const { state } = device;
+  const records = new RefreshRecords(state);
   return state.apps().flatMap((a) => state.revisions(a.name)
     .filter((r) => all || r.rev === a.current)
     .sort((x, y) => x.rev - y.rev)
@@ -22,6 +26,7 @@ export function listApps(device: Device, all: boolean): AppListing[] {
       name: a.name, revision: r.rev, version: r.version, channel: a.channel,
       current: r.rev === a.current, dangerous: r.dangerous, devmode: r.devmode,
       blocked: state.isBlocked(a.name, r.rev), summary: r.manifest.summary,
+      held: a.channel !== '' && records.holdOn(a.name, now) !== null,
     })));
 }
 
@@ -29,7 +34,7 @@ export function formatList(rows: AppListing[]): string {
   if (rows.length === 0) return 'No apps installed.';
   return formatTable(['Name', 'Version', 'Rev', 'Tracking', 'Notes'], rows.map((r) => [
     r.name, r.version, String(r.revision), r.channel || '-',
-    [r.dangerous && 'dangerous', r.devmode && 'devmode', !r.current && 'disabled', r.blocked && 'blocked'].filter(Boolean).join(',') || '-',
+    [r.dangerous && 'dangerous', r.devmode && 'devmode', !r.current && 'disabled', r.blocked && 'blocked', r.held && r.current && 'held'].filter(Boolean).join(',') || '-',
   ]));
 }
 
@@ -52,6 +57,8 @@ export function appInfo(device: Device, name: string) {
     /** Every blocked revision, retained or not (a failed refresh's revision is not kept). */
     blocked: state.blocked(name).map((b) => ({ revision: b.rev, reason: b.reason, at: b.at })),
     grants: device.listGrants(name).map((g) => ({ plug: g.plug, granted: g.granted, auto: g.auto })),
+    /** The hold on its automatic refresh (its own, or refresh.hold's for every app), or null. */
+    held: app.channel === '' ? null : new RefreshRecords(state).holdOn(name, new Date()),
     /** The app's data volume in bytes (null: none mounted, e.g. data from before volumes). */
     data: volumeUsage(device, name),
   };
@@ -63,6 +70,7 @@ export function formatInfo(i: ReturnType<typeof appInfo>): string {
     `tracking:  ${i.channel || '- (installed from a local file)'}`,
     `installed: ${i.version} (revision ${i.revision})${i.dangerous ? ' dangerous' : ''}${i.devmode ? ' devmode' : ''}`,
     `apps:      ${i.apps.join(', ')}`,
+    ...(i.held ? [`held:      automatic refresh until ${i.held.until}${i.held.scope === 'all' ? ' (refresh.hold)' : ''}`] : []),
     ...(i.data ? [`data:      ${(i.data.used / 1024 ** 2).toFixed(1)}M used of ${formatSize(i.data.size)} (${DATA_MAX_SIZE})`] : []),
     'revisions:', ...i.revisions.map((r) => `  ${r.current ? '*' : ' '} ${r.revision}  ${r.version}  ${r.size} bytes  ${r.installedAt}${r.blocked ? '  blocked' : ''}`),
     ...(i.blocked.length ? ['blocked (skiff unblock clears):', ...i.blocked.map((b) => `    ${b.revision}  ${b.reason}  since ${b.at}`)] : []),

@@ -48,6 +48,11 @@ export class DeviceTrust {
     await this.repo.refresh();
   }
 
+  /** The store's timestamp.json in one request: its digest, and whether it is the one verified last (unexpired). */
+  async probeTimestamp(): Promise<{ sha256: string; unchanged: boolean }> {
+    return this.repo.probeTimestamp();
+  }
+
   /** The verified channel map of an app; throws a SkiffError with code 'not-found' for an unknown app. */
   async channelMap(name: string): Promise<ChannelMap> {
     checkStoreAppName(name);

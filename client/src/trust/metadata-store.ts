@@ -104,6 +104,11 @@ export class MetadataStore {
     }
   }
 
+  /** A cached metadata file as last saved (verified when it was saved), or undefined. */
+  async cached(file: string): Promise<Buffer | undefined> {
+    return readIfExists(join(this.trustDir, file));
+  }
+
   async removeWorkDir(work: string): Promise<void> {
     liveWorkDirs.delete(work);
     await rm(work, { recursive: true, force: true });

@@ -1,4 +1,5 @@
 // tuf-js's Updater over our fetcher and metadata store: every answer it gives is verified TUF data.
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { posix } from 'node:path';
 import type { TargetFile } from '@tufjs/models';
@@ -50,6 +51,17 @@ export class VerifiedRepository {
       this.updater = undefined; // a failed Updater cannot be refreshed again: the next call starts over
       throw err;
     }
+  }
+
+  /**
+   * One request for the store's timestamp.json, compared with the one this device verified last. Equal
+   * bytes, unexpired, mean the repository has not changed since: nothing else need be fetched.
+   */
+  async probeTimestamp(now = new Date()): Promise<{ sha256: string; unchanged: boolean }> {
+    const bytes = await this.step(() => this.fetcher.downloadBytes(`${this.metadataBaseUrl}/timestamp.json`, this.settings.timestampMaxBytes));
+    const trusted = await this.store.cached('timestamp.json');
+    const expires = trusted && Date.parse((JSON.parse(trusted.toString('utf8')) as { signed: { expires: string } }).signed.expires);
+    return { sha256: createHash('sha256').update(bytes).digest('hex'), unchanged: !!trusted && trusted.equals(bytes) && Number(expires) > now.getTime() };
   }
 
   /** The verified target at path, walking delegations (hashed bins) as needed; undefined when no role lists it. */
