@@ -138,7 +138,7 @@ export function registerDeviceCommands(program: Command): void {
         if (o.channel && names.length !== 1) throw new SkiffError('usage', 'refresh --channel takes exactly one app name');
         if (o.revision && names.length !== 1) throw new SkiffError('usage', 'refresh --revision takes exactly one app name');
         const outcomes = await ops.refresh(names, {
-          ...(o.channel ? { channel: o.channel } : {}), ...(o.revision ? { revision: intArg(o.revision, '--revision') } : {}) });
+          ...(o.channel ? { channel: o.channel } : {}), ...(o.revision ? { revision: positiveIntArg(o.revision, '--revision') } : {}) });
         const failed = outcomes.filter((x) => x.status === 'failed');
         if (o.json) output(true, outcomes, () => '');
         else if (outcomes.length === 0) process.stdout.write('All apps are up to date.\n');
