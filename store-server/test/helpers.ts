@@ -40,13 +40,14 @@ export async function openTestStore(settings: Partial<StoreSettings> = {}): Prom
 export const auth = (token: string) => ({ authorization: `Bearer ${token}` });
 
 /** Packs a small real bundle; `padBytes` of random data make it bigger (and unique). */
-export async function makeBundle(workDir: string, opts: { name: string; version?: string; summary?: string; padBytes?: number }): Promise<{ path: string; bytes: Buffer; sha256: string }> {
+export async function makeBundle(workDir: string, opts: { name: string; version?: string; summary?: string; padBytes?: number; architectures?: string[] }): Promise<{ path: string; bytes: Buffer; sha256: string }> {
   const src = join(workDir, `src-${opts.name}-${randomBytes(4).toString('hex')}`);
   mkdirSync(join(src, 'meta'), { recursive: true });
   mkdirSync(join(src, 'bin'), { recursive: true });
   writeFileSync(join(src, 'meta', 'app.yaml'), [
     `name: ${opts.name}`, `version: '${opts.version ?? '1.0'}'`, `summary: ${opts.summary ?? `The ${opts.name} test app`}`,
-    'apps:', `  ${opts.name}:`, `    command: bin/${opts.name}`, '',
+    'apps:', `  ${opts.name}:`, `    command: bin/${opts.name}`,
+    ...(opts.architectures ? [`architectures: [${opts.architectures.join(', ')}]`] : []), '',
   ].join('\n'));
   writeFileSync(join(src, 'bin', opts.name), '#!/bin/sh\necho hello\n');
   chmodSync(join(src, 'bin', opts.name), 0o755);

@@ -1,5 +1,6 @@
 import { parseSize } from '@skiff/bundle';
 import { ConfigError } from './errors';
+import { ARCHITECTURE_SETTING, checkArchitectureSetting, kernelArchitecture } from './architecture';
 
 /** A device setting users may read and write with `skiff config`. */
 interface Setting { default: string; check(value: string): string | null }
@@ -25,6 +26,8 @@ export const SETTINGS: Record<string, Setting> = {
   // Bytes each app may write to its data (all revisions and common), a size with M or G; volumes are
   // sparse, so the default costs nothing until used. Raising it grows every volume; lowering is refused.
   [DATA_MAX_SIZE]: { default: '1G', check: sizeIn(MIN_DATA_BYTES, MAX_DATA_BYTES) },
+  // The architecture whose builds install and refresh here; the kernel's unless set.
+  [ARCHITECTURE_SETTING]: { default: kernelArchitecture(), check: checkArchitectureSetting },
 };
 
 export function checkSetting(key: string, value: string): void {

@@ -1,14 +1,18 @@
 import type { StoreContext } from '../context';
 import type { AccountRow } from '../repositories/accounts';
-import type { AppRow } from '../repositories/apps';
-import { appNameProblem, compareChannels } from '@skiff/bundle';
+import { declaredOf, type AppRow } from '../repositories/apps';
+import { ARCHITECTURES, appNameProblem, compareChannels, type Architecture } from '@skiff/bundle';
 import { BadRequestError, ConflictError, ForbiddenError, LimitError, NotFoundError } from '../errors';
 
 export interface ChannelInfo { revision: number; version: string; released: string }
-export interface RevisionInfo { revision: number; version: string; size: number; sha256: string; created: string }
+export interface RevisionInfo { revision: number; version: string; size: number; sha256: string; architectures: 'all' | Architecture[]; created: string }
 export interface AppInfo {
   name: string; publisher: string; summary: string; created: string;
-  channels: Record<string, ChannelInfo>; revisions: RevisionInfo[];
+  /** The channels whose revision every architecture shares (as the signed map's `channels`). */
+  channels: Record<string, ChannelInfo>;
+  /** Architecture → channel → revision: the channel map per architecture. */
+  architectures: Partial<Record<Architecture, Record<string, ChannelInfo>>>;
+  revisions: RevisionInfo[];
 }
 
 /** The bundle part's app-name rule, as the API answers: a malformed name is a bad request, a reserved one a conflict. */
@@ -45,12 +49,20 @@ export function appService(ctx: StoreContext) {
     },
     info(name: string): AppInfo {
       const app = find(name);
+      const rows = ctx.apps.channels(app.id).sort((a, b) => compareChannels(a.channel, b.channel));
+      const architectures: AppInfo['architectures'] = {};
+      for (const arch of ARCHITECTURES) {
+        for (const c of rows) if (c.architecture === arch) (architectures[arch] ??= {})[c.channel] = { revision: c.revision, version: c.version, released: c.released };
+      }
       const channels: Record<string, ChannelInfo> = {};
-      for (const c of ctx.apps.channels(app.id).sort((a, b) => compareChannels(a.channel, b.channel))) {
+      for (const c of rows) {
+        if (channels[c.channel] || !ARCHITECTURES.every((a) => architectures[a]?.[c.channel]?.revision === c.revision)) continue;
         channels[c.channel] = { revision: c.revision, version: c.version, released: c.released };
       }
-      const revisions = ctx.apps.revisions(app.id).map((r) => ({ revision: r.revision, version: r.version, size: r.size, sha256: r.sha256, created: r.created }));
-      return { name: app.name, publisher: app.publisher, summary: app.summary, created: app.created, channels, revisions };
+      const revisions = ctx.apps.revisions(app.id).map((r) => ({
+        revision: r.revision, version: r.version, size: r.size, sha256: r.sha256, architectures: declaredOf(r), created: r.created,
+      }));
+      return { name: app.name, publisher: app.publisher, summary: app.summary, created: app.created, channels, architectures, revisions };
     },
     search(query: string) {
       return ctx.apps.search(query, ctx.settings.maxSearchResults).map((a) => {
