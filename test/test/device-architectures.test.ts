@@ -10,7 +10,7 @@ import { channelMapTargetPath } from '@skiff/bundle';
 import { openStore } from '@skiff/store-server';
 import { publishBundle, startStore, type RunningStore } from '../src/store';
 import { startNginx, type RunningNginx } from '../src/nginx';
-import { skiff, skiffJson, makeBundle, openDeviceWorld, closeDeviceWorld, cleanupRoot, rootSkipReason, type ListedApp } from '../src/device-fixture';
+import { skiff, skiffJson, makeBundle, openDeviceWorld, closeDeviceWorld, cleanupRoot, mountsUnder, rootSkipReason, type ListedApp } from '../src/device-fixture';
 
 /** The first 64 bytes of an ELF executable (64-bit, little-endian) for e_machine: enough for pack's check; never run. */
 function elfHeader(eMachine: number): Buffer {
@@ -35,6 +35,7 @@ describe('device: one app built for amd64 and arm64, each device gets its own', 
   let work = '';
   const roots: Record<'amd64' | 'arm64' | 'riscv64', string> = { amd64: '', arm64: '', riscv64: '' };
   const bundles: Record<string, string> = {};
+  const revisions: Record<string, number> = {};
 
   before(async () => {
     ({ store, work } = await openDeviceWorld('arch'));
@@ -53,7 +54,7 @@ describe('device: one app built for amd64 and arm64, each device gets its own', 
       name: 'multi', version, architectures: [arch], files: { 'lib/native': NATIVE[arch] }, script: `echo "multi ${version} for ${arch}"`,
     });
     bundles[`${version}-${arch}`] = file;
-    return (await publishBundle(store!, file, { channel: 'stable' })).revision;
+    return revisions[`${version}-${arch}`] = (await publishBundle(store!, file, { channel: 'stable' })).revision;
   };
 
   test('amd64 and arm64 revisions on stable: each device installs, then refreshes to, its own', async () => {
@@ -80,6 +81,13 @@ describe('device: one app built for amd64 and arm64, each device gets its own', 
     assert.deepEqual(installed(roots.riscv64), []);
     const info = skiffJson<{ architecture: string; channels: object; architectures: string[] }>(roots.riscv64, ['info', 'multi']);
     assert.deepEqual([info.architecture, info.channels, info.architectures], ['riscv64', {}, ['amd64', 'arm64']]);
+
+    // Asking for another architecture's revision by number: the mounted manifest is checked, the change undone.
+    const byNumber = skiff(roots.riscv64, ['install', 'multi', '--revision', String(revisions['1.1-amd64'])]);
+    assert.equal(byNumber.status, 1);
+    assert.match(byNumber.stderr, /bundle of multi revision \d+ is built for amd64, not for this device's riscv64/);
+    assert.deepEqual(installed(roots.riscv64), []);
+    assert.deepEqual(mountsUnder(roots.riscv64), []);
   });
 
   test('a --dangerous bundle of another architecture is refused in one line, and nothing changes', () => {
