@@ -26,7 +26,12 @@ export interface AppInfo {
   revisions: { revision: number; version: string; size: number; sha256: string; architectures?: 'all' | Architecture[]; created: string }[];
 }
 export interface UploadResult { name: string; revision: number; version: string; sha256: string; size: number }
-export interface ReleaseResult { name: string; channel: string; revision: number | null; channels: Record<string, ChannelEntry> }
+export interface ReleaseResult {
+  name: string; channel: string; revision: number | null; channels: Record<string, ChannelEntry>;
+  /** The architectures whose channel the release set (absent from stores before architectures). */
+  released?: Architecture[];
+  architectures?: Partial<Record<Architecture, Record<string, ChannelEntry>>>;
+}
 export interface SearchResult { name: string; publisher: string; summary: string; version?: string; revision?: number }
 
 export interface SignedUpload {

@@ -1,6 +1,6 @@
 // How the publisher verbs show things to people: the channel map as a table, search results.
 import { ARCHITECTURES, RISKS, compareChannels } from '@skiff/bundle';
-import type { AppInfo, ChannelEntry, SearchResult } from './api';
+import type { AppInfo, ChannelEntry, ReleaseResult, SearchResult } from './api';
 import { formatTable as table } from '../format';
 
 /**
@@ -24,6 +24,12 @@ export function channelTable(info: AppInfo): string {
   const head = `${info.name} by ${info.publisher}: ${info.summary || '(no summary yet)'}\n${info.revisions.length} revision(s)`;
   if (rows.length === 0) return `${head}\nno open channels`;
   return `${head}\n${table(['CHANNEL', ...(split ? ['ARCH'] : []), 'REVISION', 'VERSION', 'RELEASED'], rows)}`;
+}
+
+/** `released hello revision 3 to latest/stable`, plus `for arm64` when the revision is not for every architecture. */
+export function releasedLine(r: ReleaseResult): string {
+  const some = r.released && r.released.length < ARCHITECTURES.length ? ` for ${r.released.join(', ')}` : '';
+  return `released ${r.name} revision ${r.revision} to ${r.channel}${some}`;
 }
 
 export function searchTable(results: SearchResult[]): string {
