@@ -12,6 +12,7 @@ import { createHash, randomBytes } from 'node:crypto';
 const require = createRequire(import.meta.url);
 const store = require('../store-server/dist/src/index.js');
 const { accountService } = require('../store-server/dist/src/services/accounts.js');
+const { ARCHITECTURES } = require('../bundle/dist/src/index.js');
 
 const APPS = Number(process.argv[2] ?? 10_000);
 const RELEASES = Number(process.argv[3] ?? 100);
@@ -38,8 +39,8 @@ try {
       const sha256 = createHash('sha256').update(blob).digest('hex');
       writeFileSync(join(ctx.paths.blobs, sha256), blob);
       const appId = ctx.apps.create(name, account.id);
-      ctx.apps.addRevision({ app_id: appId, revision: 1, sha256, size: blob.length, version: '1.0', key_id: 'bench' });
-      ctx.apps.setChannel(appId, 'latest/stable', 1);
+      ctx.apps.addRevision({ app_id: appId, revision: 1, sha256, size: blob.length, version: '1.0', key_id: 'bench', architectures: 'all' });
+      ctx.apps.setChannel(appId, 'latest/stable', ARCHITECTURES, 1);
       entries.push({
         channelMap: { name, channels: { 'latest/stable': { revision: 1, version: '1.0' } } },
         bundles: [{ name, revision: 1, sha256, size: blob.length, version: '1.0', publisher: 'bench', blobPath: join(ctx.paths.blobs, sha256) }],
@@ -66,7 +67,7 @@ try {
       const blob = randomBytes(512);
       const sha256 = createHash('sha256').update(blob).digest('hex');
       writeFileSync(join(ctx.paths.blobs, sha256), blob);
-      ctx.apps.addRevision({ app_id: app.id, revision, sha256, size: blob.length, version: `1.${revision}`, key_id: 'bench' });
+      ctx.apps.addRevision({ app_id: app.id, revision, sha256, size: blob.length, version: `1.${revision}`, key_id: 'bench', architectures: 'all' });
     }
     const risk = ['beta', 'edge', 'candidate'][i % 3];
     const t0 = process.hrtime.bigint();

@@ -21,7 +21,7 @@ export function manifestCheckSource() {
 // @ts-nocheck
 /* eslint-disable */
 
-// uniqueItems applies to lists of plug names only, and the element check runs first: only strings reach it.
+// uniqueItems applies to lists of plug and architecture names only, and the element check runs first: only strings reach it.
 function hash(value) {
   if (typeof value !== 'string') throw new TypeError('manifest check: uniqueItems of a non-string');
   return value;

@@ -2,9 +2,16 @@ export * from './errors';
 export * from './types';
 export { NAME_PATTERN, APP_NAME_LENGTH, RESERVED_APP_NAMES, appNameProblem, type AppNameProblem } from './patterns';
 export { UPLOAD_HEADERS, uploadSignaturePayload } from './upload';
-export { bundleTargetPath, channelMapTargetPath, type ChannelMapDocument, type BundleTargetCustom } from './targets';
+export {
+  bundleTargetPath, channelMapTargetPath, channelsFor, architecturesIn, type ChannelMapDocument, type ChannelMapEntry, type BundleTargetCustom,
+} from './targets';
 export { RISKS, DEFAULT_TRACK, parseChannel, channelName, normalizeChannel, compareChannels, type Channel, type Risk } from './channels';
 export { parseManifest, parseSize } from './manifest';
+export {
+  ARCHITECTURES, ALL_ARCHITECTURES, isArchitecture, architectureOfMachine, declaredArchitectures, servedArchitectures,
+  architecturesText, type Architecture,
+} from './architectures';
+export { elfArchitecture, fileElfArchitecture, type ElfArchitecture } from './elf';
 export { findRefusals, checkBundleTree, type Refusal } from './rules';
 export { inspectBundle, readBundleManifest, validateBundle } from './inspect';
 export { listTree } from './tree';

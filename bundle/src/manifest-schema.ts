@@ -1,6 +1,7 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import { BUNDLE_LIMITS } from './settings';
 import { HOOK_NAMES } from './types';
+import { ALL_ARCHITECTURES, ARCHITECTURES } from './architectures';
 import { APP_NAME_LENGTH, NAME_PATTERN, SIZE_PATTERN } from './patterns';
 
 // Each schema carries `hint`: the reason printed when a value breaks it, in words a publisher reads.
@@ -44,6 +45,12 @@ const resources = Type.Object({
     `must be a number of CPUs above 0 and at most ${BUNDLE_LIMITS.maxCpu}, like 0.5`),
 }, { additionalProperties: false });
 
+// `all` (the default) or a list of Debian architecture names.
+const architectures = hinted(Type.Union([
+  Type.Literal(ALL_ARCHITECTURES),
+  Type.Array(Type.Union(ARCHITECTURES.map((a) => Type.Literal(a))), { minItems: 1, uniqueItems: true }),
+]), `must be ${ALL_ARCHITECTURES} or a list of distinct architectures from: ${ARCHITECTURES.join(', ')}`);
+
 /** The schema of meta/app.yaml (docs/design.md, "The bundle format"). Unknown fields are refused: they are usually typos. */
 export const ManifestSchema = Type.Object({
   name: name(APP_NAME_LENGTH.min, APP_NAME_LENGTH.max),
@@ -55,5 +62,6 @@ export const ManifestSchema = Type.Object({
   hooks: Type.Optional(hooks),
   plugs: Type.Optional(plugList),
   resources: Type.Optional(resources),
+  architectures: Type.Optional(architectures),
 }, { additionalProperties: false });
 

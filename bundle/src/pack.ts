@@ -5,13 +5,16 @@ import { BundleRuleError, ManifestError } from './errors';
 import { validateBundle } from './inspect';
 import { parseManifest } from './manifest';
 import { checkBundleTree } from './rules';
+import { checkElfArchitectures } from './elf-check';
+import { ALL_ARCHITECTURES, declaredArchitectures } from './architectures';
 import { BUNDLE_LIMITS, MANIFEST_PATH, MKSQUASHFS_OPTIONS } from './settings';
 import { runTool } from './tools';
 import { listTree } from './tree';
 import type { Manifest, PackResult } from './types';
 
 /**
- * Packs a folder into `<outDir>/<name>_<version>.skiff`. Every rule is checked before anything
+ * Packs a folder into `<outDir>/<name>_<version>.skiff` (`<name>_<version>_<arch>[+<arch>...].skiff` for a
+ * bundle of listed architectures). Every rule is checked before anything
  * is written; the image is built in a temporary file, checked again as the store will check it,
  * and renamed into place, so a refusal or a failure leaves no output behind.
  */
@@ -25,10 +28,14 @@ export async function packBundle(dir: string, outDir: string): Promise<PackResul
   if (rel === '' || (!rel.startsWith('..') && !isAbsolute(rel))) {
     throw new BundleRuleError(`refused ${outDir}: the output folder is inside the folder being packed; choose another with -o`, outDir);
   }
-  checkBundleTree(manifest, await listTree(src));
+  const entries = await listTree(src);
+  checkBundleTree(manifest, entries);
+  await checkElfArchitectures(manifest, src, entries);
 
   await mkdir(out, { recursive: true });
-  const file = `${manifest.name}_${manifest.version}.skiff`;
+  // Builds of one version for several architectures must not overwrite each other in one folder.
+  const archs = declaredArchitectures(manifest);
+  const file = `${manifest.name}_${manifest.version}${archs === ALL_ARCHITECTURES ? '' : `_${archs.join('+')}`}.skiff`;
   const tmp = join(out, `.${file}.${randomBytes(6).toString('hex')}.tmp`);
   try {
     await runTool('mksquashfs', [src, tmp, ...MKSQUASHFS_OPTIONS], { timeoutMs: BUNDLE_LIMITS.mksquashfsTimeoutMs });

@@ -1,3 +1,5 @@
+import type { Architecture } from './architectures';
+
 /** The hooks a bundle may ship as meta/hooks/<name>. */
 export const HOOK_NAMES = ['install', 'pre-refresh', 'post-refresh', 'check-health', 'remove'] as const;
 export type HookName = typeof HOOK_NAMES[number];
@@ -12,6 +14,8 @@ export interface Manifest {
   hooks?: Partial<Record<HookName, { plugs?: string[] }>>;
   plugs?: string[];
   resources?: { memory?: string; pids?: number; cpu?: number };
+  /** Absent means 'all' (see architectures.ts). */
+  architectures?: 'all' | Architecture[];
 }
 
 /** One file, folder or link of a bundle; `path` is relative with '/' separators, `mode` the permission bits (07777). */

@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, statSync, chmodSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SkiffError } from '@skiff/bundle';
+import { ARCHITECTURES, SkiffError } from '@skiff/bundle';
 import { resolveLogin, saveLogin, loginPath, normaliseStoreUrl } from '../src/publisher/config';
 import { NotLoggedInError } from '../src/publisher/errors';
-import { channelTable, searchTable } from '../src/publisher/status';
+import { channelTable, releasedLine, searchTable } from '../src/publisher/status';
 import { formatBytes } from '../src/format';
 
 let dir: string;
@@ -76,6 +76,22 @@ test('the status table lists every risk of each track, closed ones as -', () => 
     'latest/stable 3 1.2', 'latest/candidate - -', 'latest/beta - -', 'latest/edge - -',
     '2.0/stable - -', '2.0/candidate - -', '2.0/beta - -', '2.0/edge 4 2.0',
   ]);
+  const split = channelTable({
+    name: 'multi', publisher: 'alice', summary: 's', created: '', revisions: [],
+    channels: { 'latest/beta': { revision: 5, version: '2.0' } },
+    architectures: {
+      amd64: { 'latest/stable': { revision: 1, version: '1.0' }, 'latest/beta': { revision: 5, version: '2.0' } },
+      arm64: { 'latest/stable': { revision: 2, version: '1.0' }, 'latest/beta': { revision: 5, version: '2.0' } },
+    },
+  }).split('\n');
+  assert.match(split[2]!, /^CHANNEL\s+ARCH\s+REVISION/);
+  assert.deepEqual(split.slice(3).map((l) => l.split(/\s+/).slice(0, 3).join(' ')), [
+    'latest/stable amd64 1', 'latest/stable arm64 2', 'latest/candidate - -', 'latest/beta all 5', 'latest/edge - -',
+  ]);
+  const rel = { name: 'multi', channel: 'latest/stable', revision: 2, channels: {} };
+  assert.equal(releasedLine({ ...rel, released: ['arm64', 'riscv64'] }), 'released multi revision 2 to latest/stable for arm64, riscv64');
+  assert.equal(releasedLine({ ...rel, released: [...ARCHITECTURES] }), 'released multi revision 2 to latest/stable');
+  assert.equal(releasedLine(rel), 'released multi revision 2 to latest/stable', 'a store from before architectures');
   assert.equal(searchTable([]), 'no matching apps');
   assert.equal(formatBytes(1536), '1.5 KiB');
   assert.equal(formatBytes(512), '512 B');

@@ -1,4 +1,5 @@
 import Database from 'better-sqlite3';
+import { ARCHITECTURES } from '@skiff/bundle';
 
 export type Db = Database.Database;
 
@@ -47,17 +48,33 @@ const MIGRATIONS: string[] = [
   // The manifest of each revision (JSON), for the store's pages; NULL for revisions uploaded before (read from the blob when first shown).
   `ALTER TABLE revisions ADD COLUMN manifest TEXT;
    CREATE INDEX channels_released ON channels (released);`,
+  // Architectures: a revision records what its manifest declares ('all' or 'amd64,arm64'), and a channel
+  // points at a revision per architecture. Channels released before are 'all' revisions: one row each.
+  `ALTER TABLE revisions ADD COLUMN architectures TEXT NOT NULL DEFAULT 'all';
+   CREATE TABLE channels_by_arch (
+     app_id INTEGER NOT NULL REFERENCES apps(id),
+     channel TEXT NOT NULL,
+     architecture TEXT NOT NULL,
+     revision INTEGER NOT NULL,
+     released TEXT NOT NULL,
+     PRIMARY KEY (app_id, channel, architecture),
+     FOREIGN KEY (app_id, revision) REFERENCES revisions(app_id, revision)
+   );
+   INSERT INTO channels_by_arch (app_id, channel, architecture, revision, released)
+     SELECT c.app_id, c.channel, a.value, c.revision, c.released FROM channels c, json_each('${JSON.stringify(ARCHITECTURES)}') a;
+   DROP TABLE channels;
+   ALTER TABLE channels_by_arch RENAME TO channels;`,
 ];
 
-/** Opens the store database in WAL mode and brings its schema up to date. */
-export function openDatabase(path: string, opts: { create?: boolean } = {}): Db {
+/** Opens the store database in WAL mode and brings its schema up to date (tests may stop after `migrations`). */
+export function openDatabase(path: string, opts: { create?: boolean; migrations?: number } = {}): Db {
   const db = new Database(path, { fileMustExist: !opts.create });
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = FULL');
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   const done = db.pragma('user_version', { simple: true }) as number;
-  for (let i = done; i < MIGRATIONS.length; i++) {
+  for (let i = done; i < (opts.migrations ?? MIGRATIONS.length); i++) {
     db.transaction(() => {
       db.exec(MIGRATIONS[i]!);
       db.pragma(`user_version = ${i + 1}`);

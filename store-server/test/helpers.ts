@@ -43,7 +43,7 @@ export const auth = (token: string) => ({ authorization: `Bearer ${token}` });
  * Packs a small real bundle; `padBytes` of random data make it bigger (and unique). Also the end-to-end
  * tests' fixture (test/src/store-fixtures.ts), so there is one.
  */
-export async function makeBundle(workDir: string, opts: { name: string; version?: string; summary?: string; description?: string; plugs?: string[]; padBytes?: number }): Promise<PackResult & { bytes: Buffer }> {
+export async function makeBundle(workDir: string, opts: { name: string; version?: string; summary?: string; description?: string; plugs?: string[]; padBytes?: number; architectures?: string[] }): Promise<PackResult & { bytes: Buffer }> {
   const src = join(workDir, `src-${opts.name}-${randomBytes(4).toString('hex')}`);
   mkdirSync(join(src, 'meta'), { recursive: true });
   mkdirSync(join(src, 'bin'), { recursive: true });
@@ -52,7 +52,8 @@ export async function makeBundle(workDir: string, opts: { name: string; version?
     `name: ${opts.name}`, `version: '${opts.version ?? '1.0'}'`, `summary: ${JSON.stringify(opts.summary ?? `The ${opts.name} test app`)}`,
     ...(opts.description !== undefined ? [`description: ${JSON.stringify(opts.description)}`] : []),
     ...(opts.plugs ? [`plugs: ${JSON.stringify(opts.plugs)}`] : []),
-    'apps:', `  ${opts.name}:`, `    command: bin/${opts.name}`, '',
+    'apps:', `  ${opts.name}:`, `    command: bin/${opts.name}`,
+    ...(opts.architectures ? [`architectures: [${opts.architectures.join(', ')}]`] : []), '',
   ].join('\n'));
   writeFileSync(join(src, 'bin', opts.name), '#!/bin/sh\necho hello\n');
   chmodSync(join(src, 'bin', opts.name), 0o755);

@@ -6,7 +6,10 @@ import { join } from 'node:path';
 import { createHash } from 'node:crypto';
 import { Metadata, MetadataKind } from '@tufjs/models';
 import { openTestStore, auth, makeBundle, registerKey, uploadHeaders, storeState, type TestStore } from './helpers';
-import { channelMapTargetPath, bundleTargetPath } from '@skiff/bundle';
+import { ARCHITECTURES, channelMapTargetPath, bundleTargetPath } from '@skiff/bundle';
+
+/** The per-architecture part of a map whose channels hold `all` revisions: the same for every architecture. */
+const everyArch = (channels: object) => Object.fromEntries(ARCHITECTURES.map((a) => [a, channels]));
 
 let store: TestStore;
 let work: string;
@@ -60,7 +63,8 @@ test('a release rewrites the channel map, one or two bins, the snapshot and the 
   assert.deepEqual([...body.metadata.files].sort(), expected);
 
   // The channel map, exactly as devices read it (the contract with the device side).
-  assert.deepEqual(channelMapOnDisk('hello'), { name: 'hello', channels: { 'latest/stable': { revision: 1, version: '1.0' } } });
+  const stable = { 'latest/stable': { revision: 1, version: '1.0' } };
+  assert.deepEqual(channelMapOnDisk('hello'), { name: 'hello', channels: stable, architectures: everyArch(stable) });
   // The bundle target: custom fields, and the file under its consistent-snapshot name.
   const path = bundleTargetPath('hello', 1);
   const target = store.ctx.tuf.bin(store.ctx.tuf.binFor(path))!.signed.targets[path]!;
@@ -100,7 +104,7 @@ test('channels: track/risk, `stable` means latest/stable; the map keeps full nam
     'latest/stable': { revision: 1, version: '1.0' }, 'latest/beta': { revision: 2, version: '1.1' }, '2.0/edge': { revision: 3, version: '1.2' },
   };
   assert.deepEqual(res.json().channels, expected);
-  assert.deepEqual(channelMapOnDisk('hello'), { name: 'hello', channels: expected });
+  assert.deepEqual(channelMapOnDisk('hello'), { name: 'hello', channels: expected, architectures: everyArch(expected) });
   assert.deepEqual(Object.keys(channelMapOnDisk('hello').channels), ['latest/stable', 'latest/beta', '2.0/edge']);
   const info = (await store.app.inject({ method: 'GET', url: '/v1/apps/hello' })).json();
   assert.equal(info.channels['latest/beta'].revision, 2);

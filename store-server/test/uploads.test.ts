@@ -45,7 +45,7 @@ test('an upload gets revision 1, then 2; blobs are content-addressed; info lists
   const b1 = await makeBundle(work, { name: 'hello', version: '1.0', summary: 'Says hello' });
   const r1 = await upload(uploadHeaders(store.tokens.alice, alice, 'hello', b1.bytes), b1.bytes);
   assert.equal(r1.statusCode, 201, r1.body);
-  assert.deepEqual(r1.json(), { name: 'hello', revision: 1, version: '1.0', sha256: b1.sha256, size: b1.bytes.length });
+  assert.deepEqual(r1.json(), { name: 'hello', revision: 1, version: '1.0', sha256: b1.sha256, size: b1.bytes.length, architectures: 'all' });
   assert.ok(existsSync(join(store.dir, 'blobs', b1.sha256)));
 
   const b2 = await makeBundle(work, { name: 'hello', version: '1.1', summary: 'Says hello twice' });

@@ -49,6 +49,10 @@ export interface BundleSpec {
   hooks?: Partial<Record<HookName, string>>;
   /** Body of bin/hello, a sh script (absent: it prints "hello <version>"). */
   script?: string;
+  /** `architectures:` of the manifest (absent: all). */
+  architectures?: string[];
+  /** More files (native ones, say), by path in the bundle; written executable. */
+  files?: Record<string, Buffer>;
 }
 
 /** Packs a small app: `bin/hello` prints "hello <version>"; optional check-health and pre-refresh hooks and random payload. */
@@ -64,7 +68,12 @@ export async function makeBundle(work: string, spec: BundleSpec): Promise<string
   };
   const hooks = Object.keys(hookScripts).length ? `hooks:\n${Object.keys(hookScripts).map((h) => `  ${h}: {}\n`).join('')}` : '';
   writeFileSync(join(dir, 'meta', 'app.yaml'), `name: ${spec.name}\nversion: '${spec.version}'\nsummary: Test app ${spec.name}\n` +
-    `apps:\n  ${spec.name}:\n    command: bin/hello\n    plugs: [network]\n${hooks}`);
+    `apps:\n  ${spec.name}:\n    command: bin/hello\n    plugs: [network]\n${hooks}` +
+    (spec.architectures ? `architectures: [${spec.architectures.join(', ')}]\n` : ''));
+  for (const [path, body] of Object.entries(spec.files ?? {})) {
+    mkdirSync(join(dir, path, '..'), { recursive: true });
+    writeFileSync(join(dir, path), body, { mode: 0o755 });
+  }
   writeFileSync(join(dir, 'bin', 'hello'), `#!/bin/sh\n${spec.script ?? `echo "hello ${spec.version}"`}\n`);
   chmodSync(join(dir, 'bin', 'hello'), 0o755);
   for (const [hook, body] of Object.entries(hookScripts)) {

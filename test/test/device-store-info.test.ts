@@ -4,6 +4,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
+import { machine } from 'node:os';
+import { ARCHITECTURES, architectureOfMachine } from '@skiff/bundle';
 import { publishBundle } from '../src/store';
 import { skiff, makeBundle, openSetUpWorld, closeDeviceWorld, rootSkipReason, type DeviceWorld } from '../src/device-fixture';
 
@@ -22,10 +24,13 @@ test('skiff info of an app not installed shows what the store offers; an unknown
   const { root } = world!;
   const json = skiff(root, ['info', 'other', '--json']);
   assert.equal(json.status, 0, json.stderr);
-  assert.deepEqual(JSON.parse(json.stdout), { name: 'other', installed: false,
-    channels: { 'latest/stable': { revision: 1, version: '1.0' }, 'latest/beta': { revision: 2, version: '1.1' } } });
+  // The device's architecture is the kernel's (no system.architecture set); `all` revisions serve every one.
+  const arch = architectureOfMachine(machine());
+  assert.deepEqual(JSON.parse(json.stdout), { name: 'other', installed: false, architecture: arch,
+    channels: { 'latest/stable': { revision: 1, version: '1.0' }, 'latest/beta': { revision: 2, version: '1.1' } }, architectures: [...ARCHITECTURES] });
   const human = skiff(root, ['info', 'other']);
-  assert.match(human.stdout, /^not installed; the store offers:$/m);
+  assert.match(human.stdout, new RegExp(`^not installed; the store offers for ${arch}:$`, 'm'));
+  assert.match(human.stdout, new RegExp(`^built for: ${ARCHITECTURES.join(', ')}$`, 'm'));
   assert.match(human.stdout, /^latest\/stable\s+1\.0\s+1$/m);
   assert.match(human.stdout, /^latest\/beta\s+1\.1\s+2$/m);
   const none = skiff(root, ['info', 'nosuch']);

@@ -10,6 +10,10 @@ import { Updater } from 'tuf-js';
 import { startStore, publishBundle, releaseRevision, type RunningStore } from '../src/store';
 import { packTestBundle } from '../src/store-fixtures';
 import { startNginx, type RunningNginx } from '../src/nginx';
+import { ARCHITECTURES } from '@skiff/bundle';
+
+/** An `all` revision's channels hold for every architecture. */
+const everyArch = (channels: object) => Object.fromEntries(ARCHITECTURES.map((a) => [a, channels]));
 
 let store: RunningStore;
 let work: string;
@@ -51,7 +55,8 @@ async function verifyAndDownload(updater: Updater, dir: string) {
 
 test('tuf-js with only root.json verifies and downloads the released bundle and its channel map', async () => {
   const { map, bundleInfo, bytes } = await verifyAndDownload(device(store.url), work);
-  assert.deepEqual(map, { name: 'hello', channels: { 'latest/stable': { revision: 1, version: '1.2' } } });
+  const stable1 = { 'latest/stable': { revision: 1, version: '1.2' } };
+  assert.deepEqual(map, { name: 'hello', channels: stable1, architectures: everyArch(stable1) });
   assert.deepEqual(bundleInfo.custom, { name: 'hello', revision: 1, version: '1.2', publisher: 'publisher' });
   assert.equal(createHash('sha256').update(bytes).digest('hex'), bundle.sha256);
 });
@@ -64,7 +69,8 @@ test('after another release and a close, a device sees the new channel map', asy
   await releaseRevision(store, 'hello', null, 'beta');
   const dir = mkdtempSync(join(work, 'dl-'));
   const { map, bytes } = await verifyAndDownload(device(store.url), dir);
-  assert.deepEqual(map, { name: 'hello', channels: { 'latest/stable': { revision: 2, version: '1.3' } } });
+  const stable2 = { 'latest/stable': { revision: 2, version: '1.3' } };
+  assert.deepEqual(map, { name: 'hello', channels: stable2, architectures: everyArch(stable2) });
   assert.equal(createHash('sha256').update(bytes).digest('hex'), b2.sha256);
 });
 

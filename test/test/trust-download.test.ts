@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeviceTrust } from '@skiff/client/dist/src/trust';
 import { TrustWorld, type Published } from '../src/trust-fixture';
+import { ARCHITECTURES } from '@skiff/bundle';
 
 let world: TrustWorld;
 let big: Published;
@@ -22,7 +23,8 @@ test('install path: refresh, channel map, bundle target, one verified download; 
   const device = world.device();
   await device.trust.refresh();
   const map = await device.trust.channelMap('big');
-  assert.deepEqual(map, { name: 'big', channels: { 'latest/stable': { revision: big.revision, version: '1.0' } } });
+  const stable = { 'latest/stable': { revision: big.revision, version: '1.0' } };
+  assert.deepEqual(map, { name: 'big', channels: stable, architectures: Object.fromEntries(ARCHITECTURES.map((a) => [a, stable])) });
   const target = await device.trust.bundleTarget('big', big.revision);
   assert.equal(target.path, `apps/big/${big.revision}.skiff`);
   assert.equal(target.length, big.size);

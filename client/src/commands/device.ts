@@ -6,7 +6,7 @@ import { DeviceOps, checkSetup } from '../device/ops';
 import { DeviceLock } from '../device/lock';
 import { refreshTimes, formatRefreshTimes } from '../device/autorefresh/times';
 import { FOREVER, HOLD_GRAMMAR, parseHoldDuration } from '../device/autorefresh/holds';
-import { listApps, formatList, appInfo, formatInfo, formatStoreInfo, changeList, formatChanges, taskList, formatTasks } from '../device/views';
+import { listApps, formatList, appInfo, formatInfo, storeInfo, formatStoreInfo, changeList, formatChanges, taskList, formatTasks } from '../device/views';
 
 /** Opens the device under --root and runs fn with its verbs; closes the database whatever happens. */
 async function withOps<T>(cmd: Command, opts: { wait?: boolean }, fn: (ops: DeviceOps, device: Device) => Promise<T>): Promise<T> {
@@ -210,8 +210,8 @@ export function registerDeviceCommands(program: Command): void {
       await ops.recoverIfIdle();
       if (!device.state.app(name) && device.state.configGet('store.url') !== undefined) {
         // Not installed here: the store's channel map, verified through TUF, before anyone installs it.
-        const map = await ops.storeChannels(name);
-        output(!!o.json, { name, installed: false, channels: map.channels }, () => formatStoreInfo(map));
+        const info = storeInfo(await ops.storeChannels(name), ops.architecture());
+        output(!!o.json, info, () => formatStoreInfo(info));
         return;
       }
       const i = appInfo(device, name);
@@ -257,7 +257,7 @@ export function registerDeviceCommands(program: Command): void {
           + r.recovered.map((c) => `\n  change ${c.id}: ${c.status}`).join(''));
     }));
 
-  const config = program.command('config').description('device settings (refresh.retain, refresh.timer, refresh.hold, refresh.max-postpone, data.max-size)');
+  const config = program.command('config').description('device settings (refresh.retain, refresh.timer, refresh.hold, refresh.max-postpone, data.max-size, system.architecture)');
   config.command('get').argument('<key>').option('--json', 'print as JSON')
     .action(async (key: string, o: { json?: boolean }, cmd: Command) => withOps(cmd, {}, async (_ops, device) => {
       const value = device.state.configGet(key);

@@ -7,7 +7,7 @@ import { loadKey } from '../keystore';
 import { StoreClient } from '../publisher/api';
 import { resolveLogin, saveLogin, normaliseStoreUrl } from '../publisher/config';
 import { NotLoggedInError, StoreRequestError } from '../publisher/errors';
-import { channelTable, searchTable } from '../publisher/status';
+import { channelTable, releasedLine, searchTable } from '../publisher/status';
 import { formatBytes } from '../format';
 import { uploadBundle } from '../publisher/upload';
 
@@ -138,7 +138,7 @@ Example:
       const { released, ...uploaded } = r;
       output(!!opts.json, { ...uploaded, ...(released ? { released: released.channel, channels: released.channels } : {}) }, () =>
         `uploaded ${r.name} ${r.version} (${formatBytes(r.size)}): revision ${r.revision}` +
-        (released ? `\nreleased ${r.name} revision ${r.revision} to ${released.channel}` : ''));
+        (released ? `\n${releasedLine(released)}` : ''));
     });
 
   program.command('release')
@@ -148,7 +148,7 @@ Example:
     .option('--json', 'print the result and the channel map as JSON')
     .action(async (name: string, rev: string, channel: string, opts: { store?: string; json?: boolean }) => {
       const r = await clientFor(opts).release(name, positiveIntArg(rev, 'revision'), channel);
-      output(!!opts.json, r, () => `released ${name} revision ${r.revision} to ${r.channel}`);
+      output(!!opts.json, r, () => releasedLine(r));
     });
 
   program.command('close')

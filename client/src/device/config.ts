@@ -2,6 +2,7 @@ import { parseSize } from '@skiff/bundle';
 import { ConfigError } from './errors';
 import { DEFAULT_REFRESH_TIMER, TIMER_GRAMMAR, TimerSyntaxError, parseTimer } from './autorefresh/schedule';
 import { FOREVER, holdSettingProblem, parseHoldDuration } from './autorefresh/holds';
+import { ARCHITECTURE_SETTING, checkArchitectureSetting, kernelArchitecture } from './architecture';
 
 /** A device setting users may read and write with `skiff config`. */
 interface Setting { default: string; check(value: string): string | null }
@@ -45,6 +46,8 @@ export const SETTINGS: Record<string, Setting> = {
   'refresh.hold': { default: '', check: holdSettingProblem },
   // Longest an automatic refresh waits for an app's running processes to end, a duration (s, m, h, d, w).
   'refresh.max-postpone': { default: '14d', check: duration },
+  // The architecture whose builds install and refresh here; the kernel's unless set.
+  [ARCHITECTURE_SETTING]: { default: kernelArchitecture(), check: checkArchitectureSetting },
 };
 
 export function checkSetting(key: string, value: string): void {

@@ -38,6 +38,11 @@ export class ChannelError extends SkiffError {
   constructor(message: string) { super('channel-not-found', message); }
 }
 
+/** The device's architecture is unknown, or an app has no build for it (store or local file). */
+export class ArchitectureError extends SkiffError {
+  constructor(message: string) { super('architecture-unavailable', message); }
+}
+
 /** A downloaded bundle's manifest disagrees with the verified target (name, revision, version). */
 export class BundleMismatchError extends SkiffError {
   constructor(message: string, readonly file: string) { super('bundle-mismatch', message); }

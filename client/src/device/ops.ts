@@ -14,12 +14,13 @@ import { DeviceTrust } from '../trust';
 import { normaliseStoreUrl } from '../publisher/config';
 import { SkiffError, hashFile, normalizeChannel, parseSize, type ChannelMapDocument } from '@skiff/bundle';
 import { DATA_MAX_SIZE, checkSetting } from './config';
+import { ARCHITECTURE_SETTING, deviceArchitecture, foreignArchitectures } from './architecture';
 import { checkNoShrink, growMountedVolumes } from './data-volume';
 import { RefreshRecords } from './autorefresh/records';
 import { autoRefreshGate, type GateVerdict } from './autorefresh/gate';
 import { FOREVER, holdUntil } from './autorefresh/holds';
 import {
-  AlreadyInstalledError, ChangeFailedError, ChannelError, NotBlockedError, NotInstalledError, NotRootError,
+  AlreadyInstalledError, ArchitectureError, ChangeFailedError, ChannelError, NotBlockedError, NotInstalledError, NotRootError,
 } from './errors';
 
 export interface OpsOptions {
@@ -94,6 +95,11 @@ export class DeviceOps {
     try { await this.locked(async () => undefined); } catch { /* a change started meanwhile: read as is */ }
   }
 
+  /** The architecture whose builds this device installs (config, else the kernel's). */
+  architecture() {
+    return deviceArchitecture(this.device.state.configGet(ARCHITECTURE_SETTING));
+  }
+
   private async runChange(lock: DeviceLock, kind: string, summary: string, specs: DeviceTaskSpec[]): Promise<ChangeRow> {
     const id = this.runner.create(kind, summary, specs);
     lock.setChange(id);
@@ -113,7 +119,7 @@ export class DeviceOps {
       await trust.refresh();
       let revision = o.revision;
       if (revision === undefined) {
-        const resolved = resolveChannel(await trust.channelMap(name), channel);
+        const resolved = resolveChannel(await trust.channelMap(name), channel, this.architecture());
         if (!resolved) throw new ChannelError(`${name} has no revision in ${channel} (nor a more stable risk)`);
         revision = resolved.revision;
       }
@@ -130,6 +136,9 @@ export class DeviceOps {
     requireRoot('install');
     const path = resolve(file);
     const manifest = await this.env.backend.inspectManifest(path);
+    const arch = this.architecture();
+    const foreign = foreignArchitectures(manifest, arch);
+    if (foreign) throw new ArchitectureError(`refused ${file}: a bundle for ${foreign}, and this device is ${arch} (\`skiff config get ${ARCHITECTURE_SETTING}\`)`);
     const size = statSync(path).size;
     const { sha256 } = await hashFile(path);
     return this.locked(async (lock) => {
@@ -167,7 +176,7 @@ export class DeviceOps {
         out.push({ name: a.name, from: a.current, to: revision, version: target.custom.version, channel, blocked: false });
         continue;
       }
-      const resolved = resolveChannel(await trust.channelMap(a.name), channel);
+      const resolved = resolveChannel(await trust.channelMap(a.name), channel, this.architecture());
       if (!resolved) throw new ChannelError(`${a.name} has no revision in ${channel} (nor a more stable risk)`);
       out.push({ name: a.name, from: a.current, to: resolved.revision, version: resolved.version, channel,
         blocked: channelOverride === undefined && state.isBlocked(a.name, resolved.revision) });

@@ -2,7 +2,7 @@
 import type { Device } from './device';
 import type { ChangeRunner } from './changes';
 import type { DeviceEnv } from './env';
-import { compareChannels, type ChannelMapDocument } from '@skiff/bundle';
+import { architecturesIn, channelsFor, compareChannels, type Architecture, type ChannelMapDocument } from '@skiff/bundle';
 import { NotInstalledError } from './errors';
 import { formatTable } from '../format';
 import { DATA_MAX_SIZE } from './config';
@@ -78,11 +78,16 @@ export function formatInfo(i: ReturnType<typeof appInfo>): string {
   ].join('\n');
 }
 
-/** An app the device does not have: what its store offers, channel by channel. */
-export function formatStoreInfo(map: ChannelMapDocument): string {
-  const rows = Object.entries(map.channels).sort(([a], [b]) => compareChannels(a, b)).map(([c, e]) => [c, e.version, String(e.revision)]);
-  return [`name:      ${map.name}`, 'not installed; the store offers:',
-    rows.length ? formatTable(['Channel', 'Version', 'Rev'], rows) : 'no open channel'].join('\n');
+/** An app the device does not have: what its store offers for this device's architecture, and for which others. */
+export function storeInfo(map: ChannelMapDocument, arch: Architecture) {
+  return { name: map.name, installed: false, architecture: arch, channels: channelsFor(map, arch), architectures: architecturesIn(map) };
+}
+
+export function formatStoreInfo(info: ReturnType<typeof storeInfo>): string {
+  const rows = Object.entries(info.channels).sort(([a], [b]) => compareChannels(a, b)).map(([c, e]) => [c, e.version, String(e.revision)]);
+  return [`name:      ${info.name}`, `not installed; the store offers for ${info.architecture}:`,
+    rows.length ? formatTable(['Channel', 'Version', 'Rev'], rows) : 'no open channel',
+    `built for: ${info.architectures.join(', ') || 'none'}`].join('\n');
 }
 
 export function changeList(runner: ChangeRunner<DeviceEnv>) {

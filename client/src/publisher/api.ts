@@ -2,7 +2,7 @@
 // StoreRequestError carrying the store's own code and status.
 import { createReadStream } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
-import { UPLOAD_HEADERS, signBytes, uploadSignaturePayload, type KeyPair } from '@skiff/bundle';
+import { UPLOAD_HEADERS, signBytes, uploadSignaturePayload, type Architecture, type KeyPair } from '@skiff/bundle';
 import { HttpClient, readBody, type RequestOptions } from '../http';
 import { DownloadFailedError } from '../trust/errors';
 import { StoreRequestError, StoreUnreachableError } from './errors';
@@ -19,11 +19,19 @@ export interface StoreClientOptions {
 export interface ChannelEntry { revision: number; version: string; released?: string }
 export interface AppInfo {
   name: string; publisher: string; summary: string; created: string;
+  /** The channels whose revision every architecture shares. */
   channels: Record<string, ChannelEntry>;
-  revisions: { revision: number; version: string; size: number; sha256: string; created: string }[];
+  /** Architecture → channel → revision (absent from stores before architectures). */
+  architectures?: Partial<Record<Architecture, Record<string, ChannelEntry>>>;
+  revisions: { revision: number; version: string; size: number; sha256: string; architectures?: 'all' | Architecture[]; created: string }[];
 }
 export interface UploadResult { name: string; revision: number; version: string; sha256: string; size: number }
-export interface ReleaseResult { name: string; channel: string; revision: number | null; channels: Record<string, ChannelEntry> }
+export interface ReleaseResult {
+  name: string; channel: string; revision: number | null; channels: Record<string, ChannelEntry>;
+  /** The architectures whose channel the release set (absent from stores before architectures). */
+  released?: Architecture[];
+  architectures?: Partial<Record<Architecture, Record<string, ChannelEntry>>>;
+}
 export interface SearchResult { name: string; publisher: string; summary: string; version?: string; revision?: number }
 
 export interface SignedUpload {

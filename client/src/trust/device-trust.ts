@@ -70,7 +70,9 @@ export class DeviceTrust {
     checkRevision(revision);
     const target = await this.repo.targetInfo(bundleTargetPath(name, revision));
     if (!target) {
-      const channel = Object.entries(this.maps.get(name)?.channels ?? {}).find(([, e]) => e.revision === revision)?.[0];
+      const map = this.maps.get(name);
+      const named = [map?.channels ?? {}, ...Object.values(map?.architectures ?? {})].flatMap((chs) => Object.entries(chs));
+      const channel = named.find(([, e]) => e.revision === revision)?.[0];
       if (channel) throw new TrustRefusedError(`the channel map of ${name} names revision ${revision} in ${channel}, which the store has not signed; refused`);
       throw new NotInStoreError(`the store has no revision ${revision} of ${name}`);
     }

@@ -1,6 +1,6 @@
 // Reading the store's signed targets: channel maps and bundle targets, with their shapes checked.
 import type { TargetFile } from '@tufjs/models';
-import { appNameProblem } from '@skiff/bundle';
+import { appNameProblem, isArchitecture, type ChannelMapEntry } from '@skiff/bundle';
 import { InvalidNameError, TrustRefusedError } from './errors';
 import type { BundleTarget, ChannelMap } from './types';
 
@@ -34,14 +34,27 @@ export function parseChannelMap(bytes: Buffer, name: string): ChannelMap {
   if (!isRecord(json)) return refuse('not an object');
   if (json.name !== name) return refuse(`it names app ${JSON.stringify(json.name)}`);
   if (!isRecord(json.channels)) return refuse('no "channels" object');
-  const channels: ChannelMap['channels'] = {};
-  for (const [channel, entry] of Object.entries(json.channels)) {
-    if (!isRecord(entry) || !Number.isSafeInteger(entry.revision) || (entry.revision as number) < 1 || typeof entry.version !== 'string') {
-      return refuse(`channel ${channel} is not {revision: positive integer, version: string}`);
+  const entries = (value: Record<string, unknown>, where: string): Record<string, ChannelMapEntry> => {
+    const channels: Record<string, ChannelMapEntry> = {};
+    for (const [channel, entry] of Object.entries(value)) {
+      if (!isRecord(entry) || !Number.isSafeInteger(entry.revision) || (entry.revision as number) < 1 || typeof entry.version !== 'string') {
+        return refuse(`channel ${channel}${where} is not {revision: positive integer, version: string}`);
+      }
+      channels[channel] = { revision: entry.revision as number, version: entry.version };
     }
-    channels[channel] = { revision: entry.revision as number, version: entry.version };
+    return channels;
+  };
+  const map: ChannelMap = { name, channels: entries(json.channels, '') };
+  // Absent in maps signed before architectures; an architecture this device does not know is skipped.
+  if (json.architectures !== undefined) {
+    if (!isRecord(json.architectures)) return refuse('"architectures" is not an object');
+    map.architectures = {};
+    for (const [arch, channels] of Object.entries(json.architectures)) {
+      if (!isRecord(channels)) return refuse(`architecture ${arch} is not an object of channels`);
+      if (isArchitecture(arch)) map.architectures[arch] = entries(channels, ` of ${arch}`);
+    }
   }
-  return { name, channels };
+  return map;
 }
 
 /** A verified bundle target, checked to be the revision of the app that was asked for. */

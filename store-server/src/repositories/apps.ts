@@ -1,13 +1,25 @@
 import type { Db } from '../db';
 import { nowIso } from '../db';
+import { ALL_ARCHITECTURES, servedArchitectures, type Architecture } from '@skiff/bundle';
 
 export interface AppRow { id: number; name: string; account_id: number; publisher: string; summary: string; created: string }
+/** `architectures` is what the manifest declares: 'all' or a comma-separated list ('amd64,arm64'). */
 export interface RevisionRow {
-  app_id: number; revision: number; sha256: string; size: number; version: string; key_id: string; created: string;
+  app_id: number; revision: number; sha256: string; size: number; version: string; key_id: string; architectures: string; created: string;
   /** The bundle's manifest as JSON; null for a revision uploaded before the store kept it. */
   manifest: string | null;
 }
-export interface ChannelRow { channel: string; revision: number; version: string; released: string }
+export interface ChannelRow { channel: string; architecture: string; revision: number; version: string; released: string }
+
+/** A revision's declared architectures as the API shows them: 'all' or a list. */
+export function declaredOf(row: Pick<RevisionRow, 'architectures'>): 'all' | Architecture[] {
+  return row.architectures === ALL_ARCHITECTURES ? ALL_ARCHITECTURES : servedArchitectures(row.architectures.split(','));
+}
+
+/** How a manifest's architectures are kept in a revision row. */
+export function architecturesColumn(declared: 'all' | readonly string[]): string {
+  return declared === ALL_ARCHITECTURES ? ALL_ARCHITECTURES : declared.join(',');
+}
 
 /** A LIKE pattern matching `query` anywhere, its wildcards taken literally. */
 const like = (query: string) => `%${query.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
@@ -31,7 +43,7 @@ export function appRepository(db: Db) {
      JOIN apps ON apps.id = c.app_id JOIN accounts ON accounts.id = apps.account_id
      GROUP BY apps.id ORDER BY updated DESC, apps.name LIMIT ?`);
   const nextRev = db.prepare<[number], { next: number }>('SELECT coalesce(max(revision), 0) + 1 AS next FROM revisions WHERE app_id = ?');
-  const insertRev = db.prepare('INSERT INTO revisions (app_id, revision, sha256, size, version, key_id, created, manifest) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+  const insertRev = db.prepare('INSERT INTO revisions (app_id, revision, sha256, size, version, key_id, architectures, created, manifest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
   const setManifest = db.prepare('UPDATE revisions SET manifest = ? WHERE app_id = ? AND revision = ?');
   const revBySha = db.prepare<[number, string], RevisionRow>('SELECT * FROM revisions WHERE app_id = ? AND sha256 = ?');
   const rev = db.prepare<[number, number], RevisionRow>('SELECT * FROM revisions WHERE app_id = ? AND revision = ?');
@@ -39,11 +51,11 @@ export function appRepository(db: Db) {
   const blobUsed = db.prepare<[string], { n: number }>('SELECT count(*) AS n FROM revisions WHERE sha256 = ?');
   const allBlobs = db.prepare<[], { sha256: string }>('SELECT DISTINCT sha256 FROM revisions');
   const channels = db.prepare<[number], ChannelRow>(
-    `SELECT c.channel, c.revision, r.version, c.released FROM channels c
+    `SELECT c.channel, c.architecture, c.revision, r.version, c.released FROM channels c
      JOIN revisions r ON r.app_id = c.app_id AND r.revision = c.revision WHERE c.app_id = ?`);
   const upsertChannel = db.prepare(
-    `INSERT INTO channels (app_id, channel, revision, released) VALUES (?, ?, ?, ?)
-     ON CONFLICT (app_id, channel) DO UPDATE SET revision = excluded.revision, released = excluded.released`);
+    `INSERT INTO channels (app_id, channel, architecture, revision, released) VALUES (?, ?, ?, ?, ?)
+     ON CONFLICT (app_id, channel, architecture) DO UPDATE SET revision = excluded.revision, released = excluded.released`);
   const deleteChannel = db.prepare('DELETE FROM channels WHERE app_id = ? AND channel = ?');
   const allApps = db.prepare<[], AppRow>(
     'SELECT apps.*, accounts.name AS publisher FROM apps JOIN accounts ON accounts.id = apps.account_id ORDER BY apps.id');
@@ -68,7 +80,7 @@ export function appRepository(db: Db) {
     addRevision(r: Omit<RevisionRow, 'created' | 'manifest'> & { manifest?: string | null }): RevisionRow {
       const created = nowIso();
       const manifest = r.manifest ?? null;
-      insertRev.run(r.app_id, r.revision, r.sha256, r.size, r.version, r.key_id, created, manifest);
+      insertRev.run(r.app_id, r.revision, r.sha256, r.size, r.version, r.key_id, r.architectures, created, manifest);
       return { ...r, created, manifest };
     },
     setManifest: (appId: number, revision: number, manifest: string) => void setManifest.run(manifest, appId, revision),
@@ -78,7 +90,11 @@ export function appRepository(db: Db) {
     isBlobReferenced: (sha: string) => blobUsed.get(sha)!.n > 0,
     referencedBlobs: () => new Set(allBlobs.all().map((r) => r.sha256)),
     channels: (appId: number) => channels.all(appId),
-    setChannel: (appId: number, channel: string, revision: number) => void upsertChannel.run(appId, channel, revision, nowIso()),
+    /** Points `channel` at `revision` for each of `architectures`, leaving the others as they were. */
+    setChannel(appId: number, channel: string, architectures: readonly string[], revision: number): void {
+      const released = nowIso();
+      for (const arch of architectures) upsertChannel.run(appId, channel, arch, revision, released);
+    },
     closeChannel: (appId: number, channel: string) => deleteChannel.run(appId, channel).changes > 0,
   };
 }

@@ -1,5 +1,5 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
-import { APP_NAME_LENGTH, NAME_PATTERN } from '@skiff/bundle';
+import { ALL_ARCHITECTURES, APP_NAME_LENGTH, ARCHITECTURES, NAME_PATTERN } from '@skiff/bundle';
 
 export const ErrorReply = Type.Object({
   error: Type.Object({ code: Type.String({ description: 'stable, for programs (e.g. app-not-found)' }), message: Type.String({ description: 'one line for people' }) }),
@@ -38,23 +38,38 @@ export const ChannelMap = Type.Record(Type.String(), Type.Object({ revision: Rev
   $id: 'ChannelMap', description: 'Open channels (TRACK/RISK) and the revision each holds, as signed in the TUF repository',
 });
 
+export const Architecture = Type.String({ description: `Debian's architecture name: ${ARCHITECTURES.join(', ')}` });
+/** What a revision declares in meta/app.yaml: `all` (served to every architecture) or a list. */
+export const DeclaredArchitectures = Type.Union([Type.Literal(ALL_ARCHITECTURES), Type.Array(Architecture)], { examples: ['all', ['amd64', 'arm64']] });
+/** Architecture → channel → revision: the channel map a device of that architecture follows. */
+const byArchitecture = <T extends Parameters<typeof Type.Record>[1]>(entry: T) => Type.Object(
+  Object.fromEntries(ARCHITECTURES.map((a) => [a, Type.Optional(Type.Record(Type.String(), entry))])), { additionalProperties: false });
+export const ArchitectureChannelMap = byArchitecture(Type.Object({ revision: Revision, version: Type.String() }));
+
 export const PublisherKey = Type.Object({
   name: Type.String(), keyId: Sha256, publicKey: Type.String({ description: 'ed25519 public key, 64 hex digits' }), created: Type.String({ format: 'date-time' }),
 }, { $id: 'PublisherKey', description: 'An ed25519 key whose signatures the store accepts on uploads of the account' });
 
 export const AppInfo = Type.Object({
   name: Type.String(), publisher: Type.String(), summary: Type.String(), created: Type.String({ format: 'date-time' }),
-  channels: Type.Record(Type.String(), Type.Object({ revision: Revision, version: Type.String(), released: Type.String({ format: 'date-time' }) })),
-  revisions: Type.Array(Type.Object({ revision: Revision, version: Type.String(), size: Type.Integer({ description: 'bytes' }), sha256: Sha256, created: Type.String({ format: 'date-time' }) })),
-}, { $id: 'AppInfo', description: 'An app: its publisher, open channels and every revision uploaded' });
+  channels: Type.Record(Type.String(), Type.Object({ revision: Revision, version: Type.String(), released: Type.String({ format: 'date-time' }) }),
+    { description: 'the channels whose revision every architecture shares' }),
+  architectures: byArchitecture(Type.Object({ revision: Revision, version: Type.String(), released: Type.String({ format: 'date-time' }) })),
+  revisions: Type.Array(Type.Object({
+    revision: Revision, version: Type.String(), size: Type.Integer({ description: 'bytes' }), sha256: Sha256,
+    architectures: DeclaredArchitectures, created: Type.String({ format: 'date-time' }),
+  })),
+}, { $id: 'AppInfo', description: 'An app: its publisher, open channels (shared and per architecture) and every revision uploaded' });
 
 export const UploadReply = Type.Object({
   name: Type.String(), revision: Revision, version: Type.String(), sha256: Sha256, size: Type.Integer({ description: 'bytes' }),
+  architectures: DeclaredArchitectures,
 }, { $id: 'UploadReply', description: 'The revision an upload became' });
 
 export const ReleaseReply = Type.Object({
   name: Type.String(), channel: Type.String(), revision: Type.Union([Revision, Type.Null()], { description: 'null when the channel was closed' }),
-  channels: Type.Unsafe<Static<typeof ChannelMap>>({ $ref: 'ChannelMap#' }),
+  released: Type.Array(Architecture, { description: 'the architectures whose channel this set (or closed)' }),
+  channels: Type.Unsafe<Static<typeof ChannelMap>>({ $ref: 'ChannelMap#' }), architectures: ArchitectureChannelMap,
   metadata: Type.Object({
     files: Type.Array(Type.String()), bytes: Type.Integer(), snapshotVersion: Type.Integer(), timestampVersion: Type.Integer(),
   }, { description: 'The TUF metadata files the change re-signed' }),

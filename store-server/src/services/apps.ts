@@ -1,15 +1,19 @@
 import type { StoreContext } from '../context';
 import type { AccountRow } from '../repositories/accounts';
-import type { AppRow, RevisionRow } from '../repositories/apps';
+import { declaredOf, type AppRow, type RevisionRow } from '../repositories/apps';
 import { join } from 'node:path';
-import { appNameProblem, compareChannels, readBundleManifest, type Manifest } from '@skiff/bundle';
+import { ARCHITECTURES, appNameProblem, compareChannels, readBundleManifest, type Architecture, type Manifest } from '@skiff/bundle';
 import { BadRequestError, ConflictError, ForbiddenError, LimitError, NotFoundError } from '../errors';
 
 export interface ChannelInfo { revision: number; version: string; released: string }
-export interface RevisionInfo { revision: number; version: string; size: number; sha256: string; created: string }
+export interface RevisionInfo { revision: number; version: string; size: number; sha256: string; architectures: 'all' | Architecture[]; created: string }
 export interface AppInfo {
   name: string; publisher: string; summary: string; created: string;
-  channels: Record<string, ChannelInfo>; revisions: RevisionInfo[];
+  /** The channels whose revision every architecture shares (as the signed map's `channels`). */
+  channels: Record<string, ChannelInfo>;
+  /** Architecture → channel → revision: the channel map per architecture. */
+  architectures: Partial<Record<Architecture, Record<string, ChannelInfo>>>;
+  revisions: RevisionInfo[];
 }
 
 /** The bundle part's app-name rule, as the API answers: a malformed name is a bad request, a reserved one a conflict. */
@@ -33,13 +37,22 @@ export function appService(ctx: StoreContext) {
     return app;
   };
   const infoOf = (app: AppRow): { info: AppInfo; rows: RevisionRow[] } => {
+    const channelRows = ctx.apps.channels(app.id).sort((a, b) => compareChannels(a.channel, b.channel));
+    const architectures: AppInfo['architectures'] = {};
+    for (const arch of ARCHITECTURES) {
+      for (const c of channelRows) if (c.architecture === arch) (architectures[arch] ??= {})[c.channel] = { revision: c.revision, version: c.version, released: c.released };
+    }
+    // The shared map: a channel whose revision is the same on every architecture (what old devices read).
     const channels: Record<string, ChannelInfo> = {};
-    for (const c of ctx.apps.channels(app.id).sort((a, b) => compareChannels(a.channel, b.channel))) {
+    for (const c of channelRows) {
+      if (channels[c.channel] || !ARCHITECTURES.every((a) => architectures[a]?.[c.channel]?.revision === c.revision)) continue;
       channels[c.channel] = { revision: c.revision, version: c.version, released: c.released };
     }
     const rows = ctx.apps.revisions(app.id);
-    const revisions = rows.map((r) => ({ revision: r.revision, version: r.version, size: r.size, sha256: r.sha256, created: r.created }));
-    return { info: { name: app.name, publisher: app.publisher, summary: app.summary, created: app.created, channels, revisions }, rows };
+    const revisions = rows.map((r) => ({
+      revision: r.revision, version: r.version, size: r.size, sha256: r.sha256, architectures: declaredOf(r), created: r.created,
+    }));
+    return { info: { name: app.name, publisher: app.publisher, summary: app.summary, created: app.created, channels, architectures, revisions }, rows };
   };
   /** A revision's manifest: kept since its upload, or read once from its blob for one uploaded before the store kept it. */
   const manifestOf = async (app: AppRow, revision: number, row: RevisionRow | undefined): Promise<Manifest> => {

@@ -1,10 +1,13 @@
 import type { StoreContext } from '../context';
 import type { AccountRow } from '../repositories/accounts';
-import type { AppRow } from '../repositories/apps';
+import { declaredOf, type AppRow } from '../repositories/apps';
 import type { AppService } from './apps';
-import { ChannelInvalidError, compareChannels, normalizeChannel, sha256Hex, type ChannelMapDocument } from '@skiff/bundle';
+import {
+  ARCHITECTURES, ChannelInvalidError, compareChannels, normalizeChannel, servedArchitectures, sha256Hex,
+  type Architecture, type ChannelMapDocument, type ChannelMapEntry,
+} from '@skiff/bundle';
 import { BadRequestError, NotFoundError } from '../errors';
-import { channelMapBytes, type CommitReport } from '../tuf/repository';
+import { channelMapBytes, type BundleTarget, type CommitReport } from '../tuf/repository';
 import { join } from 'node:path';
 
 /** A channel as the store keeps it; one breaking the grammar is a 400 with the grammar's own code and message. */
@@ -21,7 +24,10 @@ export interface ReleaseResult {
   name: string;
   channel: string;
   revision: number | null;
+  /** The architectures the release set (those of the revision; every architecture when closing). */
+  released: Architecture[];
   channels: ChannelMapDocument['channels'];
+  architectures: NonNullable<ChannelMapDocument['architectures']>;
   /** What the TUF repository rewrote (empty when nothing changed). */
   metadata: { files: string[]; bytes: number; snapshotVersion: number; timestampVersion: number };
 }
@@ -31,33 +37,51 @@ export interface ReleaseResult {
  * also writes the TUF metadata: releases are serialized, and a failed write leaves no row behind.
  */
 export function releaseService(ctx: StoreContext, apps: AppService) {
+  /** The signed document: per architecture, and the channels every architecture shares for devices from before. */
   const channelMap = (app: AppRow): ChannelMapDocument => {
-    const channels: ChannelMapDocument['channels'] = {};
-    for (const c of ctx.apps.channels(app.id).sort((a, b) => compareChannels(a.channel, b.channel))) {
-      channels[c.channel] = { revision: c.revision, version: c.version };
+    const rows = ctx.apps.channels(app.id);
+    const names = [...new Set(rows.map((r) => r.channel))].sort(compareChannels);
+    const architectures: NonNullable<ChannelMapDocument['architectures']> = {};
+    for (const arch of ARCHITECTURES) {
+      for (const channel of names) {
+        const row = rows.find((r) => r.channel === channel && r.architecture === arch);
+        if (row) (architectures[arch] ??= {})[channel] = { revision: row.revision, version: row.version };
+      }
     }
-    return { name: app.name, channels };
+    const channels: Record<string, ChannelMapEntry> = {};
+    for (const channel of names) {
+      const entries = ARCHITECTURES.map((a) => architectures[a]?.[channel]);
+      const first = entries[0];
+      if (first && entries.every((e) => e?.revision === first.revision)) channels[channel] = first;
+    }
+    return { name: app.name, channels, architectures };
   };
-  const result = (app: AppRow, channel: string, revision: number | null, report: CommitReport): ReleaseResult => ({
-    name: app.name, channel, revision, channels: channelMap(app).channels,
-    metadata: { files: report.files.map((f) => f.name), bytes: report.metadataBytes, snapshotVersion: report.snapshotVersion, timestampVersion: report.timestampVersion },
-  });
+  const bundleOf = (app: AppRow, revision: number): BundleTarget => {
+    const rev = ctx.apps.revision(app.id, revision)!;
+    return { name: app.name, revision, sha256: rev.sha256, size: rev.size, version: rev.version, publisher: app.publisher, blobPath: join(ctx.paths.blobs, rev.sha256) };
+  };
+  const result = (app: AppRow, channel: string, revision: number | null, released: Architecture[], report: CommitReport): ReleaseResult => {
+    const doc = channelMap(app);
+    return {
+      name: app.name, channel, revision, released, channels: doc.channels, architectures: doc.architectures ?? {},
+      metadata: { files: report.files.map((f) => f.name), bytes: report.metadataBytes, snapshotVersion: report.snapshotVersion, timestampVersion: report.timestampVersion },
+    };
+  };
 
   return {
     channelMap,
+    /** Points the channel at the revision for each architecture the revision has ('all': every one). */
     release(account: AccountRow, name: string, revision: number, channelText: string): ReleaseResult {
       const channel = channelOf(channelText);
       const app = apps.owned(account, name);
       const rev = ctx.apps.revision(app.id, revision);
       if (!rev) throw new NotFoundError(`"${name}" has no revision ${revision}`, 'revision-not-found');
+      const archs = servedArchitectures(declaredOf(rev));
       const report = ctx.db.transaction(() => {
-        ctx.apps.setChannel(app.id, channel, revision);
-        return ctx.tuf.publishApp(channelMap(app), [{
-          name: app.name, revision, sha256: rev.sha256, size: rev.size, version: rev.version,
-          publisher: app.publisher, blobPath: join(ctx.paths.blobs, rev.sha256),
-        }]);
+        ctx.apps.setChannel(app.id, channel, archs, revision);
+        return ctx.tuf.publishApp(channelMap(app), [bundleOf(app, revision)]);
       }).immediate();
-      return result(app, channel, revision, report);
+      return result(app, channel, revision, archs, report);
     },
     close(account: AccountRow, name: string, channelText: string): ReleaseResult {
       const channel = channelOf(channelText);
@@ -66,12 +90,13 @@ export function releaseService(ctx: StoreContext, apps: AppService) {
         if (!ctx.apps.closeChannel(app.id, channel)) throw new NotFoundError(`channel ${channel} of "${name}" is not open`, 'channel-not-open');
         return ctx.tuf.publishApp(channelMap(app), []);
       }).immediate();
-      return result(app, channel, null, report);
+      return result(app, channel, null, [...ARCHITECTURES], report);
     },
     /**
      * Brings the signed channel maps in line with the database, which is the source of truth. A crash
      * after the timestamp's rename but before the SQLite commit leaves a release signed but not
-     * recorded; at startup it is replaced by a new version showing what the database holds.
+     * recorded; at startup it is replaced by a new version showing what the database holds. A map
+     * signed before architectures is re-signed here in the new format (its `channels` unchanged).
      */
     reconcile(now?: Date): { apps: string[]; report: CommitReport | null } {
       const entries: Parameters<typeof ctx.tuf.publishApps>[0] = [];
@@ -79,12 +104,9 @@ export function releaseService(ctx: StoreContext, apps: AppService) {
         const doc = channelMap(app);
         const signed = ctx.tuf.channelMapSha256(app.name);
         const expected = sha256Hex(channelMapBytes(doc));
-        if (signed === expected || (signed === undefined && Object.keys(doc.channels).length === 0)) continue;
-        const bundles = Object.values(doc.channels).map(({ revision }) => {
-          const rev = ctx.apps.revision(app.id, revision)!;
-          return { name: app.name, revision, sha256: rev.sha256, size: rev.size, version: rev.version, publisher: app.publisher, blobPath: join(ctx.paths.blobs, rev.sha256) };
-        });
-        entries.push({ channelMap: doc, bundles });
+        if (signed === expected || (signed === undefined && Object.keys(doc.architectures ?? {}).length === 0)) continue;
+        const revisions = new Set(Object.values(doc.architectures ?? {}).flatMap((chs) => Object.values(chs).map((e) => e.revision)));
+        entries.push({ channelMap: doc, bundles: [...revisions].map((r) => bundleOf(app, r)) });
       }
       return { apps: entries.map((e) => e.channelMap.name), report: entries.length ? ctx.tuf.publishApps(entries, now) : null };
     },

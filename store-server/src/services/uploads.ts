@@ -3,9 +3,10 @@ import { createWriteStream, existsSync, renameSync, rmSync, openSync, fsyncSync,
 import { join } from 'node:path';
 import { Transform, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { SkiffError, uploadSignaturePayload, validateBundle, verifyBytes } from '@skiff/bundle';
+import { SkiffError, declaredArchitectures, uploadSignaturePayload, validateBundle, verifyBytes, type Architecture } from '@skiff/bundle';
 import type { StoreContext } from '../context';
 import type { AccountRow } from '../repositories/accounts';
+import { architecturesColumn, declaredOf } from '../repositories/apps';
 import type { AppService } from './apps';
 import { BadRequestError, ConflictError, ForbiddenError, LimitError, NotFoundError, PayloadTooLargeError, UploadTooSlowError } from '../errors';
 import { fsyncDir } from '@skiff/bundle';
@@ -19,7 +20,7 @@ export interface UploadRequest {
   signature: string;
 }
 
-export interface UploadResult { name: string; revision: number; version: string; sha256: string; size: number }
+export interface UploadResult { name: string; revision: number; version: string; sha256: string; size: number; architectures: 'all' | Architecture[] }
 
 /** Uploading for a name nobody registered is refused like uploading for someone else's: 403. */
 function ownedForUpload(apps: AppService, account: AccountRow, name: string) {
@@ -119,9 +120,11 @@ export function uploadService(ctx: StoreContext, apps: AppService) {
           const row = ctx.db.transaction(() => {
             const revision = ctx.apps.nextRevision(app.id);
             ctx.apps.setSummary(app.id, manifest.summary);
-            return ctx.apps.addRevision({ app_id: app.id, revision, sha256, size, version: manifest.version, key_id: key.key_id, manifest: JSON.stringify(manifest) });
+            // The declared list is trusted here: pack checked it against the ELF files, and the publisher signed the bundle.
+            const architectures = architecturesColumn(declaredArchitectures(manifest));
+            return ctx.apps.addRevision({ app_id: app.id, revision, sha256, size, version: manifest.version, key_id: key.key_id, architectures, manifest: JSON.stringify(manifest) });
           }).immediate();
-          return { name: app.name, revision: row.revision, version: row.version, sha256, size };
+          return { name: app.name, revision: row.revision, version: row.version, sha256, size, architectures: declaredOf(row) };
         } catch (err) {
           if (!ctx.apps.isBlobReferenced(sha256)) rmSync(blob, { force: true });
           if ((err as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE') throw new ConflictError(`this bundle is already a revision of "${app.name}"`, 'duplicate-upload');

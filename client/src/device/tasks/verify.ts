@@ -1,6 +1,7 @@
 import type { TaskHandler } from '../changes';
 import type { DeviceEnv } from '../env';
-import { BundleMismatchError } from '../errors';
+import { ArchitectureError, BundleMismatchError } from '../errors';
+import { ARCHITECTURE_SETTING, deviceArchitecture, foreignArchitectures } from '../architecture';
 
 /** name/rev: what the device asked for; signed: the custom fields of the TUF target. */
 export interface VerifyParams { name: string; rev: number; version: string; signed: { name: string; revision: number } }
@@ -24,6 +25,10 @@ export const verify: TaskHandler<DeviceEnv, VerifyParams> = {
     if (m.version !== p.version) {
       throw new BundleMismatchError(`bundle of ${p.name} revision ${p.rev} has version "${m.version}", the store signed "${p.version}"`, file);
     }
+    // The channel map already chose this architecture's build; this catches --revision of another one.
+    const arch = deviceArchitecture(env.device.state.configGet(ARCHITECTURE_SETTING));
+    const foreign = foreignArchitectures(m, arch);
+    if (foreign) throw new ArchitectureError(`bundle of ${p.name} revision ${p.rev} is built for ${foreign}, not for this device's ${arch}`);
     await env.backend.checkMountedTree(dir, m);
   },
   async undo() { /* reads only */ },
