@@ -5,6 +5,7 @@ export { UPLOAD_HEADERS, uploadSignaturePayload } from './upload';
 export { bundleTargetPath, channelMapTargetPath, type ChannelMapDocument, type BundleTargetCustom } from './targets';
 export { RISKS, DEFAULT_TRACK, parseChannel, channelName, normalizeChannel, compareChannels, type Channel, type Risk } from './channels';
 export { parseManifest, parseSize } from './manifest';
+export { SERVICE_DEFAULTS, parseDuration, serviceSpecs, type ServiceSpec } from './services';
 export { findRefusals, checkBundleTree, type Refusal } from './rules';
 export { inspectBundle, readBundleManifest, validateBundle } from './inspect';
 export { listTree } from './tree';
