@@ -1,0 +1,130 @@
+// Services end to end: bundles whose apps are services, and the supervisor hosted in a real child
+// process (services-host.ts, standing in for skiffd) that tests can SIGKILL and start again.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, request } from 'node:http';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { packBundle } from '@skiff/bundle';
+import type { SupervisorSettings } from '@skiff/client/dist/src/services';
+
+const HOST = join(__dirname, 'services-host.js');
+
+export interface ServiceApp {
+  /** The body of bin/<app>, a sh script. */
+  script: string;
+  /** Manifest lines of the app beside command and plugs, e.g. 'daemon: simple\n    stop-timeout: 1s'. */
+  fields: string;
+}
+
+/** Packs a bundle whose apps are services (each with the network-bind plug); returns the file. */
+export async function makeServiceBundle(work: string, name: string, version: string, apps: Record<string, ServiceApp>, hooks: Record<string, string> = {}): Promise<string> {
+  const dir = join(work, `${name}-${version}-src`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(join(dir, 'bin'), { recursive: true });
+  mkdirSync(join(dir, 'meta', 'hooks'), { recursive: true });
+  const appLines = Object.entries(apps).map(([app, a]) => `  ${app}:\n    command: bin/${app}\n    plugs: [network, network-bind]\n    ${a.fields}\n`).join('');
+  const hookLines = Object.keys(hooks).length ? `hooks:\n${Object.keys(hooks).map((h) => `  ${h}: {}\n`).join('')}` : '';
+  writeFileSync(join(dir, 'meta', 'app.yaml'), `name: ${name}\nversion: '${version}'\nsummary: Service test app\napps:\n${appLines}${hookLines}`);
+  for (const [app, a] of Object.entries(apps)) {
+    writeFileSync(join(dir, 'bin', app), `#!/bin/sh\n${a.script}\n`);
+    chmodSync(join(dir, 'bin', app), 0o755);
+  }
+  for (const [hook, body] of Object.entries(hooks)) {
+    writeFileSync(join(dir, 'meta', 'hooks', hook), `#!/bin/sh\n${body}\n`);
+    chmodSync(join(dir, 'meta', 'hooks', hook), 0o755);
+  }
+  const out = join(work, `${name}-${version}-out`);
+  mkdirSync(out, { recursive: true });
+  return (await packBundle(dir, out)).path;
+}
+
+/** A sh line that serves "<text>" over HTTP on 127.0.0.1:port (python3 of the host's /usr). */
+export function httpServer(port: number, text: string, before = ''): string {
+  const py = `import http.server\nclass H(http.server.BaseHTTPRequestHandler):\n  def do_GET(s):\n    s.send_response(200); s.end_headers(); s.wfile.write(b"${text}\\\\n")\n  def log_message(s, *a): pass\nhttp.server.HTTPServer(("127.0.0.1", ${port}), H).serve_forever()`;
+  return `${before}\nexec python3 -c '${py}'`;
+}
+
+/** A port nobody listens on now. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.listen(0, '127.0.0.1', () => {
+      const port = (s.address() as { port: number }).port;
+      s.close(() => resolve(port));
+    });
+    s.on('error', reject);
+  });
+}
+
+/** GET http://127.0.0.1:port/ → the body, or null when nothing answers. */
+export function httpGet(port: number): Promise<string | null> {
+  return new Promise((resolve) => {
+    const req = request({ host: '127.0.0.1', port, path: '/', timeout: 2000 }, (res) => {
+      let body = '';
+      res.on('data', (d: Buffer) => { body += d.toString(); });
+      res.on('end', () => resolve(body.trim()));
+    });
+    req.on('error', () => resolve(null));
+    req.on('timeout', () => { req.destroy(); resolve(null); });
+    req.end();
+  });
+}
+
+export interface HostEvent { event: string; id?: string; exit?: { code: number | null; signal: string | null }; at?: number; [k: string]: unknown }
+
+/** The supervisor in a process of its own. */
+export class ServicesHost {
+  readonly events: HostEvent[] = [];
+  private seq = 0;
+  private readonly replies = new Map<number, (r: { ok: boolean; result?: unknown; error?: string }) => void>();
+  private readonly exited: Promise<void>;
+
+  private constructor(readonly child: ChildProcess) {
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      const msg = JSON.parse(line) as { seq?: number; ok?: boolean } & HostEvent;
+      if (msg.seq !== undefined) this.replies.get(msg.seq)?.(msg as never);
+      else this.events.push(msg);
+    });
+    this.exited = new Promise((resolve) => child.once('exit', () => resolve()));
+  }
+
+  static async start(root: string, settings: Partial<SupervisorSettings> = {}): Promise<ServicesHost> {
+    const child = spawn(process.execPath, [HOST, root, JSON.stringify(settings)], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const host = new ServicesHost(child);
+    await host.until('the host to start', () => host.events.some((e) => e.event === 'host-ready'), 60_000);
+    return host;
+  }
+
+  call<T>(op: string, ...args: unknown[]): Promise<T> {
+    const seq = ++this.seq;
+    return new Promise((resolve, reject) => {
+      this.replies.set(seq, (r) => (r.ok ? resolve(r.result as T) : reject(new Error(r.error))));
+      this.child.stdin!.write(JSON.stringify({ seq, op, args }) + '\n');
+    });
+  }
+
+  eventsOf(event: string, id?: string): HostEvent[] { return this.events.filter((e) => e.event === event && (id === undefined || e.id === id)); }
+
+  async until<T>(what: string, probe: () => T | Promise<T>, timeoutMs = 60_000): Promise<NonNullable<T>> {
+    for (const deadline = Date.now() + timeoutMs; ;) {
+      const v = await probe();
+      if (v) return v as NonNullable<T>;
+      if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  }
+
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    this.child.kill(signal);
+    await this.exited;
+  }
+
+  /** Stops the host politely: its services keep running under their shims. */
+  async close(): Promise<void> {
+    this.child.stdin!.end();
+    await this.exited;
+  }
+}
+
+export interface ServiceRow { service: string; startup: string; current: string; notes: string; pid: number | null; revision: number | null }
