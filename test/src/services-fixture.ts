@@ -1,11 +1,12 @@
 // Services end to end: bundles whose apps are services, and the supervisor hosted in a real child
 // process (services-host.ts, standing in for skiffd) that tests can SIGKILL and start again.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request } from 'node:http';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { packBundle } from '@skiff/bundle';
+import { DeviceLayout, packBundle } from '@skiff/bundle';
+import { killCgroups, readShimStatus } from '@skiff/native';
 import type { SupervisorSettings } from '@skiff/client/dist/src/services';
 
 const HOST = join(__dirname, 'services-host.js');
@@ -39,10 +40,24 @@ export async function makeServiceBundle(work: string, name: string, version: str
   return (await packBundle(dir, out)).path;
 }
 
-/** A sh line that serves "<text>" over HTTP on 127.0.0.1:port (python3 of the host's /usr). */
-export function httpServer(port: number, text: string, before = ''): string {
-  const py = `import http.server\nclass H(http.server.BaseHTTPRequestHandler):\n  def do_GET(s):\n    s.send_response(200); s.end_headers(); s.wfile.write(b"${text}\\\\n")\n  def log_message(s, *a): pass\nhttp.server.HTTPServer(("127.0.0.1", ${port}), H).serve_forever()`;
-  return `${before}\nexec python3 -c '${py}'`;
+/**
+ * A sh line that serves "<text>" over HTTP on 127.0.0.1:port (python3 of the host's /usr); GET /exit3
+ * makes it exit with code 3. With notify, it writes READY=1 on SKIFF_NOTIFY_FD once it listens.
+ */
+export function httpServer(port: number, text: string, o: { before?: string; notify?: boolean } = {}): string {
+  const ready = o.notify ? 'os.write(int(os.environ["SKIFF_NOTIFY_FD"]), b"READY=1\\n")' : 'pass';
+  const py = [
+    'import http.server, os',
+    'class H(http.server.BaseHTTPRequestHandler):',
+    '  def do_GET(s):',
+    '    if s.path == "/exit3": os._exit(3)',
+    `    s.send_response(200); s.end_headers(); s.wfile.write(b"${text}\\n")`,
+    '  def log_message(s, *a): pass',
+    `srv = http.server.HTTPServer(("127.0.0.1", ${port}), H)`,
+    ready,
+    'srv.serve_forever()',
+  ].join('\n');
+  return `${o.before ?? ''}\nexec python3 -c '${py}'`;
 }
 
 /** A port nobody listens on now. */
@@ -58,9 +73,9 @@ export function freePort(): Promise<number> {
 }
 
 /** GET http://127.0.0.1:port/ → the body, or null when nothing answers. */
-export function httpGet(port: number): Promise<string | null> {
+export function httpGet(port: number, path = '/'): Promise<string | null> {
   return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path: '/', timeout: 2000 }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path, timeout: 2000 }, (res) => {
       let body = '';
       res.on('data', (d: Buffer) => { body += d.toString(); });
       res.on('end', () => resolve(body.trim()));
@@ -128,3 +143,26 @@ export class ServicesHost {
 }
 
 export interface ServiceRow { service: string; startup: string; current: string; notes: string; pid: number | null; revision: number | null }
+
+/** SIGKILL to every service shim and cgroup the records under root name: cleanup after a failed test. */
+export function killServicesUnder(root: string): void {
+  const layout = new DeviceLayout(root);
+  let dirs: string[] = [];
+  try { dirs = readdirSync(layout.servicesRunDir); } catch { return; }
+  for (const d of dirs) {
+    const s = readShimStatus(join(layout.servicesRunDir, d));
+    if (!s || s.state === 'exited') continue;
+    if (s.cgroup) { killCgroups(s.cgroup); }
+    try {
+      const stat = readFileSync(`/proc/${s.shimPid}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19]) === s.shimStart) process.kill(s.shimPid, 'SIGKILL');
+    } catch { /* gone */ }
+  }
+}
+
+/** Pids of processes whose command line mentions text (e.g. a service's state folder). */
+export function processesMentioning(text: string): number[] {
+  return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
+    try { return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(text); } catch { return false; }
+  }).map(Number);
+}
