@@ -160,9 +160,10 @@ export function killServicesUnder(root: string): void {
   }
 }
 
-/** Pids of processes whose command line mentions text (e.g. a service's state folder). */
-export function processesMentioning(text: string): number[] {
+/** Pids of the skiff-shim processes whose command line mentions text (e.g. a service's state folder). */
+export function shimsMentioning(text: string): number[] {
   return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).filter((p) => {
-    try { return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(text); } catch { return false; }
+    // The sandbox's init is a clone of the shim (same command line), named skiff-init.
+    try { return readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'skiff-shim' && readFileSync(`/proc/${p}/cmdline`, 'utf8').includes(text); } catch { return false; }
   }).map(Number);
 }

@@ -134,6 +134,7 @@ export class Supervisor extends EventEmitter {
     this.clearTimer(u);
     u.rec.failures = 0;
     u.rec.starts = [];
+    u.rec.note = '';
     await this.launch(u, revision);
   }
 
@@ -220,8 +221,7 @@ export class Supervisor extends EventEmitter {
       u.rec.starts = [...recentStarts(u.rec.starts, Date.now(), this.settings), Date.now()];
       u.rec.revision = ctx.revision;
       u.rec.phase = 'active';
-      u.rec.note = '';
-      this.save(u);
+      this.save(u);  // a restart keeps the note saying how the last run ended
       try {
         await startShim({ plan, stateDir: dir, logDir: this.layout.serviceLogDir(u.name, u.app), log: this.settings.log,
           stopTimeoutMs: u.spec.stopTimeoutMs, notify: u.spec.daemon === 'notify' });
