@@ -39,6 +39,11 @@ export interface SupervisorOptions {
   device: Device;
   log: AgentLog;
   settings?: Partial<SupervisorSettings>;
+  /**
+   * For a command's change (in-process skiff, no agent): starts, stops and waits, but restarts nothing
+   * and keeps no event loop alive; restarts are the agent's.
+   */
+  passive?: boolean;
 }
 
 /** Events: 'exit' (id, ExitStatus), 'ready' (id), 'started' (id), 'failed' (id). */
@@ -147,6 +152,7 @@ export class Supervisor extends EventEmitter {
     if (u.launching) await u.launching;
     if (u.socket) {
       const ended = new Promise<void>((resolve) => this.once(`end:${u.id}`, resolve));
+      u.socket.ref();  // passive: this command must live until the service has ended
       u.socket.write('stop\n');
       await ended;
     } else if (u.rec.phase === 'active') {
@@ -168,9 +174,22 @@ export class Supervisor extends EventEmitter {
    */
   waitUp(name: string, app: string): Promise<void> {
     const u = [...this.units.values()].find((x) => x.name === name && x.app === app);
-    if (!u || !u.socket || !u.status) return Promise.reject(new Error('it is not running'));
+    if (!u || !u.status) return Promise.reject(new Error('it was not started'));
+    if (u.status.state === 'exited') return u.spec.daemon === 'oneshot' && u.status.exit?.code === 0 ? Promise.resolve() : Promise.reject(new Error(describeExit(u.status.exit ?? { code: null, signal: 'SIGKILL' })));
     const notify = u.spec.daemon === 'notify';
     if (notify && u.status.readyAt) return Promise.resolve();
+    u.socket?.ref();  // passive: this command must live while it waits (unref'd again by the caller's end)
+    // A oneshot is up once it has done its work: exited 0.
+    if (u.spec.daemon === 'oneshot') {
+      return new Promise((resolve, reject) => {
+        const onExit = (id: string, exit: ExitStatus) => {
+          if (id !== u.id) return;
+          this.off('exit', onExit);
+          if (exit.code === 0) resolve(); else reject(new Error(describeExit(exit)));
+        };
+        this.on('exit', onExit);
+      });
+    }
     const started = u.status.startedAt ?? Date.now();
     const waitMs = Math.max(0, (notify ? u.spec.readyTimeoutMs : this.settings.settleMs) - (Date.now() - started));
     return new Promise((resolve, reject) => {
@@ -178,6 +197,7 @@ export class Supervisor extends EventEmitter {
         clearTimeout(timer);
         this.off('exit', onExit);
         this.off('ready', onReady);
+        if (this.opts.passive) u.socket?.unref();
         if (err) reject(err); else resolve();
       };
       const onExit = (id: string, exit: ExitStatus) => { if (id === u.id) done(new Error(describeExit(exit))); };
@@ -249,6 +269,7 @@ export class Supervisor extends EventEmitter {
       this.onExit(u, readShimStatus(this.runDir(u)));
     });
     if (!socket) { this.onExit(u, readShimStatus(this.runDir(u))); return; }
+    if (this.opts.passive) socket.unref();
     u.socket = socket;
     u.status = readShimStatus(this.runDir(u));
     u.rec.phase = 'active';
@@ -277,6 +298,7 @@ export class Supervisor extends EventEmitter {
     this.emit('exit', u.id, exit);
     this.emit(`end:${u.id}`);
     if (u.stopping || this.closed) { u.rec.phase = 'inactive'; this.save(u); return; }
+    if (this.opts.passive) { u.rec.phase = exit.code === 0 ? 'inactive' : 'failed'; this.save(u); return; }
     if (!shouldRestart(u.spec.restartCondition, exit)) {
       u.rec.phase = exit.code === 0 ? 'inactive' : 'failed';
       this.save(u);
