@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { DeviceLayout, packBundle } from '@skiff/bundle';
 import { killCgroups, readShimStatus } from '@skiff/native';
-import type { SupervisorSettings } from '@skiff/client/dist/src/services';
+import { SUPERVISOR_DEFAULTS, type SupervisorSettings } from '@skiff/client/dist/src/services';
 
 const HOST = join(__dirname, 'services-host.js');
 
@@ -95,7 +95,7 @@ export class ServicesHost {
   private readonly replies = new Map<number, (r: { ok: boolean; result?: unknown; error?: string }) => void>();
   private readonly exited: Promise<void>;
 
-  private constructor(readonly child: ChildProcess) {
+  private constructor(readonly child: ChildProcess, readonly settings: SupervisorSettings) {
     createInterface({ input: child.stdout! }).on('line', (line) => {
       const msg = JSON.parse(line) as { seq?: number; ok?: boolean } & HostEvent;
       if (msg.seq !== undefined) this.replies.get(msg.seq)?.(msg as never);
@@ -106,7 +106,7 @@ export class ServicesHost {
 
   static async start(root: string, settings: Partial<SupervisorSettings> = {}): Promise<ServicesHost> {
     const child = spawn(process.execPath, [HOST, root, JSON.stringify(settings)], { stdio: ['pipe', 'pipe', 'inherit'] });
-    const host = new ServicesHost(child);
+    const host = new ServicesHost(child, { ...SUPERVISOR_DEFAULTS, ...settings });
     await host.until('the host to start', () => host.events.some((e) => e.event === 'host-ready'), 60_000);
     return host;
   }

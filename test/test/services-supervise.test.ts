@@ -3,7 +3,7 @@
 // ends a service ignoring SIGTERM with every process of its cgroup.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readShimStatus } from '@skiff/native';
@@ -12,6 +12,12 @@ import { skiff, cleanupRoot, rootSkipReason } from '../src/device-fixture';
 import { ServicesHost, makeServiceBundle, killServicesUnder, type ServiceRow } from '../src/services-fixture';
 
 const alive = (pid: number): boolean => existsSync(`/proc/${pid}`) && !/^State:\s+Z/m.test(readFileSync(`/proc/${pid}/status`, 'utf8'));
+
+// 10 MB a second for 30 s, in lines of ~100 bytes, then five last lines, then quiet.
+const CHATTY = `i=0
+while [ $i -lt 30 ]; do yes "chatty second $i: the quick brown fox jumps over the lazy dog, again and again and again" | head -c 10000000; echo; sleep 1; i=$((i+1)); done
+for n in 1 2 3 4 5; do echo "last line $n"; done
+exec sleep 3600`;
 
 describe('services: restart rules, start limit, stop', { skip: rootSkipReason() }, () => {
   let work = '';
@@ -25,6 +31,7 @@ describe('services: restart rules, start limit, stop', { skip: rootSkipReason() 
       crash: { script: 'echo crashing; exit 2', fields: 'daemon: simple\n    restart-delay: 100ms\n    install-mode: disable' },
       clean: { script: 'echo done', fields: 'daemon: simple\n    restart-delay: 100ms\n    install-mode: disable' },
       again: { script: 'echo done', fields: 'daemon: simple\n    restart-condition: always\n    restart-delay: 100ms\n    install-mode: disable' },
+      chatty: { script: CHATTY, fields: 'daemon: simple\n    install-mode: disable' },
       stubborn: { script: "trap '' TERM\n(trap '' TERM; while :; do sleep 0.05; done) &\nwhile :; do sleep 0.05; done", fields: 'daemon: simple\n    stop-timeout: 1s\n    install-mode: disable' },
     });
     const r = skiff(root, ['install', '--dangerous', file]);
@@ -82,5 +89,25 @@ describe('services: restart rules, start limit, stop', { skip: rootSkipReason() 
     assert.ok(!alive(running.shimPid), 'its shim is gone');
     assert.deepEqual(running.cgroup!.filter((d) => existsSync(d)), [], 'no cgroup left');
     assert.equal((await row('svc.stubborn')).current, 'inactive');
+  });
+
+  test('a service writing 10 MB/s for 30 s keeps its log folder under the cap; skiff logs -n 5 shows the last lines', { timeout: 180_000 }, async () => {
+    await host!.call('act', 'start', ['svc.chatty']);
+    const logDir = new DeviceLayout(root).serviceLogDir('svc', 'chatty');
+    const cap = host!.settings.log.maxBytes * host!.settings.log.files;
+    let largest = 0;
+    await host!.until('the last line', () => {
+      // A file may be renamed between the listing and its stat (rotation): it is counted under its new name.
+      const size = readdirSync(logDir).reduce((sum, f) => sum + (statSync(join(logDir, f), { throwIfNoEntry: false })?.size ?? 0), 0);
+      largest = Math.max(largest, size);
+      try { return readFileSync(join(logDir, 'current'), 'utf8').includes('last line 5'); } catch { return false; }
+    }, 150_000);
+    assert.ok(largest <= cap, `log folder reached ${largest} bytes, cap ${cap}`);
+    const r = skiff(root, ['logs', 'svc.chatty', '-n', '5']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(r.stdout.trim().split('\n').map((l) => l.replace(/^\S+ out /, '')), [1, 2, 3, 4, 5].map((n) => `last line ${n}`));
+    const listed = skiff(root, ['services', 'svc.chatty']);
+    assert.match(listed.stdout, /svc\.chatty\s+disabled\s+active/);
+    await host!.call('act', 'stop', ['svc.chatty']);
   });
 });
