@@ -42,6 +42,8 @@ describe('services: the supervisor killed and started again', { skip: rootSkipRe
   test('SIGKILL of the supervisor: services keep running, are adopted once, and supervised again', async () => {
     const first = await ServicesHost.start(root, { settleMs: 500 });
     hosts.push(first);
+    // Install started them before network-bind was connected: they could not listen, and may be failed.
+    await first.call('act', 'start', ['trio']);
     for (const s of ['a', 'b', 'c']) await first.until(`${s} to answer`, () => httpGet(ports[s]!));
     const before = await first.call<ServiceRow[]>('list', ['trio']);
     assert.deepEqual(before.map((r) => [r.service, r.current]), [['trio.a', 'active'], ['trio.b', 'active'], ['trio.c', 'active']]);

@@ -60,8 +60,11 @@ describe('services: refresh commits only when they are up', { skip: rootSkipReas
     ok(['connect', 'web:network-bind']);
     const first = current();
     const runDir = new DeviceLayout(root).serviceRunDir('web', 'web');
-    // Without network-bind the first start could not listen: it has failed, and a refresh to itself is not what we test here.
-    assert.equal(readShimStatus(runDir)?.state, 'exited');
+    // Without network-bind the first start could not listen: it ends (install does not wait for it).
+    for (const deadline = Date.now() + 20_000; readShimStatus(runDir)?.state !== 'exited';) {
+      assert.ok(Date.now() < deadline, 'the first start ended');
+      await new Promise((r) => setTimeout(r, 50));
+    }
 
     // A refresh to a revision whose service answers: install of v1 again as a new local revision.
     ok(['install', '--dangerous', v1]);
