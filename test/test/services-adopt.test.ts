@@ -3,7 +3,7 @@
 // collects the exit of one that ended meanwhile and restarts it by its rule, and restarts one killed later.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeviceLayout } from '@skiff/bundle';
@@ -77,6 +77,15 @@ describe('services: the supervisor killed and started again', { skip: rootSkipRe
     assert.equal(b.current, 'active');
     assert.notEqual(b.pid, oldB);
     assert.equal(shimsOf('b').length, 1);
+
+    // A shim killed takes its service with it (PDEATHSIG); the supervisor clears its cgroup and restarts it.
+    const oldA = status('a');
+    process.kill(oldA.shimPid, 'SIGKILL');
+    await second.until('a restarted under a new shim', () => status('a').state === 'running' && status('a').shimPid !== oldA.shimPid);
+    await second.until('a to answer again', () => httpGet(ports.a!));
+    await second.until('the killed shim\'s cgroup to be gone', () => oldA.cgroup!.every((d) => !existsSync(d)), 10_000);
+    assert.ok(!existsSync(`/proc/${oldA.appPid}`), 'its service went with it');
+    assert.equal(shimsOf('a').length, 1);
 
     await second.call('act', 'stop', ['trio']);
     for (const s of ['a', 'b', 'c']) assert.equal(shimsOf(s).length, 0);

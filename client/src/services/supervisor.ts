@@ -2,6 +2,7 @@
 // stops it (the shim escalates to SIGKILL of the cgroup), and adopts running shims after a restart
 // of the agent. It watches each shim's control socket: an event, never a polling loop.
 import { EventEmitter } from 'node:events';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Socket } from 'node:net';
 import { serviceSpecs, writeFileAtomic, type ServiceSpec } from '@skiff/bundle';
@@ -11,6 +12,7 @@ import type { Device } from '../device/device';
 import type { AgentLog } from '../agent/module';
 import { SUPERVISOR_DEFAULTS, type SupervisorSettings } from './settings';
 import { describeExit, recentStarts, restartDelay, shouldRestart } from './restart';
+import { UnknownServiceError } from './errors';
 import { newRecord, readRecord, readStartup, recordedServices, writeRecord, writeStartup, type ServicePhase, type SupervisorRecord } from './records';
 
 /** One line of `skiff services`. */
@@ -132,7 +134,7 @@ export class Supervisor extends EventEmitter {
   /** Starts a service (a no-op when it runs); clears `failed`. */
   async start(name: string, app: string, revision?: number): Promise<void> {
     const spec = this.specsOf(name, revision).find((s) => s.app === app);
-    if (!spec) throw new Error(`${name} has no service ${app}`);
+    if (!spec) throw new UnknownServiceError(`${name}.${app}`, `${name} has no service ${app}`);
     const u = this.unit(name, spec);
     if (u.launching) await u.launching;
     if (u.socket) return;
@@ -281,7 +283,7 @@ export class Supervisor extends EventEmitter {
     const s = u.status ?? readShimStatus(this.runDir(u));
     if (s?.cgroup) {
       killCgroups(s.cgroup);
-      removeEmptyCgroups(s.cgroup);
+      void removeWhenEmpty(s.cgroup);
     }
     return { ...(s ?? { shimPid: 0, shimStart: 0 }), state: 'exited', exit: { code: null, signal: 'SIGKILL' }, endedAt: Date.now() };
   }
@@ -337,4 +339,18 @@ export class Supervisor extends EventEmitter {
   }
 
   private save(u: Unit): void { writeRecord(this.runDir(u), u.rec); }
+}
+
+/** How long a killed service's cgroup folders are retried while its processes are reaped (milliseconds). */
+const CGROUP_REMOVE_MS = 5000;
+const CGROUP_REMOVE_RETRY_MS = 20;
+
+// rmdir fails while the killed processes are still being reaped: a bounded retry, as cgroup_remove does in C++.
+async function removeWhenEmpty(dirs: string[]): Promise<void> {
+  let left = dirs;
+  for (const deadline = Date.now() + CGROUP_REMOVE_MS; left.length > 0 && Date.now() < deadline;) {
+    const removed = new Set(removeEmptyCgroups(left));
+    left = left.filter((d) => !removed.has(d) && existsSync(d));
+    if (left.length) await new Promise((r) => setTimeout(r, CGROUP_REMOVE_RETRY_MS).unref());
+  }
 }
