@@ -38,6 +38,9 @@ constexpr size_t kMaxPlanBytes = 4 * 1024 * 1024;
 constexpr size_t kMaxClients = 16;       // the agent, a CLI or two: more are refused
 constexpr size_t kReadChunk = 64 * 1024;
 constexpr const char* kNotifyEnv = "SKIFF_NOTIFY_FD=3";
+// How long a v1 freeze may take to settle before the kill goes ahead anyway: 100 x 10 ms.
+constexpr int kFreezeTries = 100;
+constexpr long kFreezeRetryNs = 10 * 1000 * 1000;
 
 struct Options {
   std::string state, log, plan;
@@ -113,19 +116,49 @@ void say(int fd, const char* line) {
   (void)ignored;
 }
 
-// The service's whole cgroup: cgroup.kill where the folder has it (v2), else each process it lists;
-// SIGKILL to the sandbox's init ends its pid namespace as well.
+bool write_small(const std::string& path, const char* text) {
+  int fd = open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  bool ok = write(fd, text, strlen(text)) == static_cast<ssize_t>(strlen(text));
+  close(fd);
+  return ok;
+}
+
+// v1 has no cgroup.kill: the service is frozen first, so no pid listed in cgroup.procs can exit and be
+// reused by another process before its SIGKILL; thawed afterwards, the frozen processes die.
+bool freeze_v1(const std::string& freezer) {
+  if (!write_small(freezer + "/freezer.state", "FROZEN")) return false;
+  for (int i = 0; i < kFreezeTries; i++) {
+    char state[16] = {0};
+    int fd = open((freezer + "/freezer.state").c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return false;
+    ssize_t n = read(fd, state, sizeof state - 1);
+    close(fd);
+    if (n > 0 && strncmp(state, "FROZEN", 6) == 0) return true;
+    struct timespec pause = {0, kFreezeRetryNs};
+    nanosleep(&pause, nullptr);
+  }
+  return false;
+}
+
+// The service's whole cgroup: cgroup.kill where the folder has it (v2), else each process it lists,
+// frozen; SIGKILL to the sandbox's init (our own unreaped child) ends its pid namespace as well.
 void kill_cgroup(pid_t init, const skiff::CgroupDirs& cg) {
   kill(init, SIGKILL);
+  std::string freezer;
+  for (const std::string& dir : cg.dirs) if (dir.find("/freezer/") != std::string::npos) freezer = dir;
+  bool frozen = !freezer.empty() && freeze_v1(freezer);
   for (const std::string& dir : cg.dirs) {
-    int fd = open((dir + "/cgroup.kill").c_str(), O_WRONLY | O_CLOEXEC);
-    if (fd >= 0) { say(fd, "1"); close(fd); continue; }
+    if (write_small(dir + "/cgroup.kill", "1")) continue;
+    // Unfrozen, a listed pid could be reused before its kill: the init's death ends them all anyway.
+    if (!frozen) continue;
     FILE* procs = fopen((dir + "/cgroup.procs").c_str(), "re");
     if (!procs) continue;
     int pid;
     while (fscanf(procs, "%d", &pid) == 1) kill(pid, SIGKILL);
     fclose(procs);
   }
+  if (frozen) write_small(freezer + "/freezer.state", "THAWED");
 }
 
 }  // namespace
