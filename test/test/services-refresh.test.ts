@@ -26,6 +26,7 @@ describe('services: refresh commits only when they are up', { skip: rootSkipReas
   after(() => {
     killServicesUnder(root);
     skiff(root, ['remove', 'web']);
+    skiff(root, ['remove', 'rev']);
     cleanupRoot(root);
   });
 
@@ -35,11 +36,12 @@ describe('services: refresh commits only when they are up', { skip: rootSkipReas
     return r;
   };
   // The first answer within a deadline: a service started again needs a moment to listen.
-  const answer = async (want: string): Promise<string | null> => {
+  const answerOn = async (on: number, want: string): Promise<string | null> => {
     let got: string | null = null;
-    for (const deadline = Date.now() + 20_000; Date.now() < deadline && got !== want; await new Promise((r) => setTimeout(r, 50))) got = await httpGet(port);
+    for (const deadline = Date.now() + 20_000; Date.now() < deadline && got !== want; await new Promise((r) => setTimeout(r, 50))) got = await httpGet(on);
     return got;
   };
+  const answer = (want: string) => answerOn(port, want);
   const blocked = (rev: number): boolean => {
     const d = openDevice(root);
     try { return d.state.isBlocked('web', rev); } finally { d.close(); }
@@ -86,5 +88,32 @@ describe('services: refresh commits only when they are up', { skip: rootSkipReas
     ok(['remove', 'web']);
     assert.equal(await httpGet(port), null, 'remove stopped the service');
     assert.equal(shimsMentioning(`${runDir}\0`).length, 0);
+  });
+
+  test('a revert to a revision whose service does not stay up is undone: the current one answers again, the other is blocked', async () => {
+    const revPort = await freePort();
+    // A lives 4 s, more than the settle time at first (3 s), less than at the revert (6 s).
+    const a = await makeServiceBundle(work, 'rev', '1', { rev: { script: httpServer(revPort, 'A', { before: '(sleep 4; kill $$) &' }), fields: 'daemon: simple' } });
+    const b = await makeServiceBundle(work, 'rev', '2', { rev: { script: httpServer(revPort, 'B'), fields: 'daemon: simple' } });
+    ok(['config', 'set', 'services.settle-ms', '3000']);
+    ok(['install', '--dangerous', a]);
+    ok(['connect', 'rev:network-bind']);
+    ok(['install', '--dangerous', a]);
+    ok(['install', '--dangerous', b]);
+    assert.equal(await answerOn(revPort, 'B'), 'B');
+    const d = openDevice(root);
+    const [revA, revB] = [d.state.revisions('rev').map((r) => r.rev).sort()[0]!, d.state.app('rev')!.current];
+    d.close();
+    ok(['config', 'set', 'services.settle-ms', '6000']);
+    const r = skiff(root, ['revert', 'rev', '--revision', String(revA)]);
+    assert.notEqual(r.status, 0, 'the revert failed');
+    assert.match(r.stderr, /service rev\.rev is not up/);
+    const after = openDevice(root);
+    try {
+      assert.equal(after.state.app('rev')!.current, revB, 'B is current again');
+      assert.ok(after.state.isBlocked('rev', revA), `revision ${revA} is blocked`);
+    } finally { after.close(); }
+    assert.equal(await answerOn(revPort, 'B'), 'B', 'and answers');
+    ok(['remove', 'rev']);
   });
 });
