@@ -180,13 +180,14 @@ export class Supervisor extends EventEmitter {
     if (u.status.state === 'exited') return u.spec.daemon === 'oneshot' && u.status.exit?.code === 0 ? Promise.resolve() : Promise.reject(new Error(describeExit(u.status.exit ?? { code: null, signal: 'SIGKILL' })));
     const notify = u.spec.daemon === 'notify';
     if (notify && u.status.readyAt) return Promise.resolve();
-    u.socket?.ref();  // passive: this command must live while it waits (unref'd again by the caller's end)
+    u.socket?.ref();  // passive: this command must live while it waits (unref'd again when the wait ends)
     // A oneshot is up once it has done its work: exited 0.
     if (u.spec.daemon === 'oneshot') {
       return new Promise((resolve, reject) => {
         const onExit = (id: string, exit: ExitStatus) => {
           if (id !== u.id) return;
           this.off('exit', onExit);
+          if (this.opts.passive) u.socket?.unref();
           if (exit.code === 0) resolve(); else reject(new Error(describeExit(exit)));
         };
         this.on('exit', onExit);
