@@ -182,12 +182,61 @@ async function deviceDemo() {
   skiff('info', 'hello');
   skiff('run', 'hello');
   skiff('changes');
+
+  await servicesDemo();
+}
+
+/** A copy of examples/greeter at `version`; crashAfter (seconds) makes its service exit 1 that long after start. */
+function greeterAt(version, crashAfter) {
+  const src = join(work, `greeter-${version}`);
+  cpSync(join(top, 'examples', 'greeter'), src, { recursive: true });
+  const manifest = join(src, 'meta', 'app.yaml');
+  writeFileSync(manifest, readFileSync(manifest, 'utf8').replace(/^version: .*$/m, `version: '${version}'`));
+  if (crashAfter) writeFileSync(join(src, 'crash-after'), `${crashAfter}\n`);
+  return lastLine(skiff('pack', src, '-o', join(work, `dist-greeter-${version}`)));
+}
+
+/** GET http://127.0.0.1:8642/ as curl would; waits up to 10 s for a service that is still starting. */
+async function curlGreeter() {
+  console.log('$ curl http://127.0.0.1:8642/');
+  for (let i = 0; i < 200; i++) {
+    try {
+      const text = await (await fetch('http://127.0.0.1:8642/')).text();
+      process.stdout.write(indent(text));
+      return text;
+    } catch { await sleep(50); }
+  }
+  throw new Error('greeter does not answer');
+}
+
+async function servicesDemo() {
+  step('Services: publish examples/greeter 1.0, an HTTP service, and install it');
+  skiff('register', 'greeter');
+  publish(greeterAt('1.0', 0));
+  // A simple service counts as up once it has run this long (default 10 s; shorter for the demo).
+  skiff('config', 'set', 'services.settle-ms', '4000');
+  skiff('install', 'greeter');
+  console.log('  (install started the service, but it may not listen until network-bind is connected)');
+  skiff('connect', 'greeter:network-bind');
+  skiff('restart', 'greeter');
+  skiff('services');
+  await curlGreeter();
+
+  step('Publish greeter 1.1, whose service crashes two seconds after it starts');
+  const broken = publish(greeterAt('1.1', 2));
+
+  step(`Refresh: revision ${broken} is switched in, its service dies before it counts as up, and all is undone`);
+  skiffMayFail('refresh', 'greeter');
+  skiff('services');
+  skiff('list');
+  await curlGreeter();
+  skiff('logs', 'greeter', '-n', '5');
 }
 
 /** Removes the demo app (unmounting its revisions) and stops the store, whatever happened. */
 async function stopDevice() {
   if (!store) return;
-  spawnSync(process.execPath, [skiffBin, '--root', device, 'remove', 'hello', '--purge'], { env, stdio: 'ignore' });
+  for (const app of ['hello', 'greeter']) spawnSync(process.execPath, [skiffBin, '--root', device, 'remove', app, '--purge'], { env, stdio: 'ignore' });
   // Anything still mounted under the device root (a step that failed half-way) is unmounted too.
   const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4])
     .filter((m) => m && m.startsWith(device + '/')).sort((a, b) => b.length - a.length);

@@ -12,6 +12,7 @@ export {
   architecturesText, type Architecture,
 } from './architectures';
 export { elfArchitecture, fileElfArchitecture, type ElfArchitecture } from './elf';
+export { SERVICE_DEFAULTS, parseDuration, serviceSpecs, type ServiceSpec } from './services';
 export { findRefusals, checkBundleTree, type Refusal } from './rules';
 export { inspectBundle, readBundleManifest, validateBundle } from './inspect';
 export { listTree } from './tree';

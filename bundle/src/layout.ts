@@ -16,6 +16,8 @@ export class DeviceLayout {
   readonly appsDir: string;
   readonly binDir: string;
   readonly dataDir: string;
+  readonly servicesRunDir: string;
+  readonly servicesLogDir: string;
 
   constructor(readonly root: string) {
     this.stateDir = join(root, 'var/lib/skiff');
@@ -33,6 +35,9 @@ export class DeviceLayout {
     this.appsDir = join(root, 'skiff');
     this.binDir = join(this.appsDir, 'bin');
     this.dataDir = join(root, 'var/skiff');
+    // What each service's parent (skiff-shim) records: pids, start times, cgroup, exit status. Gone at boot.
+    this.servicesRunDir = join(root, 'run/skiff/services');
+    this.servicesLogDir = join(root, 'var/log/skiff');
   }
 
   bundleFile(name: string, rev: number): string { return join(this.bundlesDir, `${name}_${rev}.skiff`); }
@@ -47,6 +52,10 @@ export class DeviceLayout {
   snapshotDir(name: string): string { return join(this.snapshotsDir, name); }
   /** The saved plan of one app of a bundle: `<name>.<app>.json`. */
   planFile(name: string, app: string): string { return join(this.plansDir, `${name}.${app}.json`); }
+  /** The records of service `<name>.<app>` (a tmpfs at /run on a device: they describe running processes only). */
+  serviceRunDir(name: string, app: string): string { return join(this.servicesRunDir, `${name}.${app}`); }
+  /** The logs of service `<name>.<app>`: `current` and the rotated files. */
+  serviceLogDir(name: string, app: string): string { return join(this.servicesLogDir, `${name}.${app}`); }
   /** A wrapper: `<name>` (the default app) or `<name>.<app>`. */
   wrapperFile(command: string): string { return join(this.binDir, command); }
 }

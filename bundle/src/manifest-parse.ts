@@ -2,7 +2,7 @@ import { LineCounter, parseDocument, isMap, isNode, isScalar, isSeq, type Docume
 import { ManifestError } from './errors';
 import { checkManifest } from './manifest-check';
 import { BUNDLE_LIMITS, MANIFEST_PATH } from './settings';
-import type { HookName, Manifest } from './types';
+import { SERVICE_FIELDS, type HookName, type Manifest } from './types';
 
 /**
  * Parses and validates meta/app.yaml. Errors name the field, the reason and the YAML line:
@@ -28,7 +28,14 @@ export function parseManifest(text: string, source: string = MANIFEST_PATH): Man
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw new ManifestError(`${source}: must be a YAML map with name, version, summary and apps`, undefined, 1);
   }
-  if (checkManifest(value)) return normalize(value as Manifest);
+  if (checkManifest(value)) {
+    const service = serviceFieldProblem(value as Manifest);
+    if (service) {
+      const line = lineOf(doc, service.field.split('.'), lines);
+      throw new ManifestError(`${source}: ${service.field}${line ? ` (line ${line})` : ''}: ${service.reason}`, service.field, line);
+    }
+    return normalize(value as Manifest);
+  }
   const problems = schemaProblems(value, doc, lines);
   const first = problems[0];
   if (!first) throw new ManifestError(`${source}: does not match the manifest schema`);
@@ -58,6 +65,18 @@ function schemaProblems(value: unknown, doc: Document, lines: LineCounter): Prob
     byField.set(field, { field, reason, line: lineOf(doc, segments, lines), missing });
   }
   return [...byField.values()].sort((a, b) => Number(a.missing) - Number(b.missing) || (a.line ?? 0) - (b.line ?? 0));
+}
+
+// Service fields on an app that is no service (or ready-timeout on one that never says READY=1) would be ignored: refuse them.
+function serviceFieldProblem(m: Manifest): { field: string; reason: string } | null {
+  for (const [name, app] of Object.entries(m.apps)) {
+    for (const key of SERVICE_FIELDS) {
+      if (app[key] === undefined) continue;
+      if (!app.daemon) return { field: `apps.${name}.${key}`, reason: 'applies to services only: add daemon: simple, oneshot or notify' };
+      if (key === 'ready-timeout' && app.daemon !== 'notify') return { field: `apps.${name}.${key}`, reason: 'applies to daemon: notify only' };
+    }
+  }
+  return null;
 }
 
 // Hooks written as `check-health:` (null) become {} so callers see one shape.

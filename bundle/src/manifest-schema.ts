@@ -1,8 +1,8 @@
 import { Type, type TSchema } from '@sinclair/typebox';
 import { BUNDLE_LIMITS } from './settings';
-import { HOOK_NAMES } from './types';
+import { DAEMON_KINDS, HOOK_NAMES, INSTALL_MODES, REFRESH_MODES, RESTART_CONDITIONS } from './types';
 import { ALL_ARCHITECTURES, ARCHITECTURES } from './architectures';
-import { APP_NAME_LENGTH, NAME_PATTERN, SIZE_PATTERN } from './patterns';
+import { APP_NAME_LENGTH, DURATION_PATTERN, NAME_PATTERN, SIZE_PATTERN } from './patterns';
 
 // Each schema carries `hint`: the reason printed when a value breaks it, in words a publisher reads.
 const hinted = <T extends TSchema>(schema: T, hint: string): T => Object.assign(schema, { hint });
@@ -21,10 +21,22 @@ const plugList = hinted(Type.Array(name(1, 40), { uniqueItems: true }), 'must be
 const command = hinted(Type.String({ minLength: 1, maxLength: 4096, pattern: '^(?!/)(?!(?:.*/)?\\.\\.(?:/|$))[^\\s]+$' }),
   "must be a relative path inside the bundle, without '..' or spaces");
 
+const oneOf = (values: readonly string[]) => hinted(Type.Optional(Type.Union(values.map((v) => Type.Literal(v)))),
+  `must be one of ${values.join(', ')}`);
+
+const duration = hinted(Type.Optional(Type.String({ pattern: DURATION_PATTERN })),
+  'must be a duration like 500ms, 30s or 2m');
+
+// A service's fields (docs/design.md, "Services"); they apply only with `daemon` (manifest-parse checks).
 const app = Type.Object({
   command,
-  daemon: hinted(Type.Optional(Type.Union([Type.Literal('simple'), Type.Literal('oneshot'), Type.Literal('notify')])),
-    'must be one of simple, oneshot, notify'),
+  daemon: oneOf(DAEMON_KINDS),
+  'restart-condition': oneOf(RESTART_CONDITIONS),
+  'restart-delay': duration,
+  'stop-timeout': duration,
+  'refresh-mode': oneOf(REFRESH_MODES),
+  'install-mode': oneOf(INSTALL_MODES),
+  'ready-timeout': duration,
   plugs: Type.Optional(plugList),
 }, { additionalProperties: false });
 

@@ -33,3 +33,6 @@ export function appNameProblem(name: string): AppNameProblem | null {
 
 /** A size in the manifest: a number with K, M or G. */
 export const SIZE_PATTERN = '^[1-9][0-9]{0,12}[KMG]$';
+
+/** A duration in the manifest: a whole number of milliseconds, seconds or minutes (500ms, 30s, 2m). */
+export const DURATION_PATTERN = '^[1-9][0-9]{0,6}(?:ms|s|m)$';

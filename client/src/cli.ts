@@ -3,7 +3,7 @@ import { reportCommandError } from '@skiff/bundle';
 
 const VERSION: string = require('../../package.json').version;
 
-type Area = 'bundle' | 'publisher' | 'device' | 'run';
+type Area = 'bundle' | 'publisher' | 'device' | 'run' | 'services';
 
 // Each area's module (and what it imports: SQLite, tuf-js, the native addon) loads only when one
 // of its verbs runs: a verb pays for its own area, not for all four, on every start.
@@ -12,6 +12,7 @@ const AREAS: Record<Area, () => (program: Command) => void> = {
   publisher: () => require('./commands/publisher').registerPublisherCommands,
   device: () => require('./commands/device').registerDeviceCommands,
   run: () => require('./commands/run').registerRunCommands,
+  services: () => require('./commands/services').registerServiceCommands,
 };
 
 const VERB_AREAS: Record<string, Area[]> = {
@@ -22,6 +23,7 @@ const VERB_AREAS: Record<string, Area[]> = {
   list: ['device'], info: ['device'], changes: ['device'], tasks: ['device'], abort: ['device'],
   boot: ['device'], config: ['device'],
   run: ['run'], connect: ['run'], disconnect: ['run'], connections: ['run'],
+  services: ['services'], start: ['services'], stop: ['services'], restart: ['services'], logs: ['services'],
 };
 
 /** The verb of a command line: the first word that is not an option or the value of --root. */

@@ -32,7 +32,7 @@ enum Step : int32_t {
   kBind, kRemountBind, kTmpfs, kProc, kMkdir, kSymlink, kUmountOldRoot, kRemountRoot,
   kLoopback, kSethostname, kCloseFds, kSetsid, kCapbsetDrop, kAmbientClear, kSetgroups,
   kSetresgid, kSetresuid, kPdeathsig, kCapset, kChdir, kNoNewPrivs, kLandlockRuleset, kLandlockRule,
-  kLandlockRestrict, kSeccomp, kCloneApp, kExecve, kStepCount,
+  kLandlockRestrict, kSeccomp, kCloneApp, kExecve, kPlaceNotify, kStepCount,
 };
 
 const char* const kStepNames[kStepCount] = {
@@ -40,7 +40,7 @@ const char* const kStepNames[kStepCount] = {
   "bind", "remount_bind", "tmpfs", "proc", "mkdir", "symlink", "umount_oldroot", "remount_root",
   "loopback", "sethostname", "close_fds", "setsid", "capbset_drop", "ambient_clear", "setgroups",
   "setresgid", "setresuid", "pdeathsig", "capset", "chdir", "no_new_privs", "landlock_ruleset", "landlock_rule",
-  "landlock_restrict", "seccomp", "clone_app", "execve",
+  "landlock_restrict", "seccomp", "clone_app", "execve", "notify_fd",
 };
 
 // The new root is built on a tmpfs mounted here (inside our own mount namespace only), and the
@@ -58,6 +58,8 @@ constexpr mode_t kAppUmask = 022;
 constexpr unsigned long kKeptMountFlags = MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_NOATIME | MS_NODIRATIME | MS_RELATIME;
 
 int g_report_fd = -1;
+// Where a service finds its readiness pipe (SKIFF_NOTIFY_FD); 3 is also the first descriptor closed otherwise.
+constexpr int kAppNotifyFd = 3;
 
 [[noreturn]] void die(Step step, int err, int row = -1) {
   ChildReport r = {step, err, row};
@@ -265,20 +267,33 @@ bool close_span(unsigned from, unsigned to, bool* have_close_range) {
   return true;
 }
 
-int close_other_fds(int keep_a, int keep_b) {
-  // Everything but stdio and our two pipes: a leaked descriptor is an escape (runc CVE-2024-21626).
+int close_other_fds(int keep_a, int keep_b, unsigned first) {
+  // Everything from `first` on but our two pipes: a leaked descriptor is an escape (runc CVE-2024-21626).
   unsigned lo = static_cast<unsigned>(keep_a < keep_b ? keep_a : keep_b);
   unsigned hi = static_cast<unsigned>(keep_a < keep_b ? keep_b : keep_a);
   bool have_close_range = true;
-  if (!close_span(3, lo - 1, &have_close_range) || !close_span(lo + 1, hi - 1, &have_close_range) ||
+  if (!close_span(first, lo - 1, &have_close_range) || !close_span(lo + 1, hi - 1, &have_close_range) ||
       !close_span(hi + 1, ~0U, &have_close_range)) return -1;
   if (have_close_range) return 0;
   struct rlimit lim;  // kernels before 5.9: close them one by one
   if (getrlimit(RLIMIT_NOFILE, &lim) < 0) return -1;
-  for (rlim_t fd = 3; fd < lim.rlim_cur; fd++) {
+  for (rlim_t fd = first; fd < lim.rlim_cur; fd++) {
     if (static_cast<int>(fd) != keep_a && static_cast<int>(fd) != keep_b) close(static_cast<int>(fd));
   }
   return 0;
+}
+
+// Moves our own pipes off kAppNotifyFd, then puts the notify pipe there, inheritable.
+int place_notify_fd(int notify, int* status_write) {
+  for (int* fd : {&g_report_fd, status_write}) {
+    if (*fd != kAppNotifyFd) continue;
+    int moved = fcntl(*fd, F_DUPFD_CLOEXEC, kAppNotifyFd + 1);
+    if (moved < 0) return -1;
+    close(*fd);
+    *fd = moved;
+  }
+  if (notify == kAppNotifyFd) return fcntl(notify, F_SETFD, 0);  // dup2 onto itself would keep CLOEXEC
+  return dup2(notify, kAppNotifyFd) < 0 ? -1 : 0;
 }
 
 int drop_bounding_set() {
@@ -365,7 +380,10 @@ void child_main(Prepared* p, const ChildFds& fds) {
   if (plan.new_uts_ns && !plan.hostname.empty() && sethostname(plan.hostname.data(), plan.hostname.size()) < 0) {
     die(kSethostname, errno);
   }
-  if (close_other_fds(g_report_fd, fds.status_write) < 0) die(kCloseFds, errno);
+  // The readiness pipe (services: skiff-shim) becomes fd 3, the one descriptor the app gets beside stdio.
+  int status_write = fds.status_write;
+  if (fds.notify >= 0 && place_notify_fd(fds.notify, &status_write) < 0) die(kPlaceNotify, errno);
+  if (close_other_fds(g_report_fd, status_write, fds.notify >= 0 ? kAppNotifyFd + 1 : kAppNotifyFd) < 0) die(kCloseFds, errno);
   // A new session without a terminal: TIOCSTI cannot reach the outer terminal (bwrap CVE-2017-5226).
   if (setsid() < 0) die(kSetsid, errno);
   // Bounding and ambient sets first, while we still hold CAP_SETPCAP: exec can never regain them.
@@ -412,7 +430,7 @@ void child_main(Prepared* p, const ChildFds& fds) {
   }
   // The init keeps no copy of the report pipe: the launcher reads EOF once the app has exec'd.
   close(g_report_fd);
-  run_init(app, fds.status_write);
+  run_init(app, status_write);
 }
 
 }  // namespace skiff

@@ -77,7 +77,7 @@ int prepare(Plan plan, Prepared* out, Failure* f) {
   return 0;
 }
 
-int launch(Prepared* p, const int stdio[3], Launched* out, Failure* f) {
+int launch(Prepared* p, const int stdio[3], Launched* out, Failure* f, int notify_fd) {
   // A closed descriptor would be replaced by one of ours in the child: refuse it here.
   for (int i = 0; i < 3; i++) {
     if (fcntl(stdio[i], F_GETFD) < 0) return fail(f, "stdio", errno);
@@ -104,7 +104,7 @@ int launch(Prepared* p, const int stdio[3], Launched* out, Failure* f) {
   pid_t pid = static_cast<pid_t>(syscall(SYS_clone, static_cast<unsigned long>(p->plan.clone_flags) | SIGCHLD,
                                          nullptr, nullptr, nullptr, nullptr));
   if (pid == 0) {
-    ChildFds fds = {{stdio[0], stdio[1], stdio[2]}, release[0], release[1], report[0], report[1], status[1]};
+    ChildFds fds = {{stdio[0], stdio[1], stdio[2]}, release[0], release[1], report[0], report[1], status[1], notify_fd};
     child_main(p, fds);
   }
   int clone_err = errno;

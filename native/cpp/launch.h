@@ -41,7 +41,8 @@ int app_wait_status(int status_fd, int init_status);
 // Launches the prepared plan with stdio[0..2] as the child's 0, 1 and 2. Returns once the child
 // has exec'd (0), or failed (-1, with f naming the step; the child is reaped and its cgroup gone).
 // The caller ignores SIGPIPE (Node does; skiff-launch sets it): a child that dies early closes a pipe.
-int launch(Prepared* p, const int stdio[3], Launched* out, Failure* f);
+// notify_fd, when >= 0, becomes the app's fd 3 (the write end of a service's readiness pipe).
+int launch(Prepared* p, const int stdio[3], Launched* out, Failure* f, int notify_fd = -1);
 
 // The descriptors the child starts with, besides the plan.
 struct ChildFds {
@@ -51,6 +52,7 @@ struct ChildFds {
   int report_read;    // the parent's end: closed at once by the child
   int report_write;   // CLOEXEC: a successful exec closes it, which the parent reads as EOF
   int status_write;   // CLOEXEC: kept by the init alone, which writes the app's wait status on it
+  int notify;         // -1, or the descriptor that becomes fd 3 of the init and the app
 };
 
 // What the child writes on the report pipe when a step fails.

@@ -3,7 +3,7 @@
 export { LaunchError, MountError } from './errors';
 export { mountBundle, mountVolume, refreshLoopCapacity, unmount, isMounted, findMount, parseMountInfo } from './mount';
 export type { MountInfo } from './mount';
-export { spawn, wait, kill, openPipe, launcherPath, compileSeccomp } from './spawn';
+export { spawn, wait, kill, openPipe, launcherPath, shimPath, compileSeccomp } from './spawn';
 export type { SpawnOptions } from './spawn';
 export { runPlan, runPlanCaptured } from './run';
 export type { RunPlanOptions, CapturedRunOptions } from './run';
@@ -15,3 +15,6 @@ export { DataTreeError, FreezeError } from './errors';
 export { copyDataTree, removeDataTree, DATA_TREE_MAX_DEPTH } from './datatree';
 export type { DataOwner, SkippedEntry, DataTreeOptions } from './datatree';
 export { freezeCgroup, thawCgroup, FREEZE_TIMEOUT_MS } from './freezer';
+// Issue 12: services, each under a skiff-shim that records it and writes its log.
+export { startShim, readShimStatus, watchShim, shimStatusFile, shimControlSocket, SHIM_LOG_DEFAULTS } from './shim';
+export type { ShimOptions, ShimStatus, ShimLogSettings } from './shim';

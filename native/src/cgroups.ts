@@ -1,4 +1,5 @@
-import { rmdirSync } from 'node:fs';
+import { readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 /**
  * Removes the given cgroup folders that are empty: the kernel keeps an empty cgroup until someone
@@ -15,4 +16,22 @@ export function removeEmptyCgroups(dirs: string[]): string[] {
     } catch { /* EBUSY: processes are still in it; ENOENT: gone already */ }
   }
   return removed;
+}
+
+/**
+ * SIGKILL to every process of the given cgroup folders: cgroup.kill where the folder has it (v2),
+ * else each pid its cgroup.procs lists. The folder is the identity: no bare pid read elsewhere is signalled.
+ */
+export function killCgroups(dirs: string[]): void {
+  for (const dir of dirs) {
+    try {
+      writeFileSync(join(dir, 'cgroup.kill'), '1');
+      continue;
+    } catch { /* v1: no cgroup.kill */ }
+    let procs: string;
+    try { procs = readFileSync(join(dir, 'cgroup.procs'), 'utf8'); } catch { continue; }
+    for (const pid of procs.split('\n').filter(Boolean).map(Number)) {
+      try { process.kill(pid, 'SIGKILL'); } catch { /* gone */ }
+    }
+  }
 }

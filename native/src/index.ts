@@ -1,3 +1,3 @@
 export * from './plan';
 export * from './api';
-export { removeEmptyCgroups } from './cgroups';
+export { removeEmptyCgroups, killCgroups } from './cgroups';

@@ -91,6 +91,13 @@ export function launcherPath(): string {
   return realpathSync(path);
 }
 
+/** Path of `skiff-shim`, the parent of one service (cpp/shim_main.cc says what it records). */
+export function shimPath(): string {
+  const path = join(buildDir(), 'skiff-shim');
+  if (!existsSync(path)) throw new SkiffError('native-missing', `skiff-shim is not built: ${path} is missing (run \`npm run build --workspace native\`)`);
+  return realpathSync(path);
+}
+
 /**
  * The seccomp programs (classic BPF, struct sock_filter[]) that spawn would load for this plan, in
  * load order: the ioctl guard, then the allowlist. For inspection and for other sandboxes (bwrap --add-seccomp-fd).

@@ -28,7 +28,7 @@ test('--destdir stages an image: files under DESTDIR, paths inside them name the
   const destdir = join(work, 'image');
   const r = sh(installScript, ['--prefix', '/opt/skiff', '--destdir', destdir]);
   assert.equal(r.status, 0, r.stderr);
-  for (const f of ['opt/skiff/bin/skiff', 'opt/skiff/bin/skiff-store', 'opt/skiff/libexec/skiff/skiff-launch',
+  for (const f of ['opt/skiff/bin/skiff', 'opt/skiff/bin/skiff-store', 'opt/skiff/libexec/skiff/skiff-launch', 'opt/skiff/libexec/skiff/skiff-shim',
     'opt/skiff/libexec/skiff/skiff_native.node', 'opt/skiff/lib/systemd/system/skiff-boot.service',
     'opt/skiff/lib/systemd/system/skiff-store.service', 'opt/skiff/lib/skiff/client/dist/src/cli.js']) {
     assert.ok(existsSync(join(destdir, f)), `${f} is installed`);

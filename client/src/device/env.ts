@@ -8,6 +8,8 @@ import type { Device } from './device';
 import { NotSetUpError } from './errors';
 import { runHook, type CapturedRun } from './run';
 import { writeWrappers, removeWrappers } from './wrappers';
+import { Supervisor } from '../services/supervisor';
+import { SERVICES_SETTLE_MS } from './config';
 
 /** Milliseconds a hook may run before it is killed (and counts as failed). */
 export const HOOK_TIMEOUT_MS = 120_000;
@@ -62,12 +64,25 @@ export interface DeviceEnv {
   trust(): DeviceTrust;
   /** Show download progress; default: when stderr is a TTY. */
   progress?: boolean;
+  /**
+   * The supervisor that starts and stops services for changes: the agent's, or (in-process skiff) a
+   * passive one that adopts the running shims for this command only and restarts nothing.
+   */
+  services(): Promise<Supervisor>;
 }
 
-export function makeEnv(device: Device, backend: Backend = realBackend, progress?: boolean): DeviceEnv {
+const quietLog = { info() {}, warn() {}, error() {} };
+
+export function makeEnv(device: Device, backend: Backend = realBackend, progress?: boolean, supervisor?: Supervisor): DeviceEnv {
   let trust: DeviceTrust | undefined;
+  let own: Promise<Supervisor> | undefined;
   const env: DeviceEnv = {
     device, backend,
+    services: async () => supervisor ?? await (own ??= (async () => {
+      const s = new Supervisor({ device, log: quietLog, passive: true, settings: { settleMs: Number(device.state.configGet(SERVICES_SETTLE_MS)) } });
+      await s.adopt();
+      return s;
+    })()),
     trust: () => {
       const storeUrl = device.state.configGet('store.url');
       if (!storeUrl) throw new NotSetUpError(device.root);

@@ -4,6 +4,7 @@ import { ChangeRunner } from './changes';
 import { DeviceLock } from './lock';
 import { deviceTaskKinds, type DeviceTaskSpec } from './tasks';
 import { makeEnv, type Backend, type DeviceEnv } from './env';
+import type { Supervisor } from '../services/supervisor';
 import type { Device } from './device';
 import type { ChangeRow } from './task';
 import { switchInPlan, revertPlan, removePlan } from './plans';
@@ -30,6 +31,8 @@ export interface OpsOptions {
   backend?: Backend;
   /** Test-only crash point (SKIFF_TEST_CRASH_AT). */
   crashAt?: string;
+  /** The agent's supervisor, which changes start and stop services through (default: a passive one of this command's). */
+  services?: Supervisor;
 }
 
 export interface Update { name: string; from: number; to: number; version: string; channel: string }
@@ -74,7 +77,7 @@ export class DeviceOps {
   readonly runner: ChangeRunner<DeviceEnv>;
 
   constructor(readonly device: Device, private readonly opts: OpsOptions = {}) {
-    this.env = makeEnv(device, opts.backend, opts.progress);
+    this.env = makeEnv(device, opts.backend, opts.progress, opts.services);
     this.runner = new ChangeRunner(device.state, deviceTaskKinds(), this.env, { crashAt: opts.crashAt });
   }
 

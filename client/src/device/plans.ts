@@ -39,6 +39,7 @@ export function switchInPlan(env: DeviceEnv, name: string, rev: number, source: 
     specs.push({ kind: 'verify', summary: `Check that the bundle is ${name} ${t.custom.version}`, params: { name, rev, version: t.custom.version, signed: { name: t.custom.name, revision: t.custom.revision } } });
   }
   if (from !== null) specs.push(hook(name, from, 'pre-refresh', false));
+  if (from !== null) specs.push(stopServices(name, from, true));
   if (!have) {
     const bytes = volumeBytes(env.device);
     specs.push({ kind: 'mount-data', summary: `Mount the data volume of ${name} (${formatSize(bytes)})`, params: { name, from, to: rev, bytes } });
@@ -47,11 +48,22 @@ export function switchInPlan(env: DeviceEnv, name: string, rev: number, source: 
   specs.push({ kind: 'switch', summary: `Make revision ${rev} of ${name} current`, commitPoint: true,
     params: { name, to: rev, from, channel, fromChannel: app?.channel ?? null } });
   specs.push({ kind: 'wrappers', summary: `Write the wrappers of ${name}`, params: { name, rev, from } });
+  specs.push(startServices(name, rev, from !== null));
   // On trial: a failing hook after the switch rolls back and, on refresh, blocks the revision.
   specs.push(hook(name, rev, from === null ? 'install' : 'post-refresh', from !== null));
   specs.push(hook(name, rev, 'check-health', from !== null));
   if (from !== null) specs.push({ kind: 'prune', summary: `Drop revisions of ${name} beyond refresh.retain`, params: { name } });
   return specs;
+}
+
+function stopServices(name: string, rev: number, keepEndure: boolean): DeviceTaskSpec {
+  return { kind: 'stop-services', summary: `Stop the services of ${name} revision ${rev}`, params: { name, rev, keepEndure } };
+}
+
+// On trial like check-health: a service that is not up rolls the change back and (refresh, revert) blocks the revision.
+function startServices(name: string, rev: number, onTrial: boolean): DeviceTaskSpec {
+  const summary = `Start the services of ${name} revision ${rev}${onTrial ? ' and wait until they are up' : ''}`;
+  return { kind: 'start-services', summary, params: { name, rev, waitUp: onTrial, blockOnFailure: onTrial } };
 }
 
 function hook(name: string, rev: number, h: HookName, blockOnFailure: boolean): DeviceTaskSpec {
@@ -73,9 +85,11 @@ export function revertPlan(env: DeviceEnv, app: AppRow, revision?: number): { to
   return { to, specs: [
     // Before the commit point: a revert undone (or interrupted before its switch) puts the block back.
     { kind: 'unblock', summary: `Allow revision ${to} of ${app.name} again`, params: { name: app.name, rev: to } },
+    stopServices(app.name, app.current, true),
     { kind: 'switch', summary: `Make revision ${to} of ${app.name} current`, commitPoint: true,
       params: { name: app.name, to, from: app.current, channel: app.channel, fromChannel: app.channel } },
     { kind: 'wrappers', summary: `Write the wrappers of ${app.name}`, params: { name: app.name, rev: to, from: app.current } },
+    startServices(app.name, to, true),
     { kind: 'block', summary: `Keep revision ${app.current} from automatic refresh`, params: { name: app.name, rev: app.current, reason: 'reverted' } },
   ] };
 }
@@ -91,6 +105,7 @@ export function removePlan(env: DeviceEnv, app: AppRow, purge: boolean): DeviceT
     : { kind: 'keep-data', summary, params: { name: app.name, rev: app.current, purge } };
   const specs: DeviceTaskSpec[] = [
     hook(app.name, app.current, 'remove', false),
+    stopServices(app.name, app.current, false),
     { kind: 'unwrap', summary: `Remove the wrappers of ${app.name}`, params: { name: app.name, rev: app.current, from: null } },
     { kind: 'unlink', summary: `Remove ${app.name} from the device`, commitPoint: true, params: { name: app.name, rev: app.current, channel: app.channel } },
     ...revs.map((rev): DeviceTaskSpec => ({ kind: 'discard', summary: `Unmount and delete revision ${rev} of ${app.name}`,

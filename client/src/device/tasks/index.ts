@@ -11,6 +11,7 @@ import { runHookTask } from './hook';
 import { blockTask, unblockTask, forgetBlocks } from './block';
 import { prune } from './prune';
 import { mountData, keepVolume } from './volume';
+import { startServices, stopServices } from './services';
 
 /** Every task kind of the device, with its do and undo, registered in one place. */
 const HANDLERS = {
@@ -32,6 +33,8 @@ const HANDLERS = {
   'keep-data': keepData,
   'keep-volume': keepVolume,
   'forget-blocks': forgetBlocks,
+  'stop-services': stopServices,
+  'start-services': startServices,
 } satisfies Record<string, TaskHandler<DeviceEnv>>;
 
 export type DeviceTaskKind = keyof typeof HANDLERS;
