@@ -15,6 +15,8 @@ export interface MakeDeltaOptions {
   level: number;
   /** How long extracting and compressing may take in all (milliseconds). */
   timeoutMs: number;
+  /** unsquashfs's data and fragment queues (MiB each): what bounds its memory. */
+  queueMiB?: number;
 }
 
 export interface DeltaStats { size: number; sha256: string; changedFiles: number; changedBytes: number; removed: number; ops: number }
@@ -32,8 +34,10 @@ export async function makeDelta(source: string, target: string, out: string, opt
   try {
     const [a, b] = [join(work, 'a'), join(work, 'b')];
     const [srcDigest, dstDigest] = await Promise.all([hashFile(source), hashFile(target)]);
-    await runTool('unsquashfs', ['-no-xattrs', '-quiet', '-no-progress', '-d', a, source], { timeoutMs: left() });
-    await runTool('unsquashfs', ['-no-xattrs', '-quiet', '-no-progress', '-d', b, target], { timeoutMs: left() });
+    const queues = opts.queueMiB ? ['-da', String(opts.queueMiB), '-fr', String(opts.queueMiB)] : [];
+    const extract = (file: string, dir: string) => runTool('unsquashfs', ['-no-xattrs', '-quiet', '-no-progress', ...queues, '-d', dir, file], { timeoutMs: left() });
+    await extract(source, a);
+    await extract(target, b);
     const ops = await diffTrees(a, b);
     return await writeDelta(b, { source: srcDigest, target: dstDigest, ops }, out, opts.level, left());
   } finally {

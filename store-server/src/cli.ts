@@ -35,6 +35,10 @@ const SERVE_FLAGS: ReadonlyArray<readonly [string, keyof StoreSettings, string]>
   ['--max-uploads-in-flight <n>', 'maxUploadsInFlightPerAccount', 'uploads one account may have in flight'],
   ['--max-names <n>', 'maxNamesPerAccount', 'app names one account may register'],
   ['--max-json-body-bytes <n>', 'maxJsonBodyBytes', 'largest JSON request body'],
+  ['--delta-sources <n>', 'deltaSourceRevisions', 'deltas made for a release, from this many earlier revisions of each channel (0: none)'],
+  ['--delta-timeout <seconds>', 'deltaTimeoutSeconds', 'stop computing a delta after this'],
+  ['--delta-memory-mib <n>', 'deltaMemoryMiB', 'memory of the worker computing a delta'],
+  ['--delta-max-percent <n>', 'deltaMaxPercentOfBundle', 'publish a delta only when smaller than this percentage of its bundle'],
 ];
 
 function print(line: string): void {

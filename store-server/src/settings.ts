@@ -52,6 +52,16 @@ export interface StoreSettings {
   maxJsonBodyBytes: number;
   /** Most results returned by a search. */
   maxSearchResults: number;
+  /** Deltas made for a release: from this many earlier revisions of each channel it enters (0: none). */
+  deltaSourceRevisions: number;
+  /** One delta may take this long to compute (its worker is killed after it). */
+  deltaTimeoutSeconds: number;
+  /** Heap of the worker computing a delta, and the read queues of its unsquashfs (MiB). */
+  deltaMemoryMiB: number;
+  /** A delta is published only when smaller than this percentage of the full bundle. */
+  deltaMaxPercentOfBundle: number;
+  /** zstd level of deltas (made once, downloaded by many). */
+  deltaCompressionLevel: number;
 }
 
 const DAY = 24 * 3600;
@@ -81,6 +91,11 @@ export const DEFAULT_SETTINGS: StoreSettings = {
   maxNamesPerAccount: 100,
   maxJsonBodyBytes: 64 * 1024,
   maxSearchResults: 50,
+  deltaSourceRevisions: 2,
+  deltaTimeoutSeconds: 600,
+  deltaMemoryMiB: 256,
+  deltaMaxPercentOfBundle: 50,
+  deltaCompressionLevel: 19,
 };
 
 export function resolveSettings(partial: Partial<StoreSettings> = {}): StoreSettings {
@@ -92,6 +107,9 @@ export function resolveSettings(partial: Partial<StoreSettings> = {}): StoreSett
     if (s[k] < 1) throw new SettingError(`setting ${k} must be at least 1: 0 would turn the limit off`);
   }
   if (s.headersTimeoutSeconds > s.requestTimeoutSeconds) throw new SettingError('setting headersTimeoutSeconds must not exceed requestTimeoutSeconds');
+  if (s.deltaCompressionLevel < 1 || s.deltaCompressionLevel > 19) throw new SettingError('setting deltaCompressionLevel must be within 1..19');
+  if (s.deltaMaxPercentOfBundle > 100) throw new SettingError('setting deltaMaxPercentOfBundle must be at most 100');
+  if (s.deltaMemoryMiB < 64) throw new SettingError('setting deltaMemoryMiB must be at least 64');
   if (s.binBitLength < 1 || s.binBitLength > 16) throw new SettingError('setting binBitLength must be within 1..16');
   if (s.timestampResignMarginSeconds >= s.timestampExpirySeconds) {
     throw new SettingError('setting timestampResignMarginSeconds must be smaller than timestampExpirySeconds');
@@ -108,6 +126,8 @@ export interface StorePaths {
   db: string;
   blobs: string;
   tmp: string;
+  /** Where delta workers extract bundles (cleared at start). */
+  deltaWork: string;
   keys: string;
   repo: string;
   metadata: string;
@@ -121,6 +141,7 @@ export function storePaths(dataDir: string): StorePaths {
     db: join(dataDir, 'store.db'),
     blobs: join(dataDir, 'blobs'),
     tmp: join(dataDir, 'tmp'),
+    deltaWork: join(dataDir, 'tmp', 'deltas'),
     keys: join(dataDir, 'keys'),
     repo,
     metadata: join(repo, 'metadata'),

@@ -2,6 +2,7 @@ import type { StoreContext } from '../context';
 import type { AccountRow } from '../repositories/accounts';
 import type { AppRow } from '../repositories/apps';
 import type { AppService } from './apps';
+import type { DeltaService } from '../deltas/service';
 import { ChannelInvalidError, compareChannels, normalizeChannel, sha256Hex, type ChannelMapDocument } from '@skiff/bundle';
 import { BadRequestError, NotFoundError } from '../errors';
 import { channelMapBytes, type CommitReport } from '../tuf/repository';
@@ -30,7 +31,7 @@ export interface ReleaseResult {
  * Releases and closes channels. Each runs synchronously inside one immediate SQLite transaction that
  * also writes the TUF metadata: releases are serialized, and a failed write leaves no row behind.
  */
-export function releaseService(ctx: StoreContext, apps: AppService) {
+export function releaseService(ctx: StoreContext, apps: AppService, deltas?: DeltaService) {
   const channelMap = (app: AppRow): ChannelMapDocument => {
     const channels: ChannelMapDocument['channels'] = {};
     for (const c of ctx.apps.channels(app.id).sort((a, b) => compareChannels(a.channel, b.channel))) {
@@ -50,6 +51,7 @@ export function releaseService(ctx: StoreContext, apps: AppService) {
       const app = apps.owned(account, name);
       const rev = ctx.apps.revision(app.id, revision);
       if (!rev) throw new NotFoundError(`"${name}" has no revision ${revision}`, 'revision-not-found');
+      const previous = ctx.apps.channels(app.id).find((c) => c.channel === channel)?.revision;
       const report = ctx.db.transaction(() => {
         ctx.apps.setChannel(app.id, channel, revision);
         return ctx.tuf.publishApp(channelMap(app), [{
@@ -57,6 +59,7 @@ export function releaseService(ctx: StoreContext, apps: AppService) {
           publisher: app.publisher, blobPath: join(ctx.paths.blobs, rev.sha256),
         }]);
       }).immediate();
+      deltas?.schedule(app, revision, previous);
       return result(app, channel, revision, report);
     },
     close(account: AccountRow, name: string, channelText: string): ReleaseResult {
