@@ -19,7 +19,12 @@ const sizeIn = (min: number, max: number) => (v: string): string | null => {
 /** The setting that sizes each app's data volume (<root>/var/skiff/<name>). */
 export const DATA_MAX_SIZE = 'data.max-size';
 
+/** The setting that lets refresh use deltas (false: always the full bundle). */
+export const REFRESH_DELTAS = 'refresh.deltas';
+
 export const SETTINGS: Record<string, Setting> = {
+  // A refresh downloads the store's delta from a retained revision and rebuilds the bundle, when one is published.
+  [REFRESH_DELTAS]: { default: 'true', check: (v) => (v === 'true' || v === 'false' ? null : 'must be true or false') },
   // Revisions kept per app (the current one included); older ones are pruned after a refresh.
   'refresh.retain': { default: '2', check: intIn(2, 20) },
   // Bytes each app may write to its data (all revisions and common), a size with M or G; volumes are
