@@ -14,6 +14,8 @@ import { keepPartial } from './download';
 
 /** How long applying a delta and re-packing may take before the full download is used (milliseconds). */
 export const REBUILD_TIMEOUT_MS = 10 * 60 * 1000;
+/** mksquashfs's cache memory in a rebuild (MiB): its default is a quarter of the device's memory. */
+export const REBUILD_MKSQUASHFS_MEMORY_MIB = 32;
 
 export interface DeltaParams { name: string; rev: number; from: number; delta: DeltaTarget; bundle: BundleTarget }
 
@@ -91,7 +93,10 @@ export const rebuild: TaskHandler<DeviceEnv, DeltaParams> = {
   async undo(env, task) {
     const p = task.params;
     clearWork(env, p);
-    rmrf(`${env.device.paths.bundleFile(p.name, p.rev)}.rebuild`);
+    const dest = env.device.paths.bundleFile(p.name, p.rev);
+    rmrf(`${dest}.rebuild`);
+    // The rebuilt bundle is this task's output: a crash right after it leaves no download task to undo.
+    rmrf(dest);
     clearDelta(env, p);
   },
 };
@@ -112,7 +117,7 @@ async function rebuildBundle(env: DeviceEnv, p: DeltaParams, delta: string, out:
   await applyDelta(delta, merged, { timeoutMs: REBUILD_TIMEOUT_MS });
   if (signal.aborted) throw new Error('aborted');
   rmrf(out);
-  await squashTree(merged, out, Math.min(REBUILD_TIMEOUT_MS, BUNDLE_LIMITS.mksquashfsTimeoutMs));
+  await squashTree(merged, out, { timeoutMs: Math.min(REBUILD_TIMEOUT_MS, BUNDLE_LIMITS.mksquashfsTimeoutMs), memoryMiB: REBUILD_MKSQUASHFS_MEMORY_MIB });
 }
 
 /** Unmounts the overlay (if a crash left it) and deletes the work folder: nothing of a rebuild outlives it. */
