@@ -1,6 +1,7 @@
-import { chmod, lstat, mkdir, open, rm, symlink } from 'node:fs/promises';
+import { chmod, lstat, mkdir, open, rename, rm, symlink } from 'node:fs/promises';
+import { once } from 'node:events';
 import { constants } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { DELTA_LIMITS, DELTA_MAGIC, DeltaError, parseDeltaHeader, type DeltaHeader } from './delta-format';
 import { runZstd } from './delta-zstd';
 
@@ -62,6 +63,7 @@ export async function applyDelta(deltaFile: string, dir: string, opts: { timeout
       else if (o.op === 'mode') await chmod(path, o.mode);
       else if (o.op === 'dir') { await mkdir(path, { mode: o.mode }); await chmod(path, o.mode); }
       else if (o.op === 'symlink') { await rm(path, { force: true }); await symlink(o.target, path); }
+      else if (o.op === 'patch') await patchFile(path, o.mode, o.size, o.bytes, r, opts.timeoutMs);
       else await writeFile(path, o.mode, o.size, r);
     }
     if (await r.some(1)) throw new DeltaError('delta has bytes after its last file');
@@ -102,4 +104,30 @@ async function writeFile(path: string, mode: number, size: number, r: ChunkReade
   } finally {
     await handle.close();
   }
+}
+
+/** Rebuilds a file from its old version (a regular file, never a link) and a zstd patch, then renames it over. */
+async function patchFile(path: string, mode: number, size: number, bytes: number, r: ChunkReader, timeoutMs: number): Promise<void> {
+  const old = await lstat(path).catch(() => undefined);
+  if (!old?.isFile()) throw new DeltaError(`delta patches ${path}, which is not a regular file in the source`);
+  const tmp = join(dirname(path), `.${basename(path)}.skiff-patch`);
+  const mem = `--memory=${DELTA_LIMITS.decompressMaxBytes / (1024 * 1024)}MB`;
+  const zstd = runZstd(['-d', '-f', mem, `--patch-from=${path}`, '-o', tmp], { timeoutMs });
+  try {
+    for (let left = bytes; left > 0;) {
+      const chunk = await r.some(left);
+      if (!chunk) throw new DeltaError(`delta ends inside the patch of ${path}`);
+      if (!zstd.stdin.write(chunk)) await once(zstd.stdin, 'drain');
+      left -= chunk.length;
+    }
+    zstd.stdin.end();
+    await zstd.done;
+  } catch (err) {
+    zstd.kill();
+    await rm(tmp, { force: true });
+    throw err;
+  }
+  if ((await lstat(tmp)).size !== size) throw new DeltaError(`the patch of ${path} gives the wrong length`);
+  await chmod(tmp, mode);
+  await rename(tmp, path);
 }

@@ -13,6 +13,8 @@ export const DELTA_LIMITS = {
   pathMaxBytes: 4096,
   /** Memory zstd may use to decompress (bytes): -19 frames need an 8 MiB window. */
   decompressMaxBytes: 32 * 1024 * 1024,
+  /** A changed file is sent as a patch against its old version only when both are at most this long (bytes). */
+  patchMaxFileBytes: 8 * 1024 * 1024,
 } as const;
 
 /** One operation on the source tree; paths are relative, '/'-separated, never '.' or '..'. */
@@ -20,6 +22,8 @@ export type DeltaOp =
   | { op: 'remove'; path: string }
   | { op: 'dir'; path: string; mode: number }
   | { op: 'file'; path: string; mode: number; size: number }
+  /** The next `bytes` of the payload are a zstd frame made with --patch-from the old file at `path`. */
+  | { op: 'patch'; path: string; mode: number; size: number; bytes: number }
   | { op: 'symlink'; path: string; target: string }
   | { op: 'mode'; path: string; mode: number };
 
@@ -65,6 +69,8 @@ export function parseDeltaHeader(bytes: Buffer): DeltaHeader {
     const ok = o.op === 'remove'
       || ((o.op === 'dir' || o.op === 'mode') && isMode(o.mode))
       || (o.op === 'file' && isMode(o.mode) && Number.isSafeInteger(o.size) && o.size >= 0)
+      || (o.op === 'patch' && isMode(o.mode) && Number.isSafeInteger(o.size) && o.size >= 0 && o.size <= DELTA_LIMITS.patchMaxFileBytes
+        && Number.isSafeInteger(o.bytes) && o.bytes > 0)
       || (o.op === 'symlink' && typeof o.target === 'string' && o.target !== '' && Buffer.byteLength(o.target) <= DELTA_LIMITS.pathMaxBytes);
     if (!ok) throw new DeltaError(`delta operation refused: ${JSON.stringify(o).slice(0, 200)}`);
   }

@@ -1,8 +1,8 @@
-import { open, mkdtemp, rm, readlink, type FileHandle } from 'node:fs/promises';
+import { lstat, mkdir, open, mkdtemp, rm, readlink, stat, type FileHandle } from 'node:fs/promises';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { hashFile } from './digest';
-import { DELTA_MAGIC, type DeltaHeader, type DeltaOp } from './delta-format';
+import { DELTA_LIMITS, DELTA_MAGIC, type DeltaHeader, type DeltaOp } from './delta-format';
 import { runZstd } from './delta-zstd';
 import { runTool } from './tools';
 import { listTree } from './tree';
@@ -38,8 +38,8 @@ export async function makeDelta(source: string, target: string, out: string, opt
     const extract = (file: string, dir: string) => runTool('unsquashfs', ['-no-xattrs', '-quiet', '-no-progress', ...queues, '-d', dir, file], { timeoutMs: left() });
     await extract(source, a);
     await extract(target, b);
-    const ops = await diffTrees(a, b);
-    return await writeDelta(b, { source: srcDigest, target: dstDigest, ops }, out, opts.level, left());
+    const ops = await patchSmallEdits(a, b, await diffTrees(a, b), join(work, 'patches'), opts.level, left);
+    return await writeDelta(b, join(work, 'patches'), { source: srcDigest, target: dstDigest, ops }, out, opts.level, left());
   } finally {
     await rm(work, { recursive: true, force: true });
   }
@@ -95,8 +95,29 @@ async function sameBytes(a: string, b: string, sizeA: number, sizeB: number): Pr
   }
 }
 
-/** Streams magic, header and the new files' bytes through zstd into `out`. */
-async function writeDelta(tree: string, header: DeltaHeader, out: string, level: number, timeoutMs: number): Promise<DeltaStats> {
+/**
+ * A changed file whose new version is a small edit of the old one is sent as a zstd patch against it
+ * (--patch-from): kept when it is under a quarter of the file, else the whole file is sent.
+ */
+async function patchSmallEdits(a: string, b: string, ops: DeltaOp[], dir: string, level: number, left: () => number): Promise<DeltaOp[]> {
+  await mkdir(dir, { recursive: true });
+  const out: DeltaOp[] = [];
+  for (const [i, o] of ops.entries()) {
+    const old = o.op === 'file' ? await lstat(join(a, o.path)).catch(() => undefined) : undefined;
+    if (o.op !== 'file' || !old?.isFile() || old.size > DELTA_LIMITS.patchMaxFileBytes || o.size > DELTA_LIMITS.patchMaxFileBytes || o.size < 64) {
+      out.push(o);
+      continue;
+    }
+    const patch = join(dir, String(i));
+    await runTool('zstd', ['-q', `-${level}`, '-T1', '-f', `--patch-from=${join(a, o.path)}`, join(b, o.path), '-o', patch], { timeoutMs: left() });
+    const bytes = (await stat(patch)).size;
+    out.push(bytes * 4 < o.size ? { op: 'patch', path: o.path, mode: o.mode, size: o.size, bytes } : o);
+  }
+  return out;
+}
+
+/** Streams magic, header and the new files' bytes (or patches) through zstd into `out`. */
+async function writeDelta(tree: string, patches: string, header: DeltaHeader, out: string, level: number, timeoutMs: number): Promise<DeltaStats> {
   const outFile = await open(out, 'w', 0o644);
   let zstd;
   try {
@@ -106,10 +127,11 @@ async function writeDelta(tree: string, header: DeltaHeader, out: string, level:
     await write(Buffer.from(`${DELTA_MAGIC}${json.length}\n`));
     await write(json);
     let changedBytes = 0;
-    for (const o of header.ops) {
-      if (o.op !== 'file') continue;
+    for (const [i, o] of header.ops.entries()) {
+      if (o.op === 'file') await copyInto(join(tree, o.path), o.size, write);
+      else if (o.op === 'patch') await copyInto(join(patches, String(i)), o.bytes, write);
+      else continue;
       changedBytes += o.size;
-      await copyInto(join(tree, o.path), o.size, write);
     }
     zstd.stdin.end();
     await zstd.done;
@@ -117,7 +139,7 @@ async function writeDelta(tree: string, header: DeltaHeader, out: string, level:
     const digest: FileDigest = await hashFile(out);
     return {
       ...digest, changedBytes, ops: header.ops.length,
-      changedFiles: header.ops.filter((o) => o.op === 'file').length,
+      changedFiles: header.ops.filter((o) => o.op === 'file' || o.op === 'patch').length,
       removed: header.ops.filter((o) => o.op === 'remove').length,
     };
   } catch (err) {

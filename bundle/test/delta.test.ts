@@ -12,6 +12,8 @@ async function twoBundles() {
   const { app, out } = helloCopy();
   put(app, 'lib/keep.bin', randomBytes(300_000).toString('base64'));
   put(app, 'lib/change.txt', 'old\n');
+  const lines = Array.from({ length: 5000 }, (_, i) => `line ${i} ${randomBytes(6).toString('hex')}`);
+  put(app, 'lib/edited.txt', lines.join('\n'));
   put(app, 'lib/gone/a.txt', 'a\n');
   put(app, 'lib/gone/deep/b.txt', 'b\n');
   put(app, 'lib/mode.sh', '#!/bin/sh\n', 0o644);
@@ -19,6 +21,8 @@ async function twoBundles() {
   symlinkSync('keep.bin', join(app, 'lib/link'));
   const a = await packBundle(app, join(out, 'a'));
   put(app, 'lib/change.txt', 'new content\n');
+  lines[2500] = 'an edited line';
+  put(app, 'lib/edited.txt', lines.join('\n'));
   rmSync(join(app, 'lib/gone'), { recursive: true });
   chmodSync(join(app, 'lib/mode.sh'), 0o755);
   rmSync(join(app, 'lib/becomes-dir'));
@@ -36,12 +40,13 @@ test('a delta applied to the source tree and re-packed gives the target bundle, 
   const { a, b, top } = await twoBundles();
   const delta = join(top, 'a-b.delta');
   const stats = await makeDelta(a.path, b.path, delta, { workDir: tempDir(), level: 19, timeoutMs: 60_000 });
-  assert.equal(stats.changedFiles, 3, 'change.txt, becomes-dir/inside.txt and added.txt');
+  assert.equal(stats.changedFiles, 4, 'change.txt, edited.txt, becomes-dir/inside.txt and added.txt');
   assert.ok(stats.size < 2000, `delta of a few small files is small (${stats.size} bytes)`);
   const tree = join(tempDir(), 'tree');
   execFileSync('unsquashfs', ['-quiet', '-no-progress', '-d', tree, a.path]);
   const header = await applyDelta(delta, tree, { timeoutMs: 60_000 });
   assert.deepEqual(header.target, { size: b.size, sha256: b.sha256 });
+  assert.deepEqual(header.ops.filter((o) => o.op === 'patch').map((o) => o.path), ['lib/edited.txt'], 'a small edit of a large file goes as a patch');
   const rebuilt = join(top, 'rebuilt.skiff');
   await squashTree(tree, rebuilt, { memoryMiB: 32 }); // as a device rebuilds: -mem must not change a byte
   assert.equal((await hashFile(rebuilt)).sha256, b.sha256);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { TargetFile } from '@tufjs/models';
 import { deltaTargetPath, type DeltaStats, type DeltaTargetCustom } from '@skiff/bundle';
 import type { StoreContext } from '../context';
-import type { AppRow } from '../repositories/apps';
+import type { AppRow, RevisionRow } from '../repositories/apps';
 import type { DeltaWorkerJob } from './worker';
 
 export interface DeltaLog { info(obj: object, msg: string): void; warn(obj: object, msg: string): void }
@@ -43,23 +43,25 @@ export function deltaService(ctx: StoreContext, log: DeltaLog) {
         options: { workDir: ctx.paths.deltaWork, level: s.deltaCompressionLevel, timeoutMs: s.deltaTimeoutSeconds * 1000, queueMiB: Math.floor(s.deltaMemoryMiB / 4) },
       });
       const ms = Date.now() - started;
-      if (stats.size * 100 >= dst.size * s.deltaMaxPercentOfBundle) {
-        log.info({ name: job.name, from: job.source, to: job.target, bytes: stats.size, bundleBytes: dst.size, ms }, 'delta not published: not small enough beside the full bundle');
-        return;
-      }
-      // Released elsewhere meanwhile: a delta to a revision no channel holds is not worth publishing.
-      if (!revisionsInChannels(app).has(job.target)) return;
-      const custom: DeltaTargetCustom = { name: job.name, source: job.source, target: job.target, bundleSha256: dst.sha256, bundleLength: dst.size };
-      const target = TargetFile.fromJSON(path, { length: stats.size, hashes: { sha256: stats.sha256 }, custom: { ...custom } });
+      const facts = { name: job.name, from: job.source, to: job.target, bytes: stats.size, bundleBytes: dst.size, ms };
+      // Released elsewhere meanwhile, or not small enough beside the full bundle: not worth a download.
+      const small = stats.size * 100 < dst.size * s.deltaMaxPercentOfBundle;
+      const add = small && revisionsInChannels(app).has(job.target) ? [{ target: deltaTarget(job, stats, dst), blobPath: out }] : [];
       const retired = retiredDeltas(app, job.target).map((p) => ({ path: p, file: ctx.tuf.targetFile(p, ctx.tuf.target(p)!.hashes.sha256!) }));
-      ctx.tuf.updateTargets([{ target, blobPath: out }], retired.map((r) => r.path));
+      ctx.tuf.updateTargets(add, retired.map((r) => r.path));
       // Unsigned now: a device still holding the previous bin gets a 404 and falls back to the full bundle.
       for (const r of retired) rmSync(r.file, { force: true });
-      log.info({ name: job.name, from: job.source, to: job.target, bytes: stats.size, bundleBytes: dst.size, ms }, 'delta published');
+      if (add.length) log.info(facts, 'delta published');
+      else if (!small) log.info(facts, 'delta not published: not small enough beside the full bundle');
     } finally {
       rmSync(out, { force: true });
     }
   }
+
+  const deltaTarget = (job: Job, stats: DeltaStats, dst: RevisionRow): TargetFile => {
+    const custom: DeltaTargetCustom = { name: job.name, source: job.source, target: job.target, bundleSha256: dst.sha256, bundleLength: dst.size };
+    return TargetFile.fromJSON(deltaTargetPath(job.name, job.source, job.target), { length: stats.size, hashes: { sha256: stats.sha256 }, custom: { ...custom } });
+  };
 
   /** Delta targets of revisions that left every channel: deleted with the releases they served. */
   function retiredDeltas(app: AppRow, keep: number): string[] {
