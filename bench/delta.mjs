@@ -4,7 +4,9 @@
 // run: Skiff's delta size vs the changed files as tar + zstd -19 and vs xdelta3 between the two bundles; the
 // device's rebuild time (loop mount, overlay, apply, mksquashfs) vs downloading the full bundle at 50 Mbit/s;
 // the rebuild's peak memory (its tools' max RSS, and Node's growth); the store's time to make the delta.
-// Needs root (loop and overlay mounts). Usage: node bench/delta.mjs [--package fastify] [--pad-mb 0]
+// Needs root (loop and overlay mounts). Usage: node bench/delta.mjs [--package fastify] [--package-tgz FILE] [--pad-mb 0]
+//   --package-tgz: the old revision has this tarball of the package (`npm pack fastify@5.12.7`), the new one the
+//   checkout's own version: a real version bump. Without it, every file of the package gets a new first line.
 //   --pad-mb N adds N MB of random data (shared by both revisions): `--pad-mb 87` makes a ~100 MB bundle.
 import { createRequire } from 'node:module';
 import { execFileSync } from 'node:child_process';
@@ -17,7 +19,7 @@ import { randomBytes } from 'node:crypto';
 
 const top = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(top, 'bundle', 'package.json'));
-const { values } = parseArgs({ options: { package: { type: 'string', default: 'fastify' }, 'pad-mb': { type: 'string', default: '0' } } });
+const { values } = parseArgs({ options: { package: { type: 'string', default: 'fastify' }, 'package-tgz': { type: 'string' }, 'pad-mb': { type: 'string', default: '0' } } });
 if (process.getuid?.() !== 0) { console.error('bench/delta.mjs needs root: it loop-mounts bundles and mounts an overlay'); process.exit(1); }
 const B = require(join(top, 'bundle/dist/src/index.js'));
 
@@ -55,6 +57,11 @@ function baseTree() {
     }
   };
   prune('');
+  if (values['package-tgz']) {
+    rmSync(join(tree, values.package), { recursive: true });
+    mkdirSync(join(tree, values.package));
+    sh('tar', ['-xzf', values['package-tgz'], '-C', join(tree, values.package), '--strip-components=1', '--no-same-owner']);
+  }
   const pad = Number(values['pad-mb']);
   if (pad > 0) writeFileSync(join(tree, 'pad.bin'), randomBytes(pad * 1024 * 1024));
   return tree;
@@ -111,6 +118,8 @@ async function variant(label, base, baseBundle, change) {
   for (const d of [lower, upper, wk, merged]) mkdirSync(d, { recursive: true });
   sh('mount', ['-o', 'loop,ro', baseBundle, lower]);
   const rssBefore = process.memoryUsage().rss;
+  let rssPeak = rssBefore;
+  const sampler = setInterval(() => { rssPeak = Math.max(rssPeak, process.memoryUsage().rss); }, 20);
   let rebuildMs;
   try {
     sh('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lower},upperdir=${upper},workdir=${wk}`, merged]);
@@ -123,11 +132,12 @@ async function variant(label, base, baseBundle, change) {
     const want = await B.hashFile(newBundle);
     if (digest.sha256 !== want.sha256) throw new Error(`${label}: the rebuilt bundle differs`);
   } finally {
+    clearInterval(sampler);
     process.env.PATH = path;
     if (existsSync(merged)) try { sh('umount', [merged]); } catch { /* not mounted */ }
     sh('umount', [lower]);
   }
-  const nodeGrowth = Math.max(0, process.memoryUsage().rss - rssBefore);
+  const nodeGrowth = Math.max(0, rssPeak - rssBefore);
   const toolsKb = readFileSync(shims.log, 'utf8').trim().split('\n').map((l) => l.split(' ')).map(([t, k]) => ({ t, k: Number(k) }));
   const peakTool = toolsKb.reduce((a, b) => (b.k > a.k ? b : a));
   const downloadMs = (full * 8) / 50e6 * 1000;
@@ -150,6 +160,12 @@ try {
   const pkg = values.package;
   const results = [];
   results.push(await variant(`${pkg} version changed`, base, baseBundle, (tree) => {
+    if (values['package-tgz']) {
+      // The real bump: the checkout's own version replaces the packed one; what differs is what changed.
+      rmSync(join(tree, pkg), { recursive: true });
+      cpSync(join(top, 'node_modules', pkg), join(tree, pkg), { recursive: true, verbatimSymlinks: true });
+      return files(tree, pkg).filter((f) => !existsSync(join(base, f)) || !readFileSync(join(base, f)).equals(readFileSync(join(tree, f))));
+    }
     // A version bump rewrites most of a package: every file gets a new header line and the new version.
     const mine = all.filter((f) => f.startsWith(`${pkg}/`));
     for (const f of mine) {
@@ -168,7 +184,7 @@ try {
     console.log(`  delta ${kb(r.delta)}; changed files as tar+zstd -19 ${kb(r.tarZst)} (delta ${(r.delta / r.tarZst).toFixed(2)}x); xdelta3 between bundles ${kb(r.xdelta)} (delta ${(r.delta / r.xdelta).toFixed(2)}x)`);
     console.log(`  a block-reusing delta would ship at least the new image's metadata tables: ${kb(r.metadata)} (+ the changed files' blocks and fragments)`);
     console.log(`  device rebuild ${(r.rebuildMs / 1000).toFixed(1)} s vs full download at 50 Mbit/s ${(r.downloadMs / 1000).toFixed(1)} s`);
-    console.log(`  rebuild peak memory: ${r.peakTool.t} ${(r.peakTool.k / 1024).toFixed(0)} MB max RSS; Node grew ${mb(r.nodeGrowth)}`);
+    console.log(`  rebuild peak memory: ${r.peakTool.t} ${(r.peakTool.k / 1024).toFixed(0)} MB max RSS; Node's RSS grew at most ${mb(r.nodeGrowth)} (sampled every 20 ms)`);
     console.log(`  store: delta made in ${(r.storeMs / 1000).toFixed(1)} s`);
   }
 } finally {

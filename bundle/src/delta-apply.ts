@@ -111,7 +111,7 @@ async function patchFile(path: string, mode: number, size: number, bytes: number
   const old = await lstat(path).catch(() => undefined);
   if (!old?.isFile()) throw new DeltaError(`delta patches ${path}, which is not a regular file in the source`);
   const tmp = join(dirname(path), `.${basename(path)}.skiff-patch`);
-  const mem = `--memory=${DELTA_LIMITS.decompressMaxBytes / (1024 * 1024)}MB`;
+  const mem = `--memory=${DELTA_LIMITS.patchDecompressMaxBytes / (1024 * 1024)}MB`;
   const zstd = runZstd(['-d', '-f', mem, `--patch-from=${path}`, '-o', tmp], { timeoutMs });
   try {
     for (let left = bytes; left > 0;) {

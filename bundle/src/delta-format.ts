@@ -14,7 +14,9 @@ export const DELTA_LIMITS = {
   /** Memory zstd may use to decompress (bytes): -19 frames need an 8 MiB window. */
   decompressMaxBytes: 32 * 1024 * 1024,
   /** A changed file is sent as a patch against its old version only when both are at most this long (bytes). */
-  patchMaxFileBytes: 8 * 1024 * 1024,
+  patchMaxFileBytes: 16 * 1024 * 1024,
+  /** Memory zstd may use to apply one patch (bytes): its window spans the old file and the new one. */
+  patchDecompressMaxBytes: 64 * 1024 * 1024,
 } as const;
 
 /** One operation on the source tree; paths are relative, '/'-separated, never '.' or '..'. */

@@ -4,6 +4,7 @@
 // is exactly in the old or the new state, with the current revision mounted and running, and the app's
 // data volume mounted (nosuid,nodev) exactly while it is installed. Some scenarios also "reboot" after
 // the crash (everything unmounted, then `skiff boot`), so recovery starts from a device with no mount.
+// A refresh through a delta (download-delta, rebuild) is a scenario too: no overlay, work folder or half-made bundle may outlive it.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
