@@ -126,7 +126,7 @@ export interface StorePaths {
   db: string;
   blobs: string;
   tmp: string;
-  /** Where delta workers extract bundles (cleared at start). */
+  /** Where delta workers extract bundles and write deltas (cleared when the server starts). */
   deltaWork: string;
   keys: string;
   repo: string;
@@ -141,7 +141,7 @@ export function storePaths(dataDir: string): StorePaths {
     db: join(dataDir, 'store.db'),
     blobs: join(dataDir, 'blobs'),
     tmp: join(dataDir, 'tmp'),
-    deltaWork: join(dataDir, 'tmp', 'deltas'),
+    deltaWork: join(dataDir, 'delta-work'),
     keys: join(dataDir, 'keys'),
     repo,
     metadata: join(repo, 'metadata'),

@@ -25,6 +25,8 @@ export function deltaService(ctx: StoreContext, log: DeltaLog) {
   let running: Promise<void> | null = null;
   let worker: ChildProcess | null = null;
   const s = ctx.settings;
+  // What a killed worker left is of no use: every job starts from the blobs.
+  rmSync(ctx.paths.deltaWork, { recursive: true, force: true });
   mkdirSync(ctx.paths.deltaWork, { recursive: true, mode: 0o700 });
 
   const revisionsInChannels = (app: AppRow) => new Set(ctx.apps.channels(app.id).map((c) => c.revision));
