@@ -116,6 +116,21 @@ describe('device: refresh through a delta', { skip: rootSkipReason() }, () => {
     assert.match(shown, /Rebuild bigapp revision/);
   });
 
+  test('a delta download cut midway resumes with Range and still rebuilds', async () => {
+    const root = await deviceOnFirst('resume');
+    const targets = join(store!.dataDir, 'repo', 'targets', 'apps', APP);
+    const file = readdirSync(targets).find((f) => f.endsWith(`.${r2()}.from-${r1()}.delta`))!;
+    const path = `/repo/targets/apps/${APP}/${file}`;
+    proxy!.on(path, { kind: 'cut', afterBytes: 100 }, 1);
+    const r = await skiffAsync(root, ['refresh', APP]);
+    assert.equal(r.status, 0, r.stderr);
+    const asked = proxy!.requestsFor(path);
+    assert.equal(asked.length, 2, 'one cut request, one resumed');
+    assert.equal(asked[1]!.headers.range, 'bytes=100-');
+    assert.equal(bundleBytes(r2()), 0);
+    await onRevision(root, '1.1');
+  });
+
   test('a rebuild that differs (another mksquashfs) falls back to the full bundle in the same change, logged once', async () => {
     const root = await deviceOnFirst('differs');
     // A mksquashfs that compresses differently, as another squashfs-tools version might.
