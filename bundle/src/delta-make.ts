@@ -25,7 +25,7 @@ const COMPARE_CHUNK_BYTES = 1024 * 1024;
 
 /**
  * Writes the delta that turns bundle `source` into bundle `target` to `out`: both are extracted with
- * unsquashfs, compared entry by entry, and every new or changed file is carried whole.
+ * unsquashfs, compared entry by entry; every new or changed file is carried whole, or as a patch when small.
  */
 export async function makeDelta(source: string, target: string, out: string, opts: MakeDeltaOptions): Promise<DeltaStats> {
   const deadline = Date.now() + opts.timeoutMs;
