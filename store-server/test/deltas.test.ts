@@ -1,10 +1,10 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createHash } from 'node:crypto';
-import { bundleTargetPath, deltaTargetPath } from '@skiff/bundle';
+import { createHash, randomBytes } from 'node:crypto';
+import { bundleTargetPath, deltaTargetPath, packBundle } from '@skiff/bundle';
 import { deltaSources } from '../src/deltas/service';
 import { openTestStore, auth, makeBundle, registerKey, uploadHeaders, type TestStore } from './helpers';
 
@@ -56,9 +56,6 @@ test('a delta not smaller than the set fraction of its bundle is not published',
 });
 
 test('a delta of a small change is published as a target beside the bundle (custom: source, target, full bundle); deleted when its revision leaves the channels', async () => {
-  const { packBundle } = await import('@skiff/bundle');
-  const { mkdirSync, writeFileSync, chmodSync, readFileSync } = await import('node:fs');
-  const { randomBytes } = await import('node:crypto');
   const src = join(work, 'tree');
   mkdirSync(join(src, 'meta'), { recursive: true });
   mkdirSync(join(src, 'bin'), { recursive: true });
