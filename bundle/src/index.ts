@@ -43,3 +43,11 @@ export const tufPublicKey = lazy(keys, 'tufPublicKey');
 export const keyIdOf = lazy(keys, 'keyIdOf');
 export const signBytes = lazy(keys, 'signBytes');
 export const verifyBytes = lazy(keys, 'verifyBytes');
+export { DELTA_LIMITS, DeltaError, checkDeltaPath, parseDeltaHeader, type DeltaHeader, type DeltaOp } from './delta-format';
+export { applyDelta } from './delta-apply';
+export { squashTree } from './squash';
+export { deltaTargetPath, type DeltaTargetCustom } from './targets';
+// Made only by the store.
+type DeltaMake = typeof import('./delta-make');
+export const makeDelta = lazy((): DeltaMake => require('./delta-make') as DeltaMake, 'makeDelta');
+export type { DeltaStats, MakeDeltaOptions } from './delta-make';

@@ -13,6 +13,7 @@ export class DeviceLayout {
   readonly partialsDir: string;
   readonly volumesDir: string;
   readonly plansDir: string;
+  readonly rebuildDir: string;
   readonly appsDir: string;
   readonly binDir: string;
   readonly dataDir: string;
@@ -32,6 +33,8 @@ export class DeviceLayout {
     this.volumesDir = join(this.stateDir, 'data');
     // Launch plans saved for the wrappers, which exec skiff-launch on them (no Node at start).
     this.plansDir = join(this.stateDir, 'plans');
+    // Work folders of bundles rebuilt from deltas (an overlay's upper and work folders, its mount point).
+    this.rebuildDir = join(this.stateDir, 'rebuild');
     this.appsDir = join(root, 'skiff');
     this.binDir = join(this.appsDir, 'bin');
     this.dataDir = join(root, 'var/skiff');
@@ -41,6 +44,10 @@ export class DeviceLayout {
   }
 
   bundleFile(name: string, rev: number): string { return join(this.bundlesDir, `${name}_${rev}.skiff`); }
+  /** A downloaded delta, beside the bundle it rebuilds. */
+  deltaFile(name: string, from: number, to: number): string { return join(this.bundlesDir, `${name}_${to}.from-${from}.delta`); }
+  /** The work folder of one rebuild. */
+  rebuildWorkDir(name: string, rev: number): string { return join(this.rebuildDir, `${name}_${rev}`); }
   partialFile(sha256: string): string { return join(this.partialsDir, `${sha256}.partial`); }
   appDir(name: string): string { return join(this.appsDir, name); }
   mountDir(name: string, rev: number): string { return join(this.appsDir, name, String(rev)); }

@@ -7,8 +7,8 @@ import { parseManifest } from './manifest';
 import { checkBundleTree } from './rules';
 import { checkElfArchitectures } from './elf-check';
 import { ALL_ARCHITECTURES, declaredArchitectures } from './architectures';
-import { BUNDLE_LIMITS, MANIFEST_PATH, MKSQUASHFS_OPTIONS } from './settings';
-import { runTool } from './tools';
+import { BUNDLE_LIMITS, MANIFEST_PATH } from './settings';
+import { squashTree } from './squash';
 import { listTree } from './tree';
 import type { Manifest, PackResult } from './types';
 
@@ -38,7 +38,7 @@ export async function packBundle(dir: string, outDir: string): Promise<PackResul
   const file = `${manifest.name}_${manifest.version}${archs === ALL_ARCHITECTURES ? '' : `_${archs.join('+')}`}.skiff`;
   const tmp = join(out, `.${file}.${randomBytes(6).toString('hex')}.tmp`);
   try {
-    await runTool('mksquashfs', [src, tmp, ...MKSQUASHFS_OPTIONS], { timeoutMs: BUNDLE_LIMITS.mksquashfsTimeoutMs });
+    await squashTree(src, tmp);
     await fsyncFile(tmp);
     // The tree may have changed since it was checked: judge the image itself, as an upload would be.
     const info = await validateBundle(tmp);

@@ -48,3 +48,20 @@ export interface BundleTargetCustom {
   version: string;
   publisher: string;
 }
+
+/** The target of a delta from revision `from` to revision `to` (docs/deltas.md). */
+export function deltaTargetPath(name: string, from: number, to: number): string {
+  return `apps/${name}/${to}.from-${from}.delta`;
+}
+
+/** The signed custom fields of a delta target: the revisions it joins and the full bundle it must rebuild. */
+export interface DeltaTargetCustom {
+  name: string;
+  /** The revision the device must have. */
+  source: number;
+  /** The revision the delta rebuilds. */
+  target: number;
+  /** sha256 and length of the target revision's full bundle (its own target's signed values). */
+  bundleSha256: string;
+  bundleLength: number;
+}

@@ -10,6 +10,7 @@ import { accountService } from './services/accounts';
 import { appService } from './services/apps';
 import { uploadService } from './services/uploads';
 import { releaseService } from './services/releases';
+import { deltaService, type DeltaLog } from './deltas/service';
 import { accountRoutes } from './routes/account';
 import { appRoutes } from './routes/apps';
 import { uploadRoutes } from './routes/uploads';
@@ -27,14 +28,16 @@ export interface StoreAppOptions {
 const VERSION: string = require('../../package.json').version;
 
 /** Builds the domain services over one open store. */
-export function storeServices(context: StoreContext): StoreServices {
+export function storeServices(context: StoreContext, log: DeltaLog): StoreServices {
   const apps = appService(context);
+  const deltas = deltaService(context, log);
   return {
     context,
     accounts: accountService(context),
     apps,
     uploads: uploadService(context, apps),
-    releases: releaseService(context, apps),
+    releases: releaseService(context, apps, deltas),
+    deltas,
   };
 }
 
@@ -52,7 +55,7 @@ export const storeApp = fp<StoreAppOptions>(async (app, opts) => {
   });
   for (const schema of SHARED_SCHEMAS) app.addSchema(schema);
 
-  const services = storeServices(opts.context);
+  const services = storeServices(opts.context, app.log);
   app.decorate('store', services);
   app.decorateRequest('account', null as never);
   app.decorate('requireAccount', async function requireAccount(req) {

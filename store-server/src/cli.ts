@@ -38,6 +38,10 @@ const SERVE_FLAGS: ReadonlyArray<readonly [string, keyof StoreSettings, string]>
   ['--session-lifetime <seconds>', 'sessionLifetimeSeconds', 'a publisher signed in on the pages is signed out after this'],
   ['--page-cache-entries <n>', 'pageCacheEntries', 'rendered pages kept until the database changes (0: off)'],
   ['--trust-proxy-hops <n>', 'trustProxyHops', 'proxies in front whose X-Forwarded-Proto is believed (behind TLS: Secure cookies)'],
+  ['--delta-sources <n>', 'deltaSourceRevisions', 'deltas made for a release, from this many earlier revisions of each channel (0: none)'],
+  ['--delta-timeout <seconds>', 'deltaTimeoutSeconds', 'stop computing a delta after this'],
+  ['--delta-memory-mib <n>', 'deltaMemoryMiB', 'memory of the worker computing a delta'],
+  ['--delta-max-percent <n>', 'deltaMaxPercentOfBundle', 'publish a delta only when smaller than this percentage of its bundle'],
 ];
 
 function print(line: string): void {

@@ -133,6 +133,7 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
   const close = () => closing ??= (async () => {
     clearInterval(timer);
     clearInterval(pruneTimer);
+    app.store.deltas.stop();
     await app.close();
     context.close();
     unlock();

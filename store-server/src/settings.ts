@@ -64,6 +64,16 @@ export interface StoreSettings {
   pageCacheEntries: number;
   /** Proxies in front of the store whose X-Forwarded-Proto/-For are believed (0: none); behind TLS this makes cookies Secure. */
   trustProxyHops: number;
+  /** Deltas made for a release: from this many earlier revisions of each channel it enters (0: none). */
+  deltaSourceRevisions: number;
+  /** One delta may take this long to compute (its worker is killed after it). */
+  deltaTimeoutSeconds: number;
+  /** Heap of the worker computing a delta, and the read queues of its unsquashfs (MiB). */
+  deltaMemoryMiB: number;
+  /** A delta is published only when smaller than this percentage of the full bundle. */
+  deltaMaxPercentOfBundle: number;
+  /** zstd level of deltas (made once, downloaded by many). */
+  deltaCompressionLevel: number;
 }
 
 const DAY = 24 * 3600;
@@ -99,6 +109,11 @@ export const DEFAULT_SETTINGS: StoreSettings = {
   maxSessions: 10_000,
   trustProxyHops: 0,
   pageCacheEntries: 1000,
+  deltaSourceRevisions: 2,
+  deltaTimeoutSeconds: 600,
+  deltaMemoryMiB: 256,
+  deltaMaxPercentOfBundle: 50,
+  deltaCompressionLevel: 19,
 };
 
 export function resolveSettings(partial: Partial<StoreSettings> = {}): StoreSettings {
@@ -110,6 +125,9 @@ export function resolveSettings(partial: Partial<StoreSettings> = {}): StoreSett
     if (s[k] < 1) throw new SettingError(`setting ${k} must be at least 1: 0 would turn the limit off`);
   }
   if (s.headersTimeoutSeconds > s.requestTimeoutSeconds) throw new SettingError('setting headersTimeoutSeconds must not exceed requestTimeoutSeconds');
+  if (s.deltaCompressionLevel < 1 || s.deltaCompressionLevel > 19) throw new SettingError('setting deltaCompressionLevel must be within 1..19');
+  if (s.deltaMaxPercentOfBundle > 100) throw new SettingError('setting deltaMaxPercentOfBundle must be at most 100');
+  if (s.deltaMemoryMiB < 64) throw new SettingError('setting deltaMemoryMiB must be at least 64');
   if (s.binBitLength < 1 || s.binBitLength > 16) throw new SettingError('setting binBitLength must be within 1..16');
   if (s.timestampResignMarginSeconds >= s.timestampExpirySeconds) {
     throw new SettingError('setting timestampResignMarginSeconds must be smaller than timestampExpirySeconds');
@@ -126,6 +144,8 @@ export interface StorePaths {
   db: string;
   blobs: string;
   tmp: string;
+  /** Where delta workers extract bundles and write deltas (cleared when the server starts). */
+  deltaWork: string;
   keys: string;
   repo: string;
   metadata: string;
@@ -139,6 +159,7 @@ export function storePaths(dataDir: string): StorePaths {
     db: join(dataDir, 'store.db'),
     blobs: join(dataDir, 'blobs'),
     tmp: join(dataDir, 'tmp'),
+    deltaWork: join(dataDir, 'delta-work'),
     keys: join(dataDir, 'keys'),
     repo,
     metadata: join(repo, 'metadata'),

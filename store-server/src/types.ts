@@ -5,6 +5,7 @@ import type { AccountService } from './services/accounts';
 import type { AppService } from './services/apps';
 import type { ReleaseService } from './services/releases';
 import type { UploadService } from './services/uploads';
+import type { DeltaService } from './deltas/service';
 
 /** The domain services, decorated onto the fastify instance as `app.store`. */
 export interface StoreServices {
@@ -13,6 +14,7 @@ export interface StoreServices {
   apps: AppService;
   uploads: UploadService;
   releases: ReleaseService;
+  deltas: DeltaService;
 }
 
 declare module 'fastify' {

@@ -21,7 +21,8 @@ export interface TestStore {
 /** A fresh store (16 bins: quick to create) with the accounts alice and bob, behind a ready app. */
 export async function openTestStore(settings: Partial<StoreSettings> = {}): Promise<TestStore> {
   const dir = mkdtempSync(join(tmpdir(), 'skiff-store-test-'));
-  const merged = { binBitLength: 4, ...settings };
+  // Deltas off unless a test asks: a delta published later would be a commit the test did not make.
+  const merged = { binBitLength: 4, deltaSourceRevisions: 0, ...settings };
   initStore(dir, merged);
   const ctx = openStore(dir, merged, { recover: true });
   const accounts = accountService(ctx);

@@ -36,6 +36,8 @@ export interface StartStoreOptions {
   startTimeoutMs?: number;
   /** Run the server with this limit on open files (`ulimit -n`), as a service manager may. */
   openFilesLimit?: number;
+  /** Deltas made per release (`--delta-sources`); default 0: a delta published later would change what a test's refresh does. */
+  deltaSources?: number;
 }
 
 /** The `skiff-store` executable of this checkout. */
@@ -60,7 +62,8 @@ export async function startStore(opts: StartStoreOptions = {}): Promise<RunningS
   // Port 0 and the address from the "Server listening at" info line; with quieter logs, a free port picked here.
   const quiet = (opts.serveArgs ?? []).includes('--log-level');
   const port = quiet ? await freePort() : 0;
-  const serve = [process.execPath, SKIFF_STORE_BIN, 'serve', '--data', dataDir, '--listen', `127.0.0.1:${port}`, ...(opts.serveArgs ?? [])];
+  const serve = [process.execPath, SKIFF_STORE_BIN, 'serve', '--data', dataDir, '--listen', `127.0.0.1:${port}`,
+    '--delta-sources', String(opts.deltaSources ?? 0), ...(opts.serveArgs ?? [])];
   // Through sh's ulimit and exec: the pid stays the server's.
   const [command, ...args] = opts.openFilesLimit === undefined ? serve : ['/bin/sh', '-c', `ulimit -n ${opts.openFilesLimit} && exec "$@"`, 'sh', ...serve];
   const child = spawn(command!, args, { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -26,6 +26,8 @@ export interface RecordedRequest {
 
 export class TrustProxy {
   readonly requests: RecordedRequest[] = [];
+  /** Body bytes sent to clients, by request path: what a device really downloaded. */
+  readonly bytesSent = new Map<string, number>();
   /** Called for every request before it is answered (e.g. to fill a disk once the client has checked it). */
   onRequest: ((path: string) => void) | undefined;
   /** Rules by request path (e.g. /repo/metadata/timestamp.json); `times` counts down, then the rule is dropped. */
@@ -52,6 +54,7 @@ export class TrustProxy {
     this.rules.clear();
     this.onRequest = undefined;
     this.requests.length = 0;
+    this.bytesSent.clear();
   }
 
   requestsFor(path: string): RecordedRequest[] {
@@ -93,10 +96,10 @@ export class TrustProxy {
     }
     if (rule?.kind === 'ignore-range') delete req.headers.range;
     const limit = rule?.kind === 'cut' || rule?.kind === 'hold' ? rule.afterBytes : undefined;
-    this.forward(req, res, limit, rule?.kind === 'hold');
+    this.forward(req, res, limit, rule?.kind === 'hold', (bytes) => this.bytesSent.set(path, (this.bytesSent.get(path) ?? 0) + bytes));
   }
 
-  private forward(req: http.IncomingMessage, res: http.ServerResponse, cutAfter?: number, hold = false): void {
+  private forward(req: http.IncomingMessage, res: http.ServerResponse, cutAfter: number | undefined, hold: boolean, count: (bytes: number) => void): void {
     const headers = { ...req.headers, host: this.upstream.host };
     const up = http.request(new URL(req.url ?? '/', this.upstream), { method: req.method, headers }, (upRes) => {
       res.writeHead(upRes.statusCode ?? 502, upRes.headers);
@@ -104,12 +107,14 @@ export class TrustProxy {
       upRes.on('data', (chunk: Buffer) => {
         if (cutAfter !== undefined && sent >= cutAfter) return;
         if (cutAfter !== undefined && sent + chunk.length >= cutAfter) {
+          count(cutAfter - sent);
           res.write(chunk.subarray(0, cutAfter - sent), () => { if (!hold) res.destroy(); });
           upRes.destroy();
           sent = cutAfter;
           return;
         }
         sent += chunk.length;
+        count(chunk.length);
         if (!res.write(chunk)) { upRes.pause(); res.once('drain', () => upRes.resume()); }
       });
       upRes.on('end', () => res.end());

@@ -4,6 +4,7 @@
 // is exactly in the old or the new state, with the current revision mounted and running, and the app's
 // data volume mounted (nosuid,nodev) exactly while it is installed. Some scenarios also "reboot" after
 // the crash (everything unmounted, then `skiff boot`), so recovery starts from a device with no mount.
+// A refresh through a delta (download-delta, rebuild) is a scenario too: no overlay, work folder or half-made bundle may outlive it.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -31,6 +32,8 @@ function deadCgroups(prefix: string): string[] {
 
 describe('device: a crash at every task boundary leaves the old or the new state', { skip: rootSkipReason() }, () => {
   let store: RunningStore | undefined;
+  /** A store that publishes the delta r1 → r2 (the same revisions as `store`'s): refreshes there go through it. */
+  let deltaStore: RunningStore | undefined;
   let work = '';
   const roots: string[] = [];
   let r1 = 0; let r2 = 0; let bad = 0;
@@ -43,24 +46,37 @@ describe('device: a crash at every task boundary leaves the old or the new state
     r2 = (await publishBundle(store, await makeBundle(work, { name: 'hello', version: '1.1', checkHealth: 0 }), { channel: 'stable' })).revision;
     bad = (await publishBundle(store, await makeBundle(work, { name: 'hello', version: '1.2', checkHealth: 1 }), { channel: 'beta' })).revision;
     versions.set(r1, '1.0').set(r2, '1.1').set(bad, '1.2');
+    deltaStore = await startStore({ deltaSources: 1 });
+    for (const version of ['1.0', '1.1']) {
+      const dir = join(work, `delta-${version}`);
+      await publishBundle(deltaStore, await makeBundle(dir, { name: 'hello', version, checkHealth: 0 }), { channel: 'stable' });
+    }
+    const deadline = Date.now() + 60_000;
+    while (!deltaStore.logs().includes('"delta published"')) {
+      if (Date.now() > deadline) assert.fail(`no delta published:\n${deltaStore.logs().slice(-2000)}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
   });
   after(async () => {
     for (const r of roots) cleanupRoot(r);
     await store?.stop();
+    await deltaStore?.stop();
     rmSync(work, { recursive: true, force: true });
   });
 
   let n = 0;
-  async function freshDevice(): Promise<string> {
+  async function freshDevice(delta = false): Promise<string> {
     const root = join(work, `root-${++n}`);
     roots.push(root);
-    await setupDevice(root, store!);
+    await setupDevice(root, delta ? deltaStore! : store!);
     return root;
   }
   const ok = (root: string, args: string[]): void => {
     const r = skiff(root, args);
     assert.equal(r.status, 0, `skiff ${args.join(' ')}: ${r.stderr}`);
   };
+  const rebuildLog = (root: string): Promise<string> => withDevice(root, async (ops) =>
+    ops.runner.tasks(ops.runner.changes().at(-1)!.id).find((t) => t.kind === 'rebuild')?.log ?? '');
   const lastChangeTasks = (root: string): Promise<number> => withDevice(root, async (ops) => ops.runner.tasks(ops.runner.changes().at(-1)!.id).length);
   // Preparing through the library saves a CLI start-up per step; the crash and the next command use the CLI.
   const install1 = (root: string): Promise<unknown> => withDevice(root, (ops) => ops.install('hello', { revision: r1 }));
@@ -83,6 +99,15 @@ describe('device: a crash at every task boundary leaves the old or the new state
     assert.deepEqual(await loopsGone(image), [], `${label}: loop device left`);
   }
 
+  /** Nothing of an interrupted rebuild outlives the recovery: no overlay, work folder, half-made bundle or delta. */
+  function noRebuildLeft(root: string, label: string): void {
+    const paths = new DeviceLayout(root);
+    assert.deepEqual(existsSync(paths.rebuildDir) ? readdirSync(paths.rebuildDir) : [], [], `${label}: rebuild work left`);
+    const left = existsSync(paths.bundlesDir) ? readdirSync(paths.bundlesDir).filter((f) => !f.endsWith('.skiff')) : [];
+    assert.deepEqual(left, [], `${label}: files left beside the bundles`);
+    assert.ok(!mountsUnder(root).some((m) => m.startsWith(`${paths.rebuildDir}/`)), `${label}: overlay left mounted`);
+  }
+
   /** A reboot: every mount under the root goes, then `skiff boot` mounts and recovers. */
   const reboot = (root: string): void => {
     for (const m of mountsUnder(root)) native.unmount(m);
@@ -95,6 +120,8 @@ describe('device: a crash at every task boundary leaves the old or the new state
     reboot?: boolean;
     /** The new state keeps the data volume's image (a remove without --purge). */
     keepsVolume?: boolean;
+    /** On the store that publishes the delta r1 → r2: the refresh downloads it and rebuilds. */
+    delta?: boolean;
   }
   const scenarios = (): Scenario[] => [
     { name: 'install', prepare: async () => undefined, command: ['install', 'hello', '--revision', String(r1)],
@@ -120,16 +147,22 @@ describe('device: a crash at every task boundary leaves the old or the new state
       old: { current: r1, retained: [r1] }, new: { current: null, retained: [] }, reboot: true },
     { name: 'remove, reboot', prepare: install1, command: ['remove', 'hello'],
       old: { current: r1, retained: [r1] }, new: { current: null, retained: [] }, reboot: true, keepsVolume: true },
+    // The delta's tasks (download-delta, rebuild with its overlay and re-pack) are boundaries like the others.
+    { name: 'refresh through a delta', prepare: install1, command: ['refresh', 'hello'],
+      old: { current: r1, retained: [r1] }, new: { current: r2, retained: [r1, r2] }, delta: true },
+    { name: 'refresh through a delta, reboot', prepare: install1, command: ['refresh', 'hello'],
+      old: { current: r1, retained: [r1] }, new: { current: r2, retained: [r1, r2] }, delta: true, reboot: true },
   ];
 
-  for (const index of [0, 1, 2, 3, 4, 5, 6, 7, 8, 9]) {
+  for (const index of [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]) {
     test(`crash at each task boundary of scenario ${index}`, async (t) => {
       const s = scenarios()[index]!;
       // A clean run first, to count the tasks of this change.
-      const probe = await freshDevice();
+      const probe = await freshDevice(s.delta);
       await s.prepare(probe);
       skiff(probe, s.command);
       const tasks = await lastChangeTasks(probe);
+      if (s.delta) assert.match(await rebuildLog(probe), /rebuilt revision/, `${s.name}: the probe did not go through the delta`);
       cleanupRoot(probe);
       const points: string[] = [];
       for (let seq = 1; seq <= tasks; seq++) {
@@ -139,7 +172,7 @@ describe('device: a crash at every task boundary leaves the old or the new state
       let root: string | null = null;
       for (const point of points) {
         if (root === null) {
-          root = await freshDevice();
+          root = await freshDevice(s.delta);
           await s.prepare(root);
         }
         const r = skiff(root, s.command, { SKIFF_TEST_CRASH_AT: point });
@@ -148,6 +181,7 @@ describe('device: a crash at every task boundary leaves the old or the new state
         else assert.fail(`${s.name} ${point}: expected a crash, got ${r.status}: ${r.stderr}`);
         if (s.reboot) reboot(root);
         const ended = await check(root, `${s.name} ${point}`, [s.old, s.new]);
+        if (s.delta) noRebuildLeft(root, `${s.name} ${point}`);
         await checkVolume(root, `${s.name} ${point}`, ended, ended === s.new && s.keepsVolume === true);
         // A device found in the old state is exactly where the next crash point starts from.
         if (ended !== s.old) {

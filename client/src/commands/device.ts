@@ -7,6 +7,7 @@ import { DeviceLock } from '../device/lock';
 import { refreshTimes, formatRefreshTimes } from '../device/autorefresh/times';
 import { FOREVER, HOLD_GRAMMAR, parseHoldDuration } from '../device/autorefresh/holds';
 import { listApps, formatList, appInfo, formatInfo, storeInfo, formatStoreInfo, changeList, formatChanges, taskList, formatTasks } from '../device/views';
+import { formatBytes } from '../format';
 
 /** Opens the device under --root and runs fn with its verbs; closes the database whatever happens. */
 async function withOps<T>(cmd: Command, opts: { wait?: boolean }, fn: (ops: DeviceOps, device: Device) => Promise<T>): Promise<T> {
@@ -132,7 +133,8 @@ export function registerDeviceCommands(program: Command): void {
         if (o.list) {
           const ups = await ops.refreshList(names);
           output(!!o.json, ups, () => ups.length === 0 ? 'All apps are up to date.'
-            : ups.map((u) => `${u.name}: revision ${u.from} → ${u.to} (${u.version}, ${u.channel})`).join('\n'));
+            : ups.map((u) => `${u.name}: revision ${u.from} → ${u.to} (${u.version}, ${u.channel}), download ${formatBytes(u.download.bytes)}${
+              u.download.deltaFrom === null ? '' : ` (delta from revision ${u.download.deltaFrom})`}`).join('\n'));
           return;
         }
         if (o.channel && names.length !== 1) throw new SkiffError('usage', 'refresh --channel takes exactly one app name');
@@ -257,7 +259,7 @@ export function registerDeviceCommands(program: Command): void {
           + r.recovered.map((c) => `\n  change ${c.id}: ${c.status}`).join(''));
     }));
 
-  const config = program.command('config').description('device settings (refresh.retain, refresh.timer, refresh.hold, refresh.max-postpone, data.max-size, system.architecture)');
+  const config = program.command('config').description('device settings (refresh.retain, refresh.deltas, refresh.timer, refresh.hold, refresh.max-postpone, data.max-size, system.architecture)');
   config.command('get').argument('<key>').option('--json', 'print as JSON')
     .action(async (key: string, o: { json?: boolean }, cmd: Command) => withOps(cmd, {}, async (_ops, device) => {
       const value = device.state.configGet(key);

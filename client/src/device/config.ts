@@ -37,9 +37,14 @@ export const DATA_MAX_SIZE = 'data.max-size';
 /** How long a `simple` service must run before a change counts it up (milliseconds). */
 export const SERVICES_SETTLE_MS = 'services.settle-ms';
 
+/** The setting that lets refresh use deltas (false: always the full bundle). */
+export const REFRESH_DELTAS = 'refresh.deltas';
+
 export const SETTINGS: Record<string, Setting> = {
   // A simple service still running after this is up: only then does an install or refresh commit.
   [SERVICES_SETTLE_MS]: { default: '10000', check: intIn(0, 600_000) },
+  // A refresh downloads the store's delta from a retained revision and rebuilds the bundle, when one is published.
+  [REFRESH_DELTAS]: { default: 'true', check: (v) => (v === 'true' || v === 'false' ? null : 'must be true or false') },
   // Revisions kept per app (the current one included); older ones are pruned after a refresh.
   'refresh.retain': { default: '2', check: intIn(2, 20) },
   // Bytes each app may write to its data (all revisions and common), a size with M or G; volumes are

@@ -8,6 +8,7 @@ import type { Supervisor } from '../services/supervisor';
 import type { Device } from './device';
 import type { ChangeRow } from './task';
 import { switchInPlan, revertPlan, removePlan } from './plans';
+import { findDelta } from './deltas';
 import { resolveChannel } from './channels';
 import { recoverChanges, remountAll } from './recovery';
 import { tightenDataFolders } from './appdata';
@@ -36,6 +37,8 @@ export interface OpsOptions {
 }
 
 export interface Update { name: string; from: number; to: number; version: string; channel: string }
+/** What refresh --list shows: the update and the bytes it will download (a delta's, when one applies). */
+export interface UpdateDownload extends Update { download: { bytes: number; deltaFrom: number | null } }
 export interface RefreshOutcome {
   name: string;
   status: 'refreshed' | 'up-to-date' | 'blocked' | 'local' | 'failed' | GateVerdict['status'];
@@ -157,10 +160,16 @@ export class DeviceOps {
   }
 
   /** What refresh would do, nothing done: updates for tracked apps, skipping blocked revisions. */
-  async refreshList(names: string[] = []): Promise<Update[]> {
-    return this.locked(async () => (await this.findUpdates(names))
-      .filter((u) => !u.blocked && u.to !== u.from)
-      .map(({ name, from, to, version, channel }) => ({ name, from, to, version, channel })));
+  async refreshList(names: string[] = []): Promise<UpdateDownload[]> {
+    return this.locked(async () => {
+      const out: UpdateDownload[] = [];
+      for (const { name, from, to, version, channel } of (await this.findUpdates(names)).filter((u) => !u.blocked && u.to !== u.from)) {
+        const target = await this.env.trust().bundleTarget(name, to);
+        const delta = await findDelta(this.env, target);
+        out.push({ name, from, to, version, channel, download: { bytes: delta?.target.length ?? target.length, deltaFrom: delta?.from ?? null } });
+      }
+      return out;
+    });
   }
 
   private async findUpdates(names: string[], channelOverride?: string, revision?: number): Promise<(Update & { blocked: boolean })[]> {
@@ -232,7 +241,8 @@ export class DeviceOps {
         const gate = o.auto && state.tx(() => autoRefreshGate(state, records, u.name, u.to, now));
         if (gate) { outcomes.push({ name: u.name, ...gate }); continue; }
         const target = await this.env.trust().bundleTarget(u.name, u.to);
-        const specs = switchInPlan(this.env, u.name, u.to, { kind: 'store', target, channel: u.channel }, app);
+        const delta = await findDelta(this.env, target);
+        const specs = switchInPlan(this.env, u.name, u.to, { kind: 'store', target, channel: u.channel, ...(delta ? { delta } : {}) }, app);
         try {
           const change = await this.runChange(lock, 'refresh', `Refresh ${u.name} from revision ${u.from} to ${u.to} (${u.version}, ${u.channel})`, specs);
           if (o.auto) state.tx(() => { records.clearFailures(u.name); records.setPostponedSince(u.name, null); records.setLastRefresh(now); });

@@ -2,6 +2,7 @@
 import type { DeviceTaskSpec } from './tasks';
 import type { DeviceEnv } from './env';
 import type { BundleTarget } from '../trust';
+import { deltaSpecs, type DeltaChoice } from './deltas';
 import type { AppRow } from './state';
 import type { HookName } from '@skiff/bundle';
 import { RevertError } from './errors';
@@ -10,7 +11,7 @@ import { existsSync } from 'node:fs';
 
 /** Where the new revision's bundle comes from: a verified store target, or a local file (dangerous). */
 export type Source =
-  | { kind: 'store'; target: BundleTarget; channel: string }
+  | { kind: 'store'; target: BundleTarget; channel: string; delta?: DeltaChoice }
   | { kind: 'local'; file: string; sha256: string; size: number; version: string; devmode: boolean };
 
 /** Tasks that bring revision `rev` of `name` in and make it current; `app` is the installed app, if any. */
@@ -23,7 +24,9 @@ export function switchInPlan(env: DeviceEnv, name: string, rev: number, source: 
   const have = state.revision(name, rev) !== undefined;
   if (!have && source.kind === 'store') {
     const t = source.target;
-    specs.push({ kind: 'download', summary: `Download ${name} revision ${rev} (${t.length} bytes)`, params: { name, rev, target: t } });
+    if (source.delta) specs.push(...deltaSpecs(t, source.delta));
+    const unless = source.delta ? ', unless rebuilt from the delta' : '';
+    specs.push({ kind: 'download', summary: `Download ${name} revision ${rev} (${t.length} bytes${unless})`, params: { name, rev, target: t } });
   } else if (!have && source.kind === 'local') {
     specs.push({ kind: 'copy-local', summary: `Copy ${source.file} into the device`, params: { name, rev, file: source.file, size: source.size } });
   }

@@ -4,9 +4,9 @@ import { downloadBundle } from './download';
 import { StoreFetcher } from './fetcher';
 import { MetadataStore } from './metadata-store';
 import { trustSettings, type TrustSettings } from './settings';
-import { bundleTargetPath, channelMapTargetPath } from '@skiff/bundle';
-import { checkStoreAppName, checkRevision, parseChannelMap, toBundleTarget } from './targets';
-import type { BundleTarget, ChannelMap, DownloadOptions } from './types';
+import { bundleTargetPath, channelMapTargetPath, deltaTargetPath } from '@skiff/bundle';
+import { checkStoreAppName, checkRevision, parseChannelMap, toBundleTarget, toDeltaTarget } from './targets';
+import type { BundleTarget, ChannelMap, DeltaTarget, DownloadOptions, SignedFile } from './types';
 import { VerifiedRepository } from './updater';
 
 export interface DeviceTrustOptions {
@@ -86,14 +86,22 @@ export class DeviceTrust {
     return this.bundleTarget(name, entry.revision);
   }
 
+  /** The signed delta from revision `from` to the bundle `bundle`, or null when the store publishes none. */
+  async deltaTarget(bundle: BundleTarget, from: number): Promise<DeltaTarget | null> {
+    checkRevision(from);
+    const target = await this.repo.targetInfo(deltaTargetPath(bundle.custom.name, from, bundle.custom.revision));
+    return target ? toDeltaTarget(target, bundle, from) : null;
+  }
+
   /** Downloads, hashes and writes in one streaming pass, resuming dest + '.partial' with Range; renames into dest only when verified. */
-  async download(target: BundleTarget, dest: string, opts: DownloadOptions = {}): Promise<void> {
+  async download(target: BundleTarget | DeltaTarget, dest: string, opts: DownloadOptions = {}): Promise<void> {
     if (!Number.isSafeInteger(target.length) || target.length < 0 || !/^[0-9a-f]{64}$/.test(target.sha256)) {
       throw new DownloadFailedError(`not a verified bundle target: ${target.path}`);
     }
     await downloadBundle({
       url: await this.repo.targetUrl(target),
-      target,
+      target: target satisfies SignedFile,
+      label: 'version' in target.custom ? `${target.custom.name} ${target.custom.version}` : `${target.custom.name} delta ${target.custom.source}→${target.custom.target}`,
       dest,
       fetcher: this.fetcher,
       settings: this.settings,

@@ -13,11 +13,13 @@ import type { StoreFetcher } from './fetcher';
 import { noProgress, progressBar, type Progress } from './progress';
 import { formatBytes } from '../format';
 import type { TrustSettings } from './settings';
-import type { BundleTarget } from './types';
+import type { SignedFile } from './types';
 
 export interface BundleDownload {
   url: string;
-  target: BundleTarget;
+  target: SignedFile;
+  /** What the progress bar names (app and version, or the delta). */
+  label: string;
   dest: string;
   fetcher: StoreFetcher;
   settings: TrustSettings;
@@ -46,7 +48,7 @@ export async function downloadBundle(d: BundleDownload): Promise<void> {
   const partial = await openPartial(partialPath, target.length);
   let progress = noProgress;
   try {
-    progress = d.progress ? await progressBar(`${target.custom.name} ${target.custom.version}`, target.length, partial.size) : noProgress;
+    progress = d.progress ? await progressBar(d.label, target.length, partial.size) : noProgress;
     // Each transient failure waits (exponential backoff) and resumes from what is on disk.
     const fetchAll = () => withRetries(d.settings, () => fetchRest(d, partial, progress), { progress: () => partial.size, signal: d.signal });
     const resumedFrom = partial.size;
@@ -75,11 +77,11 @@ export async function downloadBundle(d: BundleDownload): Promise<void> {
   }
 }
 
-function matches(partial: Partial, target: BundleTarget): boolean {
+function matches(partial: Partial, target: SignedFile): boolean {
   return partial.size === target.length && partial.hash.copy().digest('hex') === target.sha256;
 }
 
-async function alreadyVerified(dest: string, target: BundleTarget): Promise<boolean> {
+async function alreadyVerified(dest: string, target: SignedFile): Promise<boolean> {
   const info = await stat(dest).catch(() => undefined);
   if (!info || info.size !== target.length) return false;
   return (await hashFile(dest)).sha256 === target.sha256;
@@ -150,7 +152,7 @@ async function restart(partial: Partial): Promise<void> {
 }
 
 /** Writes chunks at their offset, then hashes them: the hash always covers exactly the bytes on disk. */
-async function writeChunks(partial: Partial, chunks: Buffer[], target: BundleTarget, progress: Progress): Promise<void> {
+async function writeChunks(partial: Partial, chunks: Buffer[], target: SignedFile, progress: Progress): Promise<void> {
   const bytes = chunks.reduce((n, c) => n + c.length, 0);
   if (partial.size + bytes > target.length) {
     throw new TrustRefusedError(`store sent more than the ${target.length} bytes signed for ${target.path}; refused`);
@@ -189,7 +191,7 @@ function account(partial: Partial, chunks: Buffer[], written: number): Buffer[] 
  * flight (writev) and lets TCP push back past WRITE_AHEAD_BYTES. Unlike pipeline(), a cut connection
  * still has every byte it delivered written before this settles, so the next attempt resumes from all of it.
  */
-async function writeBody(res: IncomingMessage, url: string, partial: Partial, target: BundleTarget, progress: Progress): Promise<void> {
+async function writeBody(res: IncomingMessage, url: string, partial: Partial, target: SignedFile, progress: Progress): Promise<void> {
   const writer = new Writable({
     highWaterMark: WRITE_AHEAD_BYTES,
     writev: (chunks, done) => {

@@ -2,7 +2,7 @@
 import type { TargetFile } from '@tufjs/models';
 import { appNameProblem, isArchitecture, type ChannelMapEntry } from '@skiff/bundle';
 import { InvalidNameError, TrustRefusedError } from './errors';
-import type { BundleTarget, ChannelMap } from './types';
+import type { BundleTarget, ChannelMap, DeltaTarget } from './types';
 
 /** The bundle part's app-name rule (which also keeps target paths plain), said in the store's words. */
 export function checkAppName(name: string, hint = ''): void {
@@ -66,4 +66,18 @@ export function toBundleTarget(target: TargetFile, name: string, revision: numbe
   if (custom.name !== name || custom.revision !== revision) return refuse(`its signed custom fields name ${String(custom.name)} revision ${String(custom.revision)}`);
   if (typeof custom.version !== 'string' || typeof custom.publisher !== 'string') return refuse('its signed custom fields lack version or publisher');
   return { path: target.path, length: target.length, sha256, custom: { name, revision, version: custom.version, publisher: custom.publisher } };
+}
+
+/**
+ * A verified delta target, checked to join `from` and the signed bundle `bundle`: a delta naming another
+ * bundle is refused (the caller then uses the full bundle).
+ */
+export function toDeltaTarget(target: TargetFile, bundle: BundleTarget, from: number): DeltaTarget {
+  const refuse = (why: string): never => { throw new TrustRefusedError(`${target.path} refused: ${why}`); };
+  const sha256 = target.hashes.sha256;
+  if (typeof sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(sha256)) return refuse('no sha256 in its signed hashes');
+  const c = target.custom as Record<string, unknown>;
+  if (c.name !== bundle.custom.name || c.source !== from || c.target !== bundle.custom.revision) return refuse('its signed custom fields name other revisions');
+  if (c.bundleSha256 !== bundle.sha256 || c.bundleLength !== bundle.length) return refuse(`it rebuilds another bundle than ${bundle.path}`);
+  return { path: target.path, length: target.length, sha256, custom: { name: bundle.custom.name, source: from, target: bundle.custom.revision, bundleSha256: bundle.sha256, bundleLength: bundle.length } };
 }

@@ -1,15 +1,24 @@
 // The data DeviceTrust hands to the rest of the device: all of it verified through TUF.
-import type { BundleTargetCustom, ChannelMapDocument } from '@skiff/bundle';
+import type { BundleTargetCustom, ChannelMapDocument, DeltaTargetCustom } from '@skiff/bundle';
 
 /** A channel map verified through TUF (the store's document, see @skiff/bundle targets). */
 export type ChannelMap = ChannelMapDocument;
 
-/** A bundle target verified through TUF (apps/<name>/<revision>.skiff). */
-export interface BundleTarget {
+/** A target's signed path, length and sha256: all a download checks. */
+export interface SignedFile {
   path: string;
   length: number;
   sha256: string;
+}
+
+/** A bundle target verified through TUF (apps/<name>/<revision>.skiff). */
+export interface BundleTarget extends SignedFile {
   custom: BundleTargetCustom;
+}
+
+/** A delta target verified through TUF (apps/<name>/<to>.from-<from>.delta), checked against its bundle's target. */
+export interface DeltaTarget extends SignedFile {
+  custom: DeltaTargetCustom;
 }
 
 export interface DownloadOptions {

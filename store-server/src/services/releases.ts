@@ -6,6 +6,7 @@ import {
   ARCHITECTURES, ChannelInvalidError, compareChannels, normalizeChannel, servedArchitectures, sha256Hex,
   type Architecture, type ChannelMapDocument, type ChannelMapEntry,
 } from '@skiff/bundle';
+import type { DeltaService } from '../deltas/service';
 import { BadRequestError, NotFoundError } from '../errors';
 import { channelMapBytes, type BundleTarget, type CommitReport } from '../tuf/repository';
 import { join } from 'node:path';
@@ -36,7 +37,7 @@ export interface ReleaseResult {
  * Releases and closes channels. Each runs synchronously inside one immediate SQLite transaction that
  * also writes the TUF metadata: releases are serialized, and a failed write leaves no row behind.
  */
-export function releaseService(ctx: StoreContext, apps: AppService) {
+export function releaseService(ctx: StoreContext, apps: AppService, deltas?: DeltaService) {
   /** The signed document: per architecture, and the channels every architecture shares for devices from before. */
   const channelMap = (app: AppRow): ChannelMapDocument => {
     const rows = ctx.apps.channels(app.id);
@@ -77,10 +78,13 @@ export function releaseService(ctx: StoreContext, apps: AppService) {
       const rev = ctx.apps.revision(app.id, revision);
       if (!rev) throw new NotFoundError(`"${name}" has no revision ${revision}`, 'revision-not-found');
       const archs = servedArchitectures(declaredOf(rev));
+      // The revision devices of this build's architecture follow in the channel now: the delta source they are most likely to have.
+      const previous = ctx.apps.channels(app.id).find((c) => c.channel === channel && c.architecture === archs[0])?.revision;
       const report = ctx.db.transaction(() => {
         ctx.apps.setChannel(app.id, channel, archs, revision);
         return ctx.tuf.publishApp(channelMap(app), [bundleOf(app, revision)]);
       }).immediate();
+      deltas?.schedule(app, revision, previous);
       return result(app, channel, revision, archs, report);
     },
     close(account: AccountRow, name: string, channelText: string): ReleaseResult {

@@ -177,6 +177,41 @@ export class TufRepository {
     return this.bins.get(this.binFor(path))?.signed.targets[path]?.hashes.sha256;
   }
 
+  /** A target as last committed, wherever its bin. */
+  target(path: string): TargetFile | undefined {
+    return this.bins.get(this.binFor(path))?.signed.targets[path];
+  }
+
+  /**
+   * Adds targets whose files are blobs (linked into targets/ under their sha256) and drops others, in one
+   * commit: how deltas are published and retired beside the bundles they serve.
+   */
+  updateTargets(add: { target: TargetFile; blobPath: string }[], remove: string[], now = new Date()): CommitReport | null {
+    const changed = new Map<string, Record<string, TargetFile>>();
+    const binOf = (path: string) => {
+      const bin = this.binFor(path);
+      if (!changed.has(bin)) changed.set(bin, { ...this.bins.get(bin)!.signed.targets });
+      return changed.get(bin)!;
+    };
+    for (const { target, blobPath } of add) {
+      this.linkTargetFile(target.path, target.hashes.sha256!, blobPath);
+      binOf(target.path)[target.path] = target;
+    }
+    for (const path of remove) if (this.target(path)) delete binOf(path)[path];
+    if (!changed.size) return null;
+    const bins = new Map<string, Targets>();
+    for (const [bin, targets] of changed) {
+      const base = this.bins.get(bin)!.signed;
+      bins.set(bin, new Targets({ version: base.version, specVersion: SPEC_VERSION, expires: base.expires, targets }));
+    }
+    return this.commit(bins, null, now);
+  }
+
+  /** The file a target is served from (targets/<dir>/<sha256>.<file>). */
+  targetFile(path: string, sha256: string): string {
+    return this.consistentTargetFile(path, sha256);
+  }
+
   /** The signed targets of one bin (as last committed). */
   bin(name: string): Metadata<Targets> | undefined {
     return this.bins.get(name);

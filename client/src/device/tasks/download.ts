@@ -18,7 +18,7 @@ export const download: TaskHandler<DeviceEnv, DownloadParams> = {
   async do(env, task) {
     const p = task.params;
     const dest = env.device.paths.bundleFile(p.name, p.rev);
-    // The trust layer renames into dest only once verified, so a present dest of the right length is done.
+    // The trust layer (or a rebuild from a delta) renames into dest only once verified: a present dest of the right length is done.
     if (existsSync(dest) && statSync(dest).size === p.target.length) return;
     mkdirSync(dirname(dest), { recursive: true });
     // An earlier attempt at the same signed target left bytes: resume from them (the trust layer checks them).
@@ -37,7 +37,7 @@ export const download: TaskHandler<DeviceEnv, DownloadParams> = {
 };
 
 /** Moves an interrupted download aside (by its signed hash) so the next change resumes it, not restarts. */
-function keepPartial(dir: string, partial: string, kept: string, length: number): void {
+export function keepPartial(dir: string, partial: string, kept: string, length: number): void {
   let size = -1;
   try { size = statSync(partial).size; } catch { return; }
   if (size <= 0 || size >= length) { rmrf(partial); return; }

@@ -2,6 +2,7 @@ import { TaskKinds, type TaskHandler } from '../changes';
 import type { TaskSpec } from '../task';
 import type { DeviceEnv } from '../env';
 import { download, copyLocal } from './download';
+import { downloadDelta, rebuild } from './delta';
 import { verify } from './verify';
 import { mount, discard } from './mount';
 import { copyData, keepData } from './data';
@@ -15,6 +16,8 @@ import { startServices, stopServices } from './services';
 
 /** Every task kind of the device, with its do and undo, registered in one place. */
 const HANDLERS = {
+  'download-delta': downloadDelta,
+  'rebuild': rebuild,
   'download': download,
   'copy-local': copyLocal,
   'verify': verify,

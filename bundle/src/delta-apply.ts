@@ -1,0 +1,133 @@
+import { chmod, lstat, mkdir, open, rename, rm, symlink } from 'node:fs/promises';
+import { once } from 'node:events';
+import { constants } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { DELTA_LIMITS, DELTA_MAGIC, DeltaError, parseDeltaHeader, type DeltaHeader } from './delta-format';
+import { runZstd } from './delta-zstd';
+
+/** Reads exact byte counts from a stream of chunks, holding at most one chunk beyond what was asked. */
+class ChunkReader {
+  private buf: Buffer = Buffer.alloc(0);
+  private readonly it: AsyncIterator<Buffer>;
+  /** The stream ended: whoever feeds it has finished (or failed). */
+  ended = false;
+  constructor(stream: AsyncIterable<Buffer>) { this.it = stream[Symbol.asyncIterator](); }
+
+  private async fill(): Promise<boolean> {
+    const next = await this.it.next();
+    if (next.done) { this.ended = true; return false; }
+    this.buf = this.buf.length ? Buffer.concat([this.buf, next.value]) : next.value;
+    return true;
+  }
+
+  /** Up to `max` bytes (at least one), or null at the end. */
+  async some(max: number): Promise<Buffer | null> {
+    if (this.buf.length === 0 && !(await this.fill())) return null;
+    const out = this.buf.subarray(0, max);
+    this.buf = this.buf.subarray(out.length);
+    return out;
+  }
+
+  async exact(n: number, what: string): Promise<Buffer> {
+    while (this.buf.length < n) if (!(await this.fill())) throw new DeltaError(`delta ends inside ${what}`);
+    const out = this.buf.subarray(0, n);
+    this.buf = this.buf.subarray(n);
+    return out;
+  }
+
+  async line(max: number, what: string): Promise<string> {
+    for (;;) {
+      const nl = this.buf.indexOf(0x0a);
+      if (nl >= 0) return (await this.exact(nl + 1, what)).toString('latin1');
+      if (this.buf.length > max || !(await this.fill())) throw new DeltaError(`delta has no ${what}`);
+    }
+  }
+}
+
+/**
+ * Applies a delta to the tree `dir` (on a device, an overlay over the source revision's mount), reading
+ * it through `zstd -d`. Every path is checked, and no link in the tree is followed on the way to it.
+ * Returns the header, whose target length and sha256 the caller checks the re-packed bundle against.
+ */
+export async function applyDelta(deltaFile: string, dir: string, opts: { timeoutMs: number }): Promise<DeltaHeader> {
+  const zstd = runZstd(['-d', '-c', `--memory=${DELTA_LIMITS.decompressMaxBytes / (1024 * 1024)}MB`, deltaFile], { timeoutMs: opts.timeoutMs });
+  const r = new ChunkReader(zstd.stdout as AsyncIterable<Buffer>);
+  try {
+    if ((await r.line(DELTA_MAGIC.length, 'magic line')) !== DELTA_MAGIC) throw new DeltaError(`${deltaFile} is not a Skiff delta`);
+    const length = Number((await r.line(20, 'header length')).trim());
+    if (!Number.isSafeInteger(length) || length < 2 || length > DELTA_LIMITS.headerMaxBytes) throw new DeltaError(`delta header length refused: ${length}`);
+    const header = parseDeltaHeader(await r.exact(length, 'its header'));
+    for (const o of header.ops) {
+      const path = await safePath(dir, o.path);
+      if (o.op === 'remove') await rm(path, { recursive: true, force: true });
+      else if (o.op === 'mode') await chmod(path, o.mode);
+      else if (o.op === 'dir') { await mkdir(path, { mode: o.mode }); await chmod(path, o.mode); }
+      else if (o.op === 'symlink') { await rm(path, { force: true }); await symlink(o.target, path); }
+      else if (o.op === 'patch') await patchFile(path, o.mode, o.size, o.bytes, r, opts.timeoutMs);
+      else await writeFile(path, o.mode, o.size, r);
+    }
+    if (await r.some(1)) throw new DeltaError('delta has bytes after its last file');
+    await zstd.done;
+    return header;
+  } catch (err) {
+    // A stream cut short is explained by zstd's own failure (a damaged frame), when it failed.
+    if (!r.ended) zstd.kill();
+    const exit = await zstd.done.then(() => undefined, (e: Error) => e);
+    throw r.ended && exit ? new DeltaError(`${deltaFile} does not decompress: ${exit.message}`) : err;
+  }
+}
+
+/** dir/path, once every folder on the way is checked to be a real folder (not a link). */
+async function safePath(dir: string, path: string): Promise<string> {
+  const parts = path.split('/');
+  let at = dir;
+  for (const part of parts.slice(0, -1)) {
+    at = join(at, part);
+    const st = await lstat(at).catch(() => undefined);
+    if (!st?.isDirectory()) throw new DeltaError(`delta path ${path}: ${at.slice(dir.length + 1)} is not a folder in the source`);
+  }
+  return join(at, parts[parts.length - 1]!);
+}
+
+async function writeFile(path: string, mode: number, size: number, r: ChunkReader): Promise<void> {
+  await rm(path, { force: true });
+  const handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
+  try {
+    let left = size;
+    while (left > 0) {
+      const chunk = await r.some(left);
+      if (!chunk) throw new DeltaError(`delta ends inside ${path}`);
+      for (let off = 0; off < chunk.length;) off += (await handle.write(chunk, off)).bytesWritten;
+      left -= chunk.length;
+    }
+    await handle.chmod(mode); // the umask narrowed the mode given to open
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Rebuilds a file from its old version (a regular file, never a link) and a zstd patch, then renames it over. */
+async function patchFile(path: string, mode: number, size: number, bytes: number, r: ChunkReader, timeoutMs: number): Promise<void> {
+  const old = await lstat(path).catch(() => undefined);
+  if (!old?.isFile()) throw new DeltaError(`delta patches ${path}, which is not a regular file in the source`);
+  const tmp = join(dirname(path), `.${basename(path)}.skiff-patch`);
+  const mem = `--memory=${DELTA_LIMITS.patchDecompressMaxBytes / (1024 * 1024)}MB`;
+  const zstd = runZstd(['-d', '-f', mem, `--patch-from=${path}`, '-o', tmp], { timeoutMs });
+  try {
+    for (let left = bytes; left > 0;) {
+      const chunk = await r.some(left);
+      if (!chunk) throw new DeltaError(`delta ends inside the patch of ${path}`);
+      if (!zstd.stdin.write(chunk)) await once(zstd.stdin, 'drain');
+      left -= chunk.length;
+    }
+    zstd.stdin.end();
+    await zstd.done;
+  } catch (err) {
+    zstd.kill();
+    await rm(tmp, { force: true });
+    throw err;
+  }
+  if ((await lstat(tmp)).size !== size) throw new DeltaError(`the patch of ${path} gives the wrong length`);
+  await chmod(tmp, mode);
+  await rename(tmp, path);
+}

@@ -1,0 +1,166 @@
+import { lstat, mkdir, open, mkdtemp, rm, readlink, stat, type FileHandle } from 'node:fs/promises';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { hashFile } from './digest';
+import { DELTA_LIMITS, DELTA_MAGIC, type DeltaHeader, type DeltaOp } from './delta-format';
+import { runZstd } from './delta-zstd';
+import { runTool } from './tools';
+import { listTree } from './tree';
+import type { FileDigest } from './types';
+
+export interface MakeDeltaOptions {
+  /** A folder for the two extracted trees (they need the uncompressed size of both bundles). */
+  workDir: string;
+  /** zstd level of the delta (19: the delta is made once and downloaded by many). */
+  level: number;
+  /** How long extracting and compressing may take in all (milliseconds). */
+  timeoutMs: number;
+  /** unsquashfs's data and fragment queues (MiB each): what bounds its memory. */
+  queueMiB?: number;
+}
+
+export interface DeltaStats { size: number; sha256: string; changedFiles: number; changedBytes: number; removed: number; ops: number }
+
+const COMPARE_CHUNK_BYTES = 1024 * 1024;
+
+/**
+ * Writes the delta that turns bundle `source` into bundle `target` to `out`: both are extracted with
+ * unsquashfs, compared entry by entry; every new or changed file is carried whole, or as a patch when small.
+ */
+export async function makeDelta(source: string, target: string, out: string, opts: MakeDeltaOptions): Promise<DeltaStats> {
+  const deadline = Date.now() + opts.timeoutMs;
+  const left = () => Math.max(1, deadline - Date.now());
+  const work = await mkdtemp(join(opts.workDir, 'delta-'));
+  try {
+    const [a, b] = [join(work, 'a'), join(work, 'b')];
+    const [srcDigest, dstDigest] = await Promise.all([hashFile(source), hashFile(target)]);
+    const queues = opts.queueMiB ? ['-da', String(opts.queueMiB), '-fr', String(opts.queueMiB)] : [];
+    const extract = (file: string, dir: string) => runTool('unsquashfs', ['-no-xattrs', '-quiet', '-no-progress', ...queues, '-d', dir, file], { timeoutMs: left() });
+    await extract(source, a);
+    await extract(target, b);
+    const ops = await patchSmallEdits(a, b, await diffTrees(a, b), join(work, 'patches'), opts.level, left);
+    return await writeDelta(b, join(work, 'patches'), { source: srcDigest, target: dstDigest, ops }, out, opts.level, left());
+  } finally {
+    await rm(work, { recursive: true, force: true });
+  }
+}
+
+/** The operations that turn tree a into tree b: removals first, then creations in path order (parents first). */
+export async function diffTrees(a: string, b: string): Promise<DeltaOp[]> {
+  const before = new Map((await listTree(a)).map((e) => [e.path, e]));
+  const after = await listTree(b);
+  const afterPaths = new Set(after.map((e) => e.path));
+  const removes: DeltaOp[] = [];
+  for (const path of before.keys()) {
+    if (afterPaths.has(path)) continue;
+    const slash = path.lastIndexOf('/');
+    // Only the top of a removed subtree is named: removing it removes the rest.
+    if (slash > 0 && !afterPaths.has(path.slice(0, slash))) continue;
+    removes.push({ op: 'remove', path });
+  }
+  const ops: DeltaOp[] = [];
+  for (const e of after) {
+    const old = before.get(e.path);
+    if (old && old.type !== e.type) removes.push({ op: 'remove', path: e.path });
+    const same = old?.type === e.type;
+    if (e.type === 'dir') {
+      if (!same) ops.push({ op: 'dir', path: e.path, mode: e.mode });
+      else if (old.mode !== e.mode) ops.push({ op: 'mode', path: e.path, mode: e.mode });
+    } else if (e.type === 'symlink') {
+      if (!same || old.linkTarget !== e.linkTarget) {
+        if (same) removes.push({ op: 'remove', path: e.path });
+        ops.push({ op: 'symlink', path: e.path, target: e.linkTarget ?? await readlink(join(b, e.path)) });
+      }
+    } else if (e.type === 'file') {
+      if (!same || !(await sameBytes(join(a, e.path), join(b, e.path), old.size, e.size))) ops.push({ op: 'file', path: e.path, mode: e.mode, size: e.size });
+      else if (old.mode !== e.mode) ops.push({ op: 'mode', path: e.path, mode: e.mode });
+    }
+    // Other types never reach a bundle (rules.ts refuses them at pack and upload).
+  }
+  return [...removes, ...ops];
+}
+
+async function sameBytes(a: string, b: string, sizeA: number, sizeB: number): Promise<boolean> {
+  if (sizeA !== sizeB) return false;
+  const [fa, fb] = await Promise.all([open(a, 'r'), open(b, 'r')]);
+  try {
+    const [ba, bb] = [Buffer.alloc(COMPARE_CHUNK_BYTES), Buffer.alloc(COMPARE_CHUNK_BYTES)];
+    for (let pos = 0; pos < sizeA; pos += COMPARE_CHUNK_BYTES) {
+      const [ra, rb] = await Promise.all([fa.read(ba, 0, COMPARE_CHUNK_BYTES, pos), fb.read(bb, 0, COMPARE_CHUNK_BYTES, pos)]);
+      if (ra.bytesRead !== rb.bytesRead || !ba.subarray(0, ra.bytesRead).equals(bb.subarray(0, rb.bytesRead))) return false;
+    }
+    return true;
+  } finally {
+    await Promise.all([fa.close(), fb.close()]);
+  }
+}
+
+/**
+ * A changed file whose new version is a small edit of the old one is sent as a zstd patch against it
+ * (--patch-from): kept when it is under a quarter of the file, else the whole file is sent.
+ */
+async function patchSmallEdits(a: string, b: string, ops: DeltaOp[], dir: string, level: number, left: () => number): Promise<DeltaOp[]> {
+  await mkdir(dir, { recursive: true });
+  const out: DeltaOp[] = [];
+  for (const [i, o] of ops.entries()) {
+    const old = o.op === 'file' ? await lstat(join(a, o.path)).catch(() => undefined) : undefined;
+    if (o.op !== 'file' || !old?.isFile() || old.size > DELTA_LIMITS.patchMaxFileBytes || o.size > DELTA_LIMITS.patchMaxFileBytes || o.size < 64) {
+      out.push(o);
+      continue;
+    }
+    const patch = join(dir, String(i));
+    await runTool('zstd', ['-q', `-${level}`, '-T1', '-f', `--patch-from=${join(a, o.path)}`, join(b, o.path), '-o', patch], { timeoutMs: left() });
+    const bytes = (await stat(patch)).size;
+    out.push(bytes * 4 < o.size ? { op: 'patch', path: o.path, mode: o.mode, size: o.size, bytes } : o);
+  }
+  return out;
+}
+
+/** Streams magic, header and the new files' bytes (or patches) through zstd into `out`. */
+async function writeDelta(tree: string, patches: string, header: DeltaHeader, out: string, level: number, timeoutMs: number): Promise<DeltaStats> {
+  const outFile = await open(out, 'w', 0o644);
+  let zstd;
+  try {
+    zstd = runZstd([`-${level}`, '-T1', '-c'], { timeoutMs, stdout: outFile.fd });
+    const write = async (chunk: Buffer) => { if (!zstd!.stdin.write(chunk)) await once(zstd!.stdin, 'drain'); };
+    const json = Buffer.from(JSON.stringify(header));
+    await write(Buffer.from(`${DELTA_MAGIC}${json.length}\n`));
+    await write(json);
+    let changedBytes = 0;
+    for (const [i, o] of header.ops.entries()) {
+      if (o.op === 'file') await copyInto(join(tree, o.path), o.size, write);
+      else if (o.op === 'patch') await copyInto(join(patches, String(i)), o.bytes, write);
+      else continue;
+      changedBytes += o.size;
+    }
+    zstd.stdin.end();
+    await zstd.done;
+    await outFile.sync();
+    const digest: FileDigest = await hashFile(out);
+    return {
+      ...digest, changedBytes, ops: header.ops.length,
+      changedFiles: header.ops.filter((o) => o.op === 'file' || o.op === 'patch').length,
+      removed: header.ops.filter((o) => o.op === 'remove').length,
+    };
+  } catch (err) {
+    zstd?.kill();
+    throw err;
+  } finally {
+    await outFile.close();
+  }
+}
+
+async function copyInto(file: string, size: number, write: (b: Buffer) => Promise<void>): Promise<void> {
+  const handle: FileHandle = await open(file, 'r');
+  try {
+    let sent = 0;
+    for await (const chunk of handle.createReadStream({ autoClose: false, highWaterMark: COMPARE_CHUNK_BYTES }) as AsyncIterable<Buffer>) {
+      sent += chunk.length;
+      await write(chunk);
+    }
+    if (sent !== size) throw new Error(`${file} changed while the delta was written`);
+  } finally {
+    await handle.close();
+  }
+}
+

@@ -1,0 +1,16 @@
+// A delta computed in its own process: its heap is capped by the parent (--max-old-space-size), and a
+// timeout kills it without touching the server. argv[2] is the job as JSON; the stats are printed as JSON.
+import { makeDelta, type MakeDeltaOptions } from '@skiff/bundle';
+
+export interface DeltaWorkerJob { source: string; target: string; out: string; options: MakeDeltaOptions }
+
+async function main(): Promise<void> {
+  const job = JSON.parse(process.argv[2] ?? '') as DeltaWorkerJob;
+  const stats = await makeDelta(job.source, job.target, job.out, job.options);
+  process.stdout.write(JSON.stringify(stats) + '\n');
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${(err as Error).message}\n`);
+  process.exit(1);
+});
