@@ -4,7 +4,7 @@
 // metadata file through @fastify/static, for the static path.
 // Usage (after `npx tsc --build store-server test`): node bench/store-timestamp.mjs [seconds] [connections]
 import { createRequire } from 'node:module';
-import { spawnSync } from 'node:child_process';
+import { wrk as runWrk, WRK_THREADS } from './wrk.mjs';
 import { join } from 'node:path';
 
 const require = createRequire(import.meta.url);
@@ -13,18 +13,8 @@ const { startNginx } = require('../test/dist/src/nginx.js');
 
 const SECONDS = Number(process.argv[2] ?? 10);
 const CONNECTIONS = Number(process.argv[3] ?? 50);
-const THREADS = 2;
 
-function wrk(url) {
-  spawnSync('wrk', ['-t1', '-c4', '-d1s', url]); // warm-up
-  const r = spawnSync('wrk', [`-t${THREADS}`, `-c${CONNECTIONS}`, `-d${SECONDS}s`, '--latency', url], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`wrk failed: ${r.stderr}`);
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1]);
-  const p50 = /50%\s+(\S+)/.exec(r.stdout)?.[1];
-  const p99 = /99%\s+(\S+)/.exec(r.stdout)?.[1];
-  const errors = /Non-2xx or 3xx responses: (\d+)/.exec(r.stdout)?.[1] ?? '0';
-  return { rps, p50, p99, errors: Number(errors) };
-}
+const wrk = (url) => runWrk(url, { seconds: SECONDS, connections: CONNECTIONS });
 
 // --log-level warn: the default info level writes one JSON line per request, which is what an
 // operator would turn down in front of a fleet; it is measured separately below.
@@ -46,7 +36,7 @@ try {
   const ts = '/repo/metadata/timestamp.json';
   const root = '/repo/metadata/1.root.json';
   const results = {
-    connections: CONNECTIONS, seconds: SECONDS, wrkThreads: THREADS, cores: (await import('node:os')).cpus().length,
+    connections: CONNECTIONS, seconds: SECONDS, wrkThreads: WRK_THREADS, cores: (await import('node:os')).cpus().length,
     storeTimestamp: wrk(store.url + ts),
     storeTimestampInfoLogs: wrk(storeInfo.url + ts),
     storeStaticRoot: wrk(store.url + root),

@@ -5,7 +5,7 @@
 // (rendered pages kept until the database changes) and with --page-cache-entries 0 (render every request).
 // Usage (after `npx tsc --build store-server test`): node bench/web.mjs [seconds] [connections] [apps]
 import { createRequire } from 'node:module';
-import { spawnSync } from 'node:child_process';
+import { wrk as runWrk, WRK_THREADS } from './wrk.mjs';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
@@ -19,17 +19,8 @@ const { startStore } = require('../test/dist/src/store.js');
 const SECONDS = Number(process.argv[2] ?? 10);
 const CONNECTIONS = Number(process.argv[3] ?? 50);
 const APPS = Number(process.argv[4] ?? 1000);
-const THREADS = 2;
 
-function wrk(url) {
-  spawnSync('wrk', ['-t1', '-c4', '-d1s', url]); // warm-up
-  const r = spawnSync('wrk', [`-t${THREADS}`, `-c${CONNECTIONS}`, `-d${SECONDS}s`, '--latency', url], { encoding: 'utf8' });
-  if (r.status !== 0) throw new Error(`wrk failed: ${r.stderr}`);
-  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(r.stdout)?.[1]);
-  const p99 = /99%\s+(\S+)/.exec(r.stdout)?.[1];
-  const errors = Number(/Non-2xx or 3xx responses: (\d+)/.exec(r.stdout)?.[1] ?? '0');
-  return { rps, p99, errors };
-}
+const wrk = (url) => runWrk(url, { seconds: SECONDS, connections: CONNECTIONS });
 
 /**
  * Fixture: APPS apps, one revision each on latest/stable with a manifest like a real one (rows, blobs
@@ -77,7 +68,7 @@ try {
     search: { page: `/search?q=${q}`, json: `/v1/search?q=${q}` },
     searchAll: { page: '/search?q=app-', json: '/v1/search?q=app-' },
   };
-  const results = { apps: APPS, connections: CONNECTIONS, seconds: SECONDS, wrkThreads: THREADS, cores: cpus().length };
+  const results = { apps: APPS, connections: CONNECTIONS, seconds: SECONDS, wrkThreads: WRK_THREADS, cores: cpus().length };
   // As served (rendered pages kept until the database changes), then rendering every request.
   for (const [mode, args] of [['cached', []], ['uncached', ['--page-cache-entries', '0']]]) {
     // --log-level warn, as in bench/store-timestamp.mjs: one log line per request is measured there.
