@@ -15,6 +15,7 @@ const require = createRequire(import.meta.url);
 const storeServer = require('../store-server/dist/src/index.js');
 const { accountService } = require('../store-server/dist/src/services/accounts.js');
 const { startStore } = require('../test/dist/src/store.js');
+const { ARCHITECTURES } = require('../bundle/dist/src/index.js');
 
 const SECONDS = Number(process.argv[2] ?? 10);
 const CONNECTIONS = Number(process.argv[3] ?? 50);
@@ -43,9 +44,9 @@ function makeStore(dir) {
         description: `What ${name} does, in a paragraph or two.\n\nAnd a second paragraph.`,
         apps: { [name]: { command: `bin/${name}`, plugs: ['network'] } }, plugs: ['home'],
       };
-      ctx.apps.addRevision({ app_id: appId, revision: 1, sha256, size: blob.length, version: '1.0', key_id: 'bench', manifest: JSON.stringify(manifest) });
+      ctx.apps.addRevision({ app_id: appId, revision: 1, sha256, size: blob.length, version: '1.0', key_id: 'bench', architectures: 'all', manifest: JSON.stringify(manifest) });
       ctx.apps.setSummary(appId, manifest.summary);
-      ctx.apps.setChannel(appId, 'latest/stable', 1);
+      ctx.apps.setChannel(appId, 'latest/stable', ARCHITECTURES, 1);
       entries.push({
         channelMap: { name, channels: { 'latest/stable': { revision: 1, version: '1.0' } } },
         bundles: [{ name, revision: 1, sha256, size: blob.length, version: '1.0', publisher: 'bench', blobPath: join(ctx.paths.blobs, sha256) }],
