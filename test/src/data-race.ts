@@ -4,7 +4,8 @@ import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, closeSync, copyFileSync, openSync, existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { packBundle } from '@skiff/bundle';
+import { architectureOfMachine, packBundle } from '@skiff/bundle';
+import { machine } from 'node:os';
 import * as native from '@skiff/native';
 import { appCgroupDirs, probeCgroups, type AppContext } from '@skiff/confinement';
 import { runConfined } from '@skiff/client/dist/src/device/run';
@@ -22,7 +23,9 @@ export async function makeRacerBundle(work: string, name: string, version: strin
   if (!existsSync(bin)) execFileSync('cc', ['-static', '-O1', '-o', bin, RACER_SOURCE]);
   copyFileSync(bin, join(dir, 'bin', 'racer'));
   chmodSync(join(dir, 'bin', 'racer'), 0o755);
-  writeFileSync(join(dir, 'meta', 'app.yaml'), `name: ${name}\nversion: '${version}'\nsummary: swaps its folders for links to the host\napps:\n  ${name}:\n    command: bin/racer\n`);
+  // A compiled binary: pack refuses it in an `all` bundle, so the bundle names the host's architecture.
+  const arch = architectureOfMachine(machine());
+  writeFileSync(join(dir, 'meta', 'app.yaml'), `name: ${name}\nversion: '${version}'\nsummary: swaps its folders for links to the host\narchitectures: [${arch}]\napps:\n  ${name}:\n    command: bin/racer\n`);
   const out = join(work, `${name}-${version}-out`);
   mkdirSync(out, { recursive: true });
   return (await packBundle(dir, out)).path;
