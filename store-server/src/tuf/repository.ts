@@ -20,6 +20,8 @@ import { signMetadata, type RoleKeys, type RoleSigned } from './keys';
 
 export const SPEC_VERSION = '1.0.31';
 export const BIN_PREFIX = 'bins';
+/** Most hashed bins a repository may have: 2^16 (the snapshot then lists 65,536 files). */
+export const MAX_BIN_BITS = 16;
 
 /** A bundle revision to be listed as the target apps/<name>/<rev>.skiff. */
 export interface BundleTarget {
@@ -38,6 +40,23 @@ export interface CommitReport {
 
 type JSONObject = Parameters<typeof Targets.fromJSON>[0];
 
+// Measured at 100,000 apps (docs/scale.md): a bin's line for one target, and the snapshot's line for one bin.
+const TARGET_ENTRY_BYTES = 170;
+const SNAPSHOT_ENTRY_BYTES = 32;
+/** A release rewrites (and a refresh reads) up to this many bins: the app's channel map's and its bundle's. */
+const BINS_PER_RELEASE = 2;
+
+/**
+ * The bin bit length for a repository of `targetCount` targets: the one that makes a release's metadata
+ * smallest, two bins (shrinking as bins multiply) plus the snapshot (one line per bin, growing).
+ */
+export function binBitsFor(targetCount: number): number {
+  let best = 1;
+  const cost = (bits: number) => BINS_PER_RELEASE * TARGET_ENTRY_BYTES * targetCount / 2 ** bits + SNAPSHOT_ENTRY_BYTES * 2 ** bits;
+  for (let bits = 2; bits <= MAX_BIN_BITS; bits++) if (cost(bits) < cost(best)) best = bits;
+  return best;
+}
+
 /** `expires` without milliseconds: some TUF clients reject fractions. */
 export function expiresIn(seconds: number, now: Date): string {
   return new Date(now.getTime() + seconds * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -48,6 +67,14 @@ export function channelMapBytes(doc: ChannelMapDocument): Buffer {
   return Buffer.from(JSON.stringify(doc) + '\n');
 }
 
+
+/** One syncfs instead of one fsync per file, for commits of more files than this. */
+const MAX_FSYNCED_FILES = 16;
+
+function syncFilesystem(path: string): void {
+  const sync = spawnSync('sync', ['-f', path]);
+  if (sync.status !== 0) throw new RepositoryError(`sync -f ${path} failed: ${sync.stderr}`);
+}
 
 function serialize(md: Metadata<RoleSigned>): Buffer {
   return Buffer.from(JSON.stringify(md.toJSON()));
@@ -63,9 +90,6 @@ function readMetadata<T extends RoleSigned>(path: string, parse: (json: JSONObje
 }
 
 export class TufRepository {
-  /** false only while `create` writes version 1, which syncs the whole filesystem once at the end. */
-  private durable = true;
-
   private constructor(
     private readonly paths: StorePaths,
     private readonly settings: StoreSettings,
@@ -112,12 +136,7 @@ export class TufRepository {
     for (const bin of repo.succinct().getRoles()) {
       bins.set(bin, new Targets({ version: 1, specVersion: SPEC_VERSION, expires: expiresIn(settings.targetsExpirySeconds, now) }));
     }
-    repo.durable = false;
     repo.commit(bins, null, now);
-    repo.durable = true;
-    // One syncfs instead of two fsyncs for each of the (many) bins.
-    const sync = spawnSync('sync', ['-f', paths.metadata]);
-    if (sync.status !== 0) throw new RepositoryError(`sync -f ${paths.metadata} failed: ${sync.stderr}`);
     return repo;
   }
 
@@ -129,15 +148,18 @@ export class TufRepository {
     const timestamp = Metadata.fromJSON(MetadataKind.Timestamp, JSON.parse(timestampBytes.toString('utf8')));
     const snapshot = readMetadata(md(`${timestamp.signed.snapshotMeta.version}.snapshot.json`), (j) => Metadata.fromJSON(MetadataKind.Snapshot, j));
     const bins = new Map<string, Metadata<Targets>>();
-    let targets: Metadata<Targets> | undefined;
-    for (const [file, meta] of Object.entries(snapshot.signed.meta)) {
-      const role = file.replace(/\.json$/, '');
-      const t = readMetadata(md(`${meta.version}.${file}`), (j) => Metadata.fromJSON(MetadataKind.Targets, j));
-      if (role === 'targets') targets = t;
-      else bins.set(role, t);
+    const targetsMeta = snapshot.signed.meta['targets.json'];
+    if (!targetsMeta) throw new RepositoryError('the snapshot lists no targets.json');
+    const load = (file: string, version: number) => readMetadata(md(`${version}.${file}`), (j) => Metadata.fromJSON(MetadataKind.Targets, j));
+    const targets = load('targets.json', targetsMeta.version);
+    const repo = new TufRepository(paths, settings, keys, root, targets, snapshot, timestamp, bins, timestampBytes);
+    // The snapshot also lists the bins of earlier layouts (TUF clients require it): only today's are loaded.
+    for (const bin of repo.succinct().getRoles()) {
+      const meta = snapshot.signed.meta[`${bin}.json`];
+      if (!meta) throw new RepositoryError(`the snapshot lists no ${bin}.json`);
+      bins.set(bin, load(`${bin}.json`, meta.version));
     }
-    if (!targets) throw new RepositoryError('the snapshot lists no targets.json');
-    return new TufRepository(paths, settings, keys, root, targets, snapshot, timestamp, bins, timestampBytes);
+    return repo;
   }
 
   private succinct() {
@@ -269,6 +291,35 @@ export class TufRepository {
     return this.commit(bins, null, now);
   }
 
+  /** How many targets the bins list in all. */
+  get targetCount(): number {
+    let n = 0;
+    for (const md of this.bins.values()) n += Object.keys(md.signed.targets).length;
+    return n;
+  }
+
+  /**
+   * Moves every target into 2^bits new hashed bins in one commit: a new targets version delegating to
+   * them, every new bin signed, the snapshot and timestamp bumped. Devices follow it as any update.
+   */
+  rebin(bits: number, now = new Date()): CommitReport {
+    if (!Number.isInteger(bits) || bits < 1 || bits > MAX_BIN_BITS) {
+      throw new RepositoryError(`the bin bit length must be an integer within 1..${MAX_BIN_BITS}, got ${bits}`);
+    }
+    const delegations = this.targets.signed.delegations!.toJSON() as { succinct_roles: { bit_length: number } };
+    delegations.succinct_roles.bit_length = bits;
+    const targets = Targets.fromJSON({ ...this.targets.signed.toJSON(), delegations } as JSONObject);
+    const roles = targets.delegations!.succinctRoles!;
+    const bins = new Map<string, Targets>();
+    for (const bin of roles.getRoles()) bins.set(bin, new Targets({ version: 1, specVersion: SPEC_VERSION, expires: this.targets.signed.expires }));
+    for (const md of this.bins.values()) {
+      for (const [path, tf] of Object.entries(md.signed.targets)) bins.get(roles.getRoleForTarget(path))!.targets[path] = tf;
+    }
+    const report = this.commit(bins, targets, now);
+    for (const name of [...this.bins.keys()]) if (!bins.has(name)) this.bins.delete(name);
+    return report;
+  }
+
   /**
    * Re-signs what expires within its margin: the timestamp (timestamp margin), snapshot,
    * targets and bins (online margin). Returns null when nothing needed it.
@@ -312,10 +363,12 @@ export class TufRepository {
   private commit(bins: Map<string, Targets>, targets: Targets | null, now: Date, timestampOnly = false): CommitReport {
     const files: CommitReport['files'] = [];
     // Every file but the timestamp is new (versioned): fsync each, then the folder once, then
-    // the timestamp, so the timestamp can never point at a file a power cut lost.
+    // the timestamp, so the timestamp can never point at a file a power cut lost. Many files (an
+    // init, a re-bin) are synced at once with one syncfs instead.
+    const syncAtOnce = bins.size > MAX_FSYNCED_FILES;
     const write = (name: string, md: Metadata<RoleSigned>) => {
       const bytes = serialize(md);
-      writeFileAtomic(join(this.paths.metadata, name), bytes, { fsyncFile: this.durable, fsyncFolder: false });
+      writeFileAtomic(join(this.paths.metadata, name), bytes, { fsyncFile: !syncAtOnce || name === 'timestamp.json', fsyncFolder: false });
       files.push({ name, bytes: bytes.length });
       return bytes;
     };
@@ -324,8 +377,9 @@ export class TufRepository {
     // A bin's signed part does not name the bin: identical bins (all the empty ones at init) share one signature.
     const signatures = new Map<string, Metadata<Targets>['signatures']>();
     for (const [name, t] of bins) {
+      // From the snapshot, not this.bins: a bin of an earlier layout may have had the same name.
       const md = new Metadata(new Targets({
-        version: (this.bins.get(name)?.signed.version ?? 0) + 1, specVersion: SPEC_VERSION,
+        version: (this.snapshot.signed.meta[`${name}.json`]?.version ?? 0) + 1, specVersion: SPEC_VERSION,
         expires: expiresIn(online, now), targets: t.targets,
       }));
       const key = JSON.stringify(md.signed.toJSON());
@@ -361,9 +415,10 @@ export class TufRepository {
         ? new MetaFile({ version: snapshot.signed.version, length: snapshotBytes.length, hashes: { sha256: sha256Hex(snapshotBytes) } })
         : prevMeta,
     })), [this.keys.timestamp]);
-    if (this.durable) fsyncDir(this.paths.metadata);
+    if (syncAtOnce) syncFilesystem(this.paths.metadata);
+    else fsyncDir(this.paths.metadata);
     const timestampBytes = write('timestamp.json', timestamp);
-    if (this.durable) fsyncDir(this.paths.metadata);
+    fsyncDir(this.paths.metadata);
     // Committed: only now does the in-memory view move on.
     for (const [name, md] of newBins) this.bins.set(name, md);
     this.targets = newTargets;
