@@ -17,6 +17,7 @@ import { RepositoryError } from '../errors';
 import { spawnSync } from 'node:child_process';
 import { bundleTargetPath, channelMapTargetPath, fsyncDir, sha256Hex, writeFileAtomic, type BundleTargetCustom, type ChannelMapDocument } from '@skiff/bundle';
 import { signMetadata, type RoleKeys, type RoleSigned } from './keys';
+import { parseSnapshot, signSnapshot, snapshotJSON } from './snapshot';
 
 export const SPEC_VERSION = '1.0.31';
 export const BIN_PREFIX = 'bins';
@@ -77,6 +78,7 @@ function syncFilesystem(path: string): void {
 }
 
 function serialize(md: Metadata<RoleSigned>): Buffer {
+  if (md.signed instanceof Snapshot) return Buffer.from(JSON.stringify(snapshotJSON(md as Metadata<Snapshot>)));
   return Buffer.from(JSON.stringify(md.toJSON()));
 }
 
@@ -146,7 +148,7 @@ export class TufRepository {
     const root = readMetadata(md('root.json'), (j) => Metadata.fromJSON(MetadataKind.Root, j));
     const timestampBytes = readFileSync(md('timestamp.json'));
     const timestamp = Metadata.fromJSON(MetadataKind.Timestamp, JSON.parse(timestampBytes.toString('utf8')));
-    const snapshot = readMetadata(md(`${timestamp.signed.snapshotMeta.version}.snapshot.json`), (j) => Metadata.fromJSON(MetadataKind.Snapshot, j));
+    const snapshot = readMetadata(md(`${timestamp.signed.snapshotMeta.version}.snapshot.json`), parseSnapshot);
     const bins = new Map<string, Metadata<Targets>>();
     const targetsMeta = snapshot.signed.meta['targets.json'];
     if (!targetsMeta) throw new RepositoryError('the snapshot lists no targets.json');
@@ -261,6 +263,7 @@ export class TufRepository {
       }
       targets[tf.path] = tf;
     };
+    const many = apps.length > MAX_FSYNCED_FILES;
     for (const { channelMap, bundles } of apps) {
       for (const b of bundles) {
         const path = bundleTargetPath(b.name, b.revision);
@@ -278,7 +281,8 @@ export class TufRepository {
       const current = this.bins.get(this.binFor(mapPath))?.signed.targets[mapPath];
       if (!current || current.hashes.sha256 !== mapSha) {
         const file = this.consistentTargetFile(mapPath, mapSha);
-        if (!existsSync(file)) writeFileAtomic(file, mapBytes);
+        // An import of many apps syncs them with the metadata, at once (see commit).
+        if (!existsSync(file)) writeFileAtomic(file, mapBytes, many ? { fsyncFile: false, fsyncFolder: false } : {});
         put(TargetFile.fromJSON(mapPath, { length: mapBytes.length, hashes: { sha256: mapSha }, custom: { name: channelMap.name } }));
       }
     }
@@ -288,7 +292,7 @@ export class TufRepository {
       const base = this.bins.get(bin)!.signed;
       bins.set(bin, new Targets({ version: base.version, specVersion: SPEC_VERSION, expires: base.expires, targets }));
     }
-    return this.commit(bins, null, now);
+    return this.commit(bins, null, now, false, many);
   }
 
   /** How many targets the bins list in all. */
@@ -360,12 +364,12 @@ export class TufRepository {
    * Signs and writes new versions of the given bins (and top-level targets), then a new snapshot
    * (unless only the timestamp is due) and a new timestamp, whose rename is the commit point.
    */
-  private commit(bins: Map<string, Targets>, targets: Targets | null, now: Date, timestampOnly = false): CommitReport {
+  private commit(bins: Map<string, Targets>, targets: Targets | null, now: Date, timestampOnly = false, manyFiles = false): CommitReport {
     const files: CommitReport['files'] = [];
     // Every file but the timestamp is new (versioned): fsync each, then the folder once, then
     // the timestamp, so the timestamp can never point at a file a power cut lost. Many files (an
     // init, a re-bin) are synced at once with one syncfs instead.
-    const syncAtOnce = bins.size > MAX_FSYNCED_FILES;
+    const syncAtOnce = manyFiles || bins.size > MAX_FSYNCED_FILES;
     const write = (name: string, md: Metadata<RoleSigned>) => {
       const bytes = serialize(md);
       writeFileAtomic(join(this.paths.metadata, name), bytes, { fsyncFile: !syncAtOnce || name === 'timestamp.json', fsyncFolder: false });
@@ -401,10 +405,10 @@ export class TufRepository {
     if (!timestampOnly) {
       const meta: Record<string, MetaFile> = { ...snapshot.signed.meta, 'targets.json': new MetaFile({ version: newTargets.signed.version }) };
       for (const [name, md] of newBins) meta[`${name}.json`] = new MetaFile({ version: md.signed.version });
-      snapshot = signMetadata(new Metadata(new Snapshot({
+      snapshot = signSnapshot(new Metadata(new Snapshot({
         version: snapshot.signed.version + 1, specVersion: SPEC_VERSION,
         expires: expiresIn(this.settings.snapshotExpirySeconds, now), meta,
-      })), [this.keys.snapshot]);
+      })), this.keys.snapshot);
     }
     const snapshotBytes = timestampOnly ? null : write(`${snapshot.signed.version}.snapshot.json`, snapshot);
     const prevMeta = this.timestamp.signed.snapshotMeta;
