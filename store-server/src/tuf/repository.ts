@@ -15,6 +15,7 @@ import { Metadata, MetaFile, MetadataKind, Root, Snapshot, TargetFile, Targets, 
 import type { StorePaths, StoreSettings } from '../settings';
 import { RepositoryError } from '../errors';
 import { spawnSync } from 'node:child_process';
+import { gzipSync } from 'node:zlib';
 import { bundleTargetPath, channelMapTargetPath, fsyncDir, sha256Hex, writeFileAtomic, type BundleTargetCustom, type ChannelMapDocument } from '@skiff/bundle';
 import { signMetadata, type RoleKeys, type RoleSigned } from './keys';
 import { parseSnapshot, signSnapshot, snapshotJSON } from './snapshot';
@@ -35,6 +36,8 @@ export interface BundleTarget {
 export interface CommitReport {
   files: { name: string; bytes: number }[];
   metadataBytes: number;
+  /** Bytes of the precompressed .gz copies written beside them. */
+  gzipBytes: number;
   snapshotVersion: number;
   timestampVersion: number;
 }
@@ -133,7 +136,9 @@ export class TufRepository {
       new Metadata(new Snapshot({ version: 0, specVersion: SPEC_VERSION, expires: expiresIn(0, now) })),
       new Metadata(new Timestamp({ version: 0, specVersion: SPEC_VERSION, expires: expiresIn(0, now) })),
       new Map(), Buffer.alloc(0));
-    writeFileAtomic(join(paths.metadata, '1.targets.json'), serialize(targets));
+    const targetsBytes = serialize(targets);
+    writeFileAtomic(join(paths.metadata, '1.targets.json'), targetsBytes);
+    if (settings.metadataGzipLevel > 0) writeFileAtomic(join(paths.metadata, '1.targets.json.gz'), gzipSync(targetsBytes, { level: settings.metadataGzipLevel }));
     const bins = new Map<string, Targets>();
     for (const bin of repo.succinct().getRoles()) {
       bins.set(bin, new Targets({ version: 1, specVersion: SPEC_VERSION, expires: expiresIn(settings.targetsExpirySeconds, now) }));
@@ -286,7 +291,7 @@ export class TufRepository {
         put(TargetFile.fromJSON(mapPath, { length: mapBytes.length, hashes: { sha256: mapSha }, custom: { name: channelMap.name } }));
       }
     }
-    if (!changed.size) return { files: [], metadataBytes: 0, snapshotVersion: this.versions.snapshot, timestampVersion: this.versions.timestamp };
+    if (!changed.size) return { files: [], metadataBytes: 0, gzipBytes: 0, snapshotVersion: this.versions.snapshot, timestampVersion: this.versions.timestamp };
     const bins = new Map<string, Targets>();
     for (const [bin, targets] of changed) {
       const base = this.bins.get(bin)!.signed;
@@ -370,9 +375,18 @@ export class TufRepository {
     // the timestamp, so the timestamp can never point at a file a power cut lost. Many files (an
     // init, a re-bin) are synced at once with one syncfs instead.
     const syncAtOnce = manyFiles || bins.size > MAX_FSYNCED_FILES;
+    let gzipBytes = 0;
     const write = (name: string, md: Metadata<RoleSigned>) => {
       const bytes = serialize(md);
-      writeFileAtomic(join(this.paths.metadata, name), bytes, { fsyncFile: !syncAtOnce || name === 'timestamp.json', fsyncFolder: false });
+      const sync = { fsyncFile: !syncAtOnce || name === 'timestamp.json', fsyncFolder: false };
+      // A precompressed copy for static servers (nginx gzip_static): versioned names only, which never change.
+      const level = this.settings.metadataGzipLevel;
+      if (level > 0 && name !== 'timestamp.json') {
+        const gz = gzipSync(bytes, { level });
+        writeFileAtomic(join(this.paths.metadata, `${name}.gz`), gz, sync);
+        gzipBytes += gz.length;
+      }
+      writeFileAtomic(join(this.paths.metadata, name), bytes, sync);
       files.push({ name, bytes: bytes.length });
       return bytes;
     };
@@ -430,7 +444,7 @@ export class TufRepository {
     this.timestamp = timestamp;
     this.timestampBytes = timestampBytes;
     return {
-      files, metadataBytes: files.reduce((n, f) => n + f.bytes, 0),
+      files, metadataBytes: files.reduce((n, f) => n + f.bytes, 0), gzipBytes,
       snapshotVersion: snapshot.signed.version, timestampVersion: timestamp.signed.version,
     };
   }
@@ -467,6 +481,7 @@ export class TufRepository {
         if (statSync(successor).mtimeMs > cutoff) break;
         const file = `${versions[i]}.${role}.json`;
         rmSync(join(this.paths.metadata, file), { force: true });
+        rmSync(join(this.paths.metadata, `${file}.gz`), { force: true });
         deleted.push(file);
       }
     }
