@@ -18,7 +18,7 @@ import { spawnSync } from 'node:child_process';
 import { gzipSync } from 'node:zlib';
 import { bundleTargetPath, channelMapTargetPath, fsyncDir, sha256Hex, writeFileAtomic, type BundleTargetCustom, type ChannelMapDocument } from '@skiff/bundle';
 import { signMetadata, type RoleKeys, type RoleSigned } from './keys';
-import { parseSnapshot, signSnapshot, snapshotJSON } from './snapshot';
+import { metadataJSON, parseSnapshot, parseTargets, signListing, signedBytes } from './metadata-json';
 
 export const SPEC_VERSION = '1.0.31';
 export const BIN_PREFIX = 'bins';
@@ -81,7 +81,7 @@ function syncFilesystem(path: string): void {
 }
 
 function serialize(md: Metadata<RoleSigned>): Buffer {
-  if (md.signed instanceof Snapshot) return Buffer.from(JSON.stringify(snapshotJSON(md as Metadata<Snapshot>)));
+  if (md.signed instanceof Snapshot || md.signed instanceof Targets) return Buffer.from(JSON.stringify(metadataJSON(md as Metadata<Snapshot | Targets>)));
   return Buffer.from(JSON.stringify(md.toJSON()));
 }
 
@@ -157,7 +157,7 @@ export class TufRepository {
     const bins = new Map<string, Metadata<Targets>>();
     const targetsMeta = snapshot.signed.meta['targets.json'];
     if (!targetsMeta) throw new RepositoryError('the snapshot lists no targets.json');
-    const load = (file: string, version: number) => readMetadata(md(`${version}.${file}`), (j) => Metadata.fromJSON(MetadataKind.Targets, j));
+    const load = (file: string, version: number) => readMetadata(md(`${version}.${file}`), parseTargets);
     const targets = load('targets.json', targetsMeta.version);
     const repo = new TufRepository(paths, settings, keys, root, targets, snapshot, timestamp, bins, timestampBytes);
     // The snapshot also lists the bins of earlier layouts (TUF clients require it): only today's are loaded.
@@ -400,10 +400,11 @@ export class TufRepository {
         version: (this.snapshot.signed.meta[`${name}.json`]?.version ?? 0) + 1, specVersion: SPEC_VERSION,
         expires: expiresIn(online, now), targets: t.targets,
       }));
-      const key = JSON.stringify(md.signed.toJSON());
+      const bytes = signedBytes(md);
+      const key = bytes.toString('latin1');
       const known = signatures.get(key);
       if (known) md.signatures = { ...known };
-      else signatures.set(key, signMetadata(md, [this.keys.bins]).signatures);
+      else signatures.set(key, signListing(md, this.keys.bins, bytes).signatures);
       write(`${md.signed.version}.${name}.json`, md);
       newBins.set(name, md);
     }
@@ -419,7 +420,7 @@ export class TufRepository {
     if (!timestampOnly) {
       const meta: Record<string, MetaFile> = { ...snapshot.signed.meta, 'targets.json': new MetaFile({ version: newTargets.signed.version }) };
       for (const [name, md] of newBins) meta[`${name}.json`] = new MetaFile({ version: md.signed.version });
-      snapshot = signSnapshot(new Metadata(new Snapshot({
+      snapshot = signListing(new Metadata(new Snapshot({
         version: snapshot.signed.version + 1, specVersion: SPEC_VERSION,
         expires: expiresIn(this.settings.snapshotExpirySeconds, now), meta,
       })), this.keys.snapshot);
