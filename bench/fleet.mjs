@@ -10,6 +10,7 @@ import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
+import { connect } from 'node:net';
 
 const require = createRequire(import.meta.url);
 const store = require('../store-server/dist/src/index.js');
@@ -48,6 +49,16 @@ async function phase(proxy, devices, fn, parallel = 4) {
   const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
   const bytes = [...proxy.bytesSent.values()].reduce((a, b) => a + b, 0);
   return { devices: devices.length, requests: proxy.requests.length, bytes, seconds };
+}
+/** Every byte of one response, headers included, as a device's request for timestamp.json gets it. */
+function wireBytes(url) {
+  const u = new URL(url);
+  return new Promise((resolve, reject) => {
+    let n = 0;
+    const socket = connect(Number(u.port), u.hostname, () => socket.write(
+      `GET ${u.pathname} HTTP/1.1\r\nHost: ${u.host}\r\nUser-Agent: skiff\r\nAccept-Encoding: gzip\r\nConnection: close\r\n\r\n`));
+    socket.on('data', (d) => { n += d.length; }).on('end', () => resolve(n)).on('error', reject);
+  });
 }
 const per = (p) => ({ requests: +(p.requests / p.devices).toFixed(2), bytes: Math.round(p.bytes / p.devices) });
 const rate = (p) => ({ requestsPerSecond: Math.round(p.requests / p.seconds), bytesPerSecond: Math.round(p.bytes / p.seconds) });
@@ -113,6 +124,7 @@ try {
   const result = {
     apps: APPS, bins: 2 ** bits, devices: DEVICES, fractionWithPopular: FRACTION, appsPerDevice: APPS_PER_DEVICE,
     installPerDevice: per(install),
+    noopCheckWireBytesWithHeaders: await wireBytes(`${nginx.url}/repo/metadata/timestamp.json`),
     noopCheckPerDevice: b.noop, refreshWithAppPerDevice: { ...b.withApp, bundleBytes }, refreshWithoutAppPerDevice: b.withoutApp,
     nginxBehindProxy: { noop: rate(noop), refresh: rate(withApp) },
   };
