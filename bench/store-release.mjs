@@ -1,13 +1,15 @@
 #!/usr/bin/env node
-// Metadata rewritten per release, and time per release, with 10,000 apps in the store.
-// Baseline in the same run: the bytes a device-visible repository holds in all (what a release would
-// rewrite without hashed bins, where one targets.json lists every target).
-// Usage (after `npx tsc --build store-server`): node bench/store-release.mjs [apps] [releases]
+// Metadata rewritten per release, and time per release, for each hashed-bin count asked for, in one run
+// (the first is the baseline: 8 bits, the fixed 256 bins of old stores). Also what a device downloads to
+// refresh one app (snapshot + the app's bins + timestamp), raw and gzip -9 (the precompressed .gz files).
+// Usage (after `npx tsc --build store-server`): node bench/store-release.mjs [apps] [releases] [bits,bits,...]
 import { createRequire } from 'node:module';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 
 const require = createRequire(import.meta.url);
 const store = require('../store-server/dist/src/index.js');
@@ -16,15 +18,19 @@ const { ARCHITECTURES } = require('../bundle/dist/src/index.js');
 
 const APPS = Number(process.argv[2] ?? 10_000);
 const RELEASES = Number(process.argv[3] ?? 100);
-const dir = mkdtempSync(join(tmpdir(), 'skiff-bench-release-'));
+const BITS = (process.argv[4] ?? `8,${store.binBitsFor(2 * APPS)}`).split(',').map(Number);
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[s.length >> 1]; };
 const pct = (xs, p) => { const s = [...xs].sort((a, b) => a - b); return s[Math.min(s.length - 1, Math.floor(s.length * p))]; };
 
-try {
+function measure(bits) {
+ const dir = mkdtempSync(join(tmpdir(), 'skiff-bench-release-'));
+ try {
   let t = Date.now();
-  store.initStore(dir);
-  const ctx = store.openStore(dir);
-  const services = store.storeServices(ctx);
+  store.initStore(dir, { binBitLength: bits });
+  // No deltas: their worker is not what is measured here.
+  const ctx = store.openStore(dir, { binBitLength: bits, deltaSourceRevisions: 0 });
+  const quiet = { info() {}, warn() {} };
+  const services = store.storeServices(ctx, quiet);
   const { account } = accountService(ctx).create('bench');
   console.error(`init: ${Date.now() - t} ms`);
 
@@ -50,6 +56,15 @@ try {
   ctx.tuf.publishApps(entries);
   console.error(`fixture of ${APPS} apps: ${Date.now() - t} ms`);
   const world = ctx.tuf.currentMetadataBytes();
+  const md = (f) => readFileSync(join(ctx.paths.metadata, f));
+  const sizes = (b) => ({ raw: b.length, gz: gzipSync(b, { level: 9 }).length });
+  const v = ctx.tuf.versions;
+  const snapshot = sizes(md(`${v.snapshot}.snapshot.json`));
+  // One app's refresh: timestamp, snapshot, the bin of its channel map and the bin of its bundle.
+  const appBins = [...new Set(['apps/app-00042/channels.json', 'apps/app-00042/1.skiff'].map((p) => ctx.tuf.binFor(p)))];
+  const binFiles = appBins.map((b) => sizes(md(`${ctx.tuf.bin(b).signed.version}.${b}.json`)));
+  const timestamp = sizes(md('timestamp.json'));
+  const refresh = [snapshot, timestamp, ...binFiles].reduce((a, x) => ({ raw: a.raw + x.raw, gz: a.gz + x.gz }), { raw: 0, gz: 0 });
 
   // Measured: RELEASES releases of random apps through the release service (SQLite transaction +
   // channel map + bins + snapshot + timestamp, signed, fsynced). Half re-point a channel at a revision
@@ -80,13 +95,6 @@ try {
   const ms = [...phases.existing.ms, ...phases.newRevision.ms];
   const files = [...phases.existing.files, ...phases.newRevision.files];
 
-  // Where the time goes: one tweetnacl signature over a snapshot-sized payload.
-  const { signBytes, generateKeyPair } = require('../bundle/dist/src/index.js');
-  const kp = generateKeyPair();
-  const payload = randomBytes(16 * 1024);
-  const s0 = process.hrtime.bigint();
-  for (let i = 0; i < 20; i++) signBytes(kp.secretKey, payload);
-  const signMs16k = Number(process.hrtime.bigint() - s0) / 1e6 / 20;
   ctx.close();
 
   const summary = (p) => ({
@@ -94,20 +102,34 @@ try {
     files: { median: median(p.files), max: Math.max(...p.files) },
     ms: { median: +median(p.ms).toFixed(1), p90: +pct(p.ms, 0.9).toFixed(1) },
   });
-  const result = {
-    apps: APPS, releases: RELEASES, bins: 2 ** store.DEFAULT_SETTINGS.binBitLength,
+  return {
+    apps: APPS, releases: RELEASES, bits, bins: 2 ** bits,
     metadataBytesPerRelease: { median: median(bytes), max: Math.max(...bytes) },
     filesPerRelease: { median: median(files), max: Math.max(...files) },
     msPerRelease: { median: +median(ms).toFixed(1), p90: +pct(ms, 0.9).toFixed(1) },
     repointChannel: summary(phases.existing),
     newRevision: summary(phases.newRevision),
-    tweetnaclSignMsPer16KiB: +signMs16k.toFixed(1),
-    baselineAllMetadataBytes: world,
-    ratioRewrittenToAll: +(median(bytes) / world).toFixed(4),
+    allMetadataBytes: world,
+    snapshotBytes: snapshot, binBytes: binFiles[0], refreshBytes: refresh,
   };
-  console.log(JSON.stringify(result, null, 2));
-  console.log(`per release: ${result.metadataBytesPerRelease.median} bytes in ${result.filesPerRelease.median} files ` +
-    `(${(100 * result.ratioRewrittenToAll).toFixed(2)}% of the ${world} bytes of all metadata), ${result.msPerRelease.median} ms median`);
-} finally {
+ } finally {
   rmSync(dir, { recursive: true, force: true });
+ }
+}
+
+const results = BITS.map((bits) => {
+  const r = measure(bits);
+  console.log(JSON.stringify(r));
+  return r;
+});
+console.log('| bins | rewritten/release (median) | ms/release (median / p90) | snapshot raw / gz | one bin raw / gz | one app refresh raw / gz |');
+console.log('|---|---|---|---|---|---|');
+for (const r of results) {
+  console.log(`| 2^${r.bits} | ${r.metadataBytesPerRelease.median} | ${r.msPerRelease.median} / ${r.msPerRelease.p90} | ` +
+    `${r.snapshotBytes.raw} / ${r.snapshotBytes.gz} | ${r.binBytes.raw} / ${r.binBytes.gz} | ${r.refreshBytes.raw} / ${r.refreshBytes.gz} |`);
+}
+const [base, ...rest] = results;
+for (const r of rest) {
+  console.log(`2^${r.bits} bins against 2^${base.bits}: bytes ${(r.metadataBytesPerRelease.median / base.metadataBytesPerRelease.median).toFixed(3)}, ` +
+    `time ${(r.msPerRelease.median / base.msPerRelease.median).toFixed(3)}`);
 }

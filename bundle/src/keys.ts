@@ -1,5 +1,6 @@
 import nacl from 'tweetnacl';
 import { readFileSync } from 'node:fs';
+import { createPrivateKey, sign as nodeSign, type KeyObject } from 'node:crypto';
 import { writeFileAtomic } from './files';
 import { KeyError } from './errors';
 import { canonicalJson } from './canonical';
@@ -64,10 +65,22 @@ export function keyIdOf(publicHex: string): string {
   return sha256Hex(canonicalJson(tufPublicKey(publicHex)));
 }
 
-/** A detached ed25519 signature, as hex. */
+// PKCS#8 DER header of an ed25519 private key (RFC 8410); the 32-byte seed follows it.
+const ED25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b657004220420', 'hex');
+const privateKeys = new WeakMap<Uint8Array, KeyObject>();
+
+/**
+ * A detached ed25519 signature, as hex. Signed by OpenSSL (node:crypto), not tweetnacl: ed25519 is
+ * deterministic, so the bytes are the same, and OpenSSL hashes a large snapshot ~50 times faster.
+ */
 export function signBytes(secretKey: Uint8Array, bytes: Uint8Array): string {
   if (secretKey.length !== nacl.sign.secretKeyLength) throw new KeyError('an ed25519 secret key is 64 bytes');
-  return Buffer.from(nacl.sign.detached(bytes, secretKey)).toString('hex');
+  let key = privateKeys.get(secretKey);
+  if (!key) {
+    key = createPrivateKey({ key: Buffer.concat([ED25519_PKCS8_PREFIX, secretKey.subarray(0, 32)]), format: 'der', type: 'pkcs8' });
+    privateKeys.set(secretKey, key);
+  }
+  return nodeSign(null, bytes, key).toString('hex');
 }
 
 /** True when sigHex is a valid signature of bytes by publicHex; malformed input is simply not valid. */

@@ -8,6 +8,7 @@ import {
   signBytes, tufPublicKey, verifyBytes,
 } from '../src';
 import { tempDir } from './helpers';
+import nacl from 'tweetnacl';
 
 test('saveKeyPair writes mode 0600 even under a permissive umask, atomically, and loadKeyPair reads it back', () => {
   const dir = join(tempDir(), 'keys');
@@ -55,6 +56,14 @@ test('signatures verify, also with Node crypto (as tuf-js does), and tampering i
   const spki = Buffer.concat([Buffer.from('302a300506032b6570032100', 'hex'), Buffer.from(kp.publicKey)]);
   const nodeKey = createPublicKey({ key: spki, format: 'der', type: 'spki' });
   assert.equal(verify(null, bytes, nodeKey, Buffer.from(sig, 'hex')), true);
+});
+
+test('signBytes (OpenSSL) gives the very bytes tweetnacl gives, so old and new signatures agree', () => {
+  const kp = generateKeyPair();
+  for (const size of [0, 1, 1000, 200_000]) {
+    const bytes = Buffer.alloc(size, size % 251);
+    assert.equal(signBytes(kp.secretKey, bytes), Buffer.from(nacl.sign.detached(bytes, kp.secretKey)).toString('hex'));
+  }
 });
 
 test('loadKeyPair refuses missing, malformed and mismatched key files', () => {

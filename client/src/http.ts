@@ -86,7 +86,7 @@ export class HttpClient {
 }
 
 /** Reads a small body into memory, cut at maxBytes (endless data) and at timeoutMs (a slow drip). */
-export async function readBody(res: http.IncomingMessage, url: string, limits: {
+export async function readBody(res: Readable, url: string, limits: {
   maxBytes: number; timeoutMs: number; tooLarge: () => Error;
 }): Promise<Buffer> {
   const deadline = setTimeout(() => res.destroy(new DownloadFailedError(

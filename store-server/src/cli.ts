@@ -2,6 +2,8 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { SkiffError, reportCommandError } from '@skiff/bundle';
 import { initStore, openStore } from './context';
 import { accountService } from './services/accounts';
+import { lockDataDir } from './lock';
+import { binBitsFor } from './tuf/repository';
 import type { StoreSettings } from './settings';
 
 const VERSION: string = require('../../package.json').version;
@@ -86,6 +88,30 @@ function buildProgram(): Command {
     const { serveUntilSignalled } = require('./server') as typeof import('./server');
     await serveUntilSignalled({ dataDir: dataDirOf(opts), listen: opts.listen, settings, logLevel: opts.logLevel });
   });
+
+  program.command('rebin')
+    .description('on a stopped store: move every target into 2^n hashed bins (devices follow through normal TUF updates)')
+    .option('--data <dir>', 'data folder (env SKIFF_STORE_DATA)')
+    .option('--bits <n>', 'bin bit length; default: the one that makes a release smallest for the targets the store lists', integer)
+    .action((opts: { data?: string; bits?: number }) => {
+      const dir = dataDirOf(opts);
+      // Taken like serve takes it: a running server would keep signing the old layout.
+      const unlock = lockDataDir(dir);
+      try {
+        const ctx = openStore(dir);
+        try {
+          const count = ctx.tuf.targetCount;
+          const bits = opts.bits ?? binBitsFor(count);
+          const report = ctx.tuf.rebin(bits);
+          print(`moved ${count} targets into ${2 ** bits} hashed bins: targets version ${ctx.tuf.versions.targets}, ` +
+            `snapshot version ${report.snapshotVersion}, ${report.files.length} files, ${report.metadataBytes} bytes`);
+        } finally {
+          ctx.close();
+        }
+      } finally {
+        unlock();
+      }
+    });
 
   const account = program.command('account').description('publisher accounts');
   account.command('add <name>')

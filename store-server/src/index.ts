@@ -8,7 +8,7 @@ export * from './errors';
 // tests forge metadata with @tufjs/models, `loadRoleKeys(dataDir)` and `signMetadata(md, [keys.timestamp])`.
 export { loadRoleKeys, signMetadata, toRoleKey, ROLE_NAMES, type RoleKey, type RoleKeys, type RoleName } from './tuf/keys';
 export {
-  TufRepository, expiresIn, BIN_PREFIX, SPEC_VERSION,
+  TufRepository, expiresIn, binBitsFor, BIN_PREFIX, SPEC_VERSION,
   type BundleTarget, type CommitReport,
 } from './tuf/repository';
 export { writeFileAtomic } from '@skiff/bundle';

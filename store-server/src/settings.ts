@@ -26,8 +26,10 @@ export interface StoreSettings {
   metadataRetentionSeconds: number;
   /** How often the server looks for superseded metadata to delete. */
   pruneIntervalSeconds: number;
-  /** Hashed bins: 2^binBitLength bins (fixed at init). */
+  /** Hashed bins at init: 2^binBitLength bins (`skiff-store rebin` changes them later). */
   binBitLength: number;
+  /** gzip level (1..9) of the .gz copy written beside each versioned metadata file for static servers; 0: none. */
+  metadataGzipLevel: number;
   /** Cache-Control max-age of timestamp.json (every other metadata and target file is immutable). */
   timestampMaxAgeSeconds: number;
   /** A connection with no traffic for this long is closed (keep-alive connections between requests). */
@@ -90,6 +92,7 @@ export const DEFAULT_SETTINGS: StoreSettings = {
   metadataRetentionSeconds: 2 * DAY,
   pruneIntervalSeconds: 3600,
   binBitLength: 8,
+  metadataGzipLevel: 9,
   timestampMaxAgeSeconds: 10,
   socketIdleTimeoutSeconds: 120,
   keepAliveTimeoutSeconds: 5,
@@ -128,6 +131,7 @@ export function resolveSettings(partial: Partial<StoreSettings> = {}): StoreSett
   if (s.deltaCompressionLevel < 1 || s.deltaCompressionLevel > 19) throw new SettingError('setting deltaCompressionLevel must be within 1..19');
   if (s.deltaMaxPercentOfBundle > 100) throw new SettingError('setting deltaMaxPercentOfBundle must be at most 100');
   if (s.deltaMemoryMiB < 64) throw new SettingError('setting deltaMemoryMiB must be at least 64');
+  if (s.metadataGzipLevel > 9) throw new SettingError('setting metadataGzipLevel must be within 0..9');
   if (s.binBitLength < 1 || s.binBitLength > 16) throw new SettingError('setting binBitLength must be within 1..16');
   if (s.timestampResignMarginSeconds >= s.timestampExpirySeconds) {
     throw new SettingError('setting timestampResignMarginSeconds must be smaller than timestampExpirySeconds');

@@ -37,7 +37,8 @@ test('init: keys 0600, WAL database, version 1 of every role; the last line is t
   }
   assert.equal(statSync(join(data, 'keys')).mode & 0o777, 0o700);
   const files = readdirSync(join(data, 'repo', 'metadata')).sort();
-  assert.deepEqual(files, ['1.root.json', '1.snapshot.json', '1.targets.json', ...Array.from({ length: 8 }, (_, i) => `1.bins-${i}.json`), 'root.json', 'timestamp.json'].sort());
+  const versioned = ['1.snapshot.json', '1.targets.json', ...Array.from({ length: 8 }, (_, i) => `1.bins-${i}.json`)];
+  assert.deepEqual(files, ['1.root.json', ...versioned, ...versioned.map((f) => `${f}.gz`), 'root.json', 'timestamp.json'].sort());
   const ctx = openStore(data);
   assert.equal(ctx.db.pragma('journal_mode', { simple: true }), 'wal');
   ctx.close();

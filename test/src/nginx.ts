@@ -49,6 +49,8 @@ http {
     listen 127.0.0.1:${port};
     location /repo/ {
       alias ${repoDir}/;
+      # The store writes a .gz beside each versioned metadata file.
+      gzip_static on;
       location ~ /timestamp\\.json$ { add_header Cache-Control "public, max-age=10"; }
       add_header Cache-Control "public, max-age=31536000, immutable";
     }

@@ -2,7 +2,9 @@
 // downloads a released bundle and its channel map, from the store itself and from nginx over DATA/repo.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, mkdirSync, copyFileSync, readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, mkdirSync, copyFileSync, readFileSync, statSync } from 'node:fs';
+import { StoreFetcher } from '@skiff/client/dist/src/trust/fetcher';
+import { trustSettings } from '@skiff/client/dist/src/trust';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
@@ -90,5 +92,29 @@ test('nginx serving DATA/repo is enough for a device', async (t) => {
     assert.equal(createHash('sha256').update(bytes).digest('hex'), info.revisions[1].sha256);
   } finally {
     await nginx.stop();
+  }
+});
+
+test('versioned metadata travels as its precompressed .gz, from nginx (gzip_static) and from the store; the device inflates it', async (t) => {
+  let nginx: RunningNginx;
+  try {
+    nginx = await startNginx(join(store.dataDir, 'repo'));
+  } catch (err) {
+    t.skip(`nginx unavailable: ${(err as Error).message}`);
+    return;
+  }
+  t.after(() => nginx.stop());
+  const metadata = join(store.dataDir, 'repo', 'metadata');
+  const version = JSON.parse(readFileSync(join(metadata, 'timestamp.json'), 'utf8')).signed.meta['snapshot.json'].version;
+  const file = `${version}.snapshot.json`;
+  const fetcher = new StoreFetcher(trustSettings());
+  for (const base of [nginx.url, store.url]) {
+    const url = `${base}/repo/metadata/${file}`;
+    const res = await fetch(url, { headers: { 'accept-encoding': 'gzip' } });
+    assert.equal(res.headers.get('content-encoding'), 'gzip', base);
+    assert.equal(Number(res.headers.get('content-length')), statSync(join(metadata, `${file}.gz`)).size, base);
+    assert.deepEqual(await fetcher.downloadBytes(url, 2 * 1024 * 1024), readFileSync(join(metadata, file)), base);
+    // The cap applies to the inflated bytes.
+    await assert.rejects(fetcher.downloadBytes(url, 100), /more than the 100 bytes allowed/);
   }
 });

@@ -1,7 +1,8 @@
 // tuf-js's fetcher over the client's HTTP client: metadata and small targets, capped, timed and retried.
 import type { IncomingMessage } from 'node:http';
 import { basename } from 'node:path';
-import { Readable } from 'node:stream';
+import { Readable, pipeline } from 'node:stream';
+import { createGunzip } from 'node:zlib';
 // The fetcher module alone: the rest of tuf-js loads only when metadata is refreshed (CLI start-up).
 import { BaseFetcher } from 'tuf-js/dist/fetcher';
 import { DownloadHTTPError } from 'tuf-js/dist/error';
@@ -18,6 +19,15 @@ export class StoreHTTPError extends DownloadHTTPError {
 
 /** The HTTP client's transient failures, and the store's 5xx answers, which tuf-js must see as StoreHTTPError. */
 const transient = (err: unknown) => (err instanceof StoreHTTPError ? err.statusCode >= 500 : isTransient(err));
+
+// Metadata is JSON that shrinks ~8 times; the store and nginx (gzip_static) serve precompressed copies.
+const ACCEPT_GZIP = { 'accept-encoding': 'gzip' };
+
+/** The body as sent, or inflated when the server compressed it (the byte cap then applies to what it inflates to). */
+function decoded(res: IncomingMessage): Readable {
+  if (res.headers['content-encoding'] !== 'gzip') return res;
+  return pipeline(res, createGunzip(), () => undefined);
+}
 
 export class StoreFetcher extends BaseFetcher {
   /** The last error this fetcher threw: tuf-js wraps snapshot and targets failures into a string. */
@@ -39,7 +49,7 @@ export class StoreFetcher extends BaseFetcher {
   override async downloadBytes(url: string, maxLength: number): Promise<Buffer> {
     const name = basename(new URL(url).pathname);
     try {
-      return await withRetries(this.settings, async () => readBody(await this.open200(url), url, {
+      return await withRetries(this.settings, async () => readBody(decoded(await this.open200(url, ACCEPT_GZIP)), url, {
         maxBytes: maxLength, timeoutMs: this.settings.metadataTimeoutMs,
         tooLarge: () => new TrustRefusedError(`store sent more than the ${maxLength} bytes allowed for ${name}; refused (endless data)`),
       }), { transient });
@@ -49,8 +59,8 @@ export class StoreFetcher extends BaseFetcher {
     }
   }
 
-  private async open200(url: string): Promise<IncomingMessage> {
-    const res = await this.http.open(url);
+  private async open200(url: string, headers?: Record<string, string>): Promise<IncomingMessage> {
+    const res = await this.http.open(url, headers ? { headers } : {});
     if (res.statusCode === 200) return res;
     res.resume();
     throw new StoreHTTPError(url, res.statusCode ?? 0);

@@ -45,6 +45,8 @@ export const repoRoutes: FastifyPluginAsync = async (app) => {
     list: false,
     dotfiles: 'ignore',
     acceptRanges: true,
+    // The .gz copies beside versioned metadata, to a client that accepts gzip.
+    preCompressed: true,
     etag: true,
     lastModified: true,
     cacheControl: false,

@@ -15,11 +15,15 @@ import { Metadata, MetaFile, MetadataKind, Root, Snapshot, TargetFile, Targets, 
 import type { StorePaths, StoreSettings } from '../settings';
 import { RepositoryError } from '../errors';
 import { spawnSync } from 'node:child_process';
+import { gzipSync } from 'node:zlib';
 import { bundleTargetPath, channelMapTargetPath, fsyncDir, sha256Hex, writeFileAtomic, type BundleTargetCustom, type ChannelMapDocument } from '@skiff/bundle';
 import { signMetadata, type RoleKeys, type RoleSigned } from './keys';
+import { metadataJSON, parseSnapshot, parseTargets, signListing, signedBytes } from './metadata-json';
 
 export const SPEC_VERSION = '1.0.31';
 export const BIN_PREFIX = 'bins';
+/** Most hashed bins a repository may have: 2^16 (the snapshot then lists 65,536 files). */
+export const MAX_BIN_BITS = 16;
 
 /** A bundle revision to be listed as the target apps/<name>/<rev>.skiff. */
 export interface BundleTarget {
@@ -32,11 +36,33 @@ export interface BundleTarget {
 export interface CommitReport {
   files: { name: string; bytes: number }[];
   metadataBytes: number;
+  /** Bytes of the precompressed .gz copies written beside them. */
+  gzipBytes: number;
   snapshotVersion: number;
   timestampVersion: number;
 }
 
 type JSONObject = Parameters<typeof Targets.fromJSON>[0];
+
+// Measured at 100,000 apps (docs/scale.md): a bin's line for one target, and the snapshot's line for one bin.
+const TARGET_ENTRY_BYTES = 200;
+const SNAPSHOT_ENTRY_BYTES = 30;
+/** tuf-js on the device parses a snapshot in time quadratic in its bins: ~0.2 s at 1,024, ~1 s at 2,048. */
+const MAX_AUTO_BIN_BITS = 10;
+/** A release rewrites (and a refresh reads) up to this many bins: the app's channel map's and its bundle's. */
+const BINS_PER_RELEASE = 2;
+
+/**
+ * The bin bit length for a repository of `targetCount` targets: the one that makes a release's metadata
+ * smallest, two bins (shrinking as bins multiply) plus the snapshot (one line per bin, growing), up to
+ * the 1,024 bins a device's TUF client still parses quickly.
+ */
+export function binBitsFor(targetCount: number): number {
+  let best = 1;
+  const cost = (bits: number) => BINS_PER_RELEASE * TARGET_ENTRY_BYTES * targetCount / 2 ** bits + SNAPSHOT_ENTRY_BYTES * 2 ** bits;
+  for (let bits = 2; bits <= MAX_AUTO_BIN_BITS; bits++) if (cost(bits) < cost(best)) best = bits;
+  return best;
+}
 
 /** `expires` without milliseconds: some TUF clients reject fractions. */
 export function expiresIn(seconds: number, now: Date): string {
@@ -49,7 +75,16 @@ export function channelMapBytes(doc: ChannelMapDocument): Buffer {
 }
 
 
+/** One syncfs instead of one fsync per file, for commits of more files than this. */
+const MAX_FSYNCED_FILES = 16;
+
+function syncFilesystem(path: string): void {
+  const sync = spawnSync('sync', ['-f', path]);
+  if (sync.status !== 0) throw new RepositoryError(`sync -f ${path} failed: ${sync.stderr}`);
+}
+
 function serialize(md: Metadata<RoleSigned>): Buffer {
+  if (md.signed instanceof Snapshot || md.signed instanceof Targets) return Buffer.from(JSON.stringify(metadataJSON(md as Metadata<Snapshot | Targets>)));
   return Buffer.from(JSON.stringify(md.toJSON()));
 }
 
@@ -63,9 +98,6 @@ function readMetadata<T extends RoleSigned>(path: string, parse: (json: JSONObje
 }
 
 export class TufRepository {
-  /** false only while `create` writes version 1, which syncs the whole filesystem once at the end. */
-  private durable = true;
-
   private constructor(
     private readonly paths: StorePaths,
     private readonly settings: StoreSettings,
@@ -107,17 +139,14 @@ export class TufRepository {
       new Metadata(new Snapshot({ version: 0, specVersion: SPEC_VERSION, expires: expiresIn(0, now) })),
       new Metadata(new Timestamp({ version: 0, specVersion: SPEC_VERSION, expires: expiresIn(0, now) })),
       new Map(), Buffer.alloc(0));
-    writeFileAtomic(join(paths.metadata, '1.targets.json'), serialize(targets));
+    const targetsBytes = serialize(targets);
+    writeFileAtomic(join(paths.metadata, '1.targets.json'), targetsBytes);
+    if (settings.metadataGzipLevel > 0) writeFileAtomic(join(paths.metadata, '1.targets.json.gz'), gzipSync(targetsBytes, { level: settings.metadataGzipLevel }));
     const bins = new Map<string, Targets>();
     for (const bin of repo.succinct().getRoles()) {
       bins.set(bin, new Targets({ version: 1, specVersion: SPEC_VERSION, expires: expiresIn(settings.targetsExpirySeconds, now) }));
     }
-    repo.durable = false;
     repo.commit(bins, null, now);
-    repo.durable = true;
-    // One syncfs instead of two fsyncs for each of the (many) bins.
-    const sync = spawnSync('sync', ['-f', paths.metadata]);
-    if (sync.status !== 0) throw new RepositoryError(`sync -f ${paths.metadata} failed: ${sync.stderr}`);
     return repo;
   }
 
@@ -127,17 +156,20 @@ export class TufRepository {
     const root = readMetadata(md('root.json'), (j) => Metadata.fromJSON(MetadataKind.Root, j));
     const timestampBytes = readFileSync(md('timestamp.json'));
     const timestamp = Metadata.fromJSON(MetadataKind.Timestamp, JSON.parse(timestampBytes.toString('utf8')));
-    const snapshot = readMetadata(md(`${timestamp.signed.snapshotMeta.version}.snapshot.json`), (j) => Metadata.fromJSON(MetadataKind.Snapshot, j));
+    const snapshot = readMetadata(md(`${timestamp.signed.snapshotMeta.version}.snapshot.json`), parseSnapshot);
     const bins = new Map<string, Metadata<Targets>>();
-    let targets: Metadata<Targets> | undefined;
-    for (const [file, meta] of Object.entries(snapshot.signed.meta)) {
-      const role = file.replace(/\.json$/, '');
-      const t = readMetadata(md(`${meta.version}.${file}`), (j) => Metadata.fromJSON(MetadataKind.Targets, j));
-      if (role === 'targets') targets = t;
-      else bins.set(role, t);
+    const targetsMeta = snapshot.signed.meta['targets.json'];
+    if (!targetsMeta) throw new RepositoryError('the snapshot lists no targets.json');
+    const load = (file: string, version: number) => readMetadata(md(`${version}.${file}`), parseTargets);
+    const targets = load('targets.json', targetsMeta.version);
+    const repo = new TufRepository(paths, settings, keys, root, targets, snapshot, timestamp, bins, timestampBytes);
+    // The snapshot also lists the bins of earlier layouts (TUF clients require it): only today's are loaded.
+    for (const bin of repo.succinct().getRoles()) {
+      const meta = snapshot.signed.meta[`${bin}.json`];
+      if (!meta) throw new RepositoryError(`the snapshot lists no ${bin}.json`);
+      bins.set(bin, load(`${bin}.json`, meta.version));
     }
-    if (!targets) throw new RepositoryError('the snapshot lists no targets.json');
-    return new TufRepository(paths, settings, keys, root, targets, snapshot, timestamp, bins, timestampBytes);
+    return repo;
   }
 
   private succinct() {
@@ -239,6 +271,7 @@ export class TufRepository {
       }
       targets[tf.path] = tf;
     };
+    const many = apps.length > MAX_FSYNCED_FILES;
     for (const { channelMap, bundles } of apps) {
       for (const b of bundles) {
         const path = bundleTargetPath(b.name, b.revision);
@@ -256,17 +289,47 @@ export class TufRepository {
       const current = this.bins.get(this.binFor(mapPath))?.signed.targets[mapPath];
       if (!current || current.hashes.sha256 !== mapSha) {
         const file = this.consistentTargetFile(mapPath, mapSha);
-        if (!existsSync(file)) writeFileAtomic(file, mapBytes);
+        // An import of many apps syncs them with the metadata, at once (see commit).
+        if (!existsSync(file)) writeFileAtomic(file, mapBytes, many ? { fsyncFile: false, fsyncFolder: false } : {});
         put(TargetFile.fromJSON(mapPath, { length: mapBytes.length, hashes: { sha256: mapSha }, custom: { name: channelMap.name } }));
       }
     }
-    if (!changed.size) return { files: [], metadataBytes: 0, snapshotVersion: this.versions.snapshot, timestampVersion: this.versions.timestamp };
+    if (!changed.size) return { files: [], metadataBytes: 0, gzipBytes: 0, snapshotVersion: this.versions.snapshot, timestampVersion: this.versions.timestamp };
     const bins = new Map<string, Targets>();
     for (const [bin, targets] of changed) {
       const base = this.bins.get(bin)!.signed;
       bins.set(bin, new Targets({ version: base.version, specVersion: SPEC_VERSION, expires: base.expires, targets }));
     }
-    return this.commit(bins, null, now);
+    return this.commit(bins, null, now, false, many);
+  }
+
+  /** How many targets the bins list in all. */
+  get targetCount(): number {
+    let n = 0;
+    for (const md of this.bins.values()) n += Object.keys(md.signed.targets).length;
+    return n;
+  }
+
+  /**
+   * Moves every target into 2^bits new hashed bins in one commit: a new targets version delegating to
+   * them, every new bin signed, the snapshot and timestamp bumped. Devices follow it as any update.
+   */
+  rebin(bits: number, now = new Date()): CommitReport {
+    if (!Number.isInteger(bits) || bits < 1 || bits > MAX_BIN_BITS) {
+      throw new RepositoryError(`the bin bit length must be an integer within 1..${MAX_BIN_BITS}, got ${bits}`);
+    }
+    const delegations = this.targets.signed.delegations!.toJSON() as { succinct_roles: { bit_length: number } };
+    delegations.succinct_roles.bit_length = bits;
+    const targets = Targets.fromJSON({ ...this.targets.signed.toJSON(), delegations } as JSONObject);
+    const roles = targets.delegations!.succinctRoles!;
+    const bins = new Map<string, Targets>();
+    for (const bin of roles.getRoles()) bins.set(bin, new Targets({ version: 1, specVersion: SPEC_VERSION, expires: this.targets.signed.expires }));
+    for (const md of this.bins.values()) {
+      for (const [path, tf] of Object.entries(md.signed.targets)) bins.get(roles.getRoleForTarget(path))!.targets[path] = tf;
+    }
+    const report = this.commit(bins, targets, now);
+    for (const name of [...this.bins.keys()]) if (!bins.has(name)) this.bins.delete(name);
+    return report;
   }
 
   /**
@@ -309,13 +372,24 @@ export class TufRepository {
    * Signs and writes new versions of the given bins (and top-level targets), then a new snapshot
    * (unless only the timestamp is due) and a new timestamp, whose rename is the commit point.
    */
-  private commit(bins: Map<string, Targets>, targets: Targets | null, now: Date, timestampOnly = false): CommitReport {
+  private commit(bins: Map<string, Targets>, targets: Targets | null, now: Date, timestampOnly = false, manyFiles = false): CommitReport {
     const files: CommitReport['files'] = [];
     // Every file but the timestamp is new (versioned): fsync each, then the folder once, then
-    // the timestamp, so the timestamp can never point at a file a power cut lost.
+    // the timestamp, so the timestamp can never point at a file a power cut lost. Many files (an
+    // init, a re-bin) are synced at once with one syncfs instead.
+    const syncAtOnce = manyFiles || bins.size > MAX_FSYNCED_FILES;
+    let gzipBytes = 0;
     const write = (name: string, md: Metadata<RoleSigned>) => {
       const bytes = serialize(md);
-      writeFileAtomic(join(this.paths.metadata, name), bytes, { fsyncFile: this.durable, fsyncFolder: false });
+      const sync = { fsyncFile: !syncAtOnce || name === 'timestamp.json', fsyncFolder: false };
+      // A precompressed copy for static servers (nginx gzip_static): versioned names only, which never change.
+      const level = this.settings.metadataGzipLevel;
+      if (level > 0 && name !== 'timestamp.json') {
+        const gz = gzipSync(bytes, { level });
+        writeFileAtomic(join(this.paths.metadata, `${name}.gz`), gz, sync);
+        gzipBytes += gz.length;
+      }
+      writeFileAtomic(join(this.paths.metadata, name), bytes, sync);
       files.push({ name, bytes: bytes.length });
       return bytes;
     };
@@ -324,14 +398,16 @@ export class TufRepository {
     // A bin's signed part does not name the bin: identical bins (all the empty ones at init) share one signature.
     const signatures = new Map<string, Metadata<Targets>['signatures']>();
     for (const [name, t] of bins) {
+      // From the snapshot, not this.bins: a bin of an earlier layout may have had the same name.
       const md = new Metadata(new Targets({
-        version: (this.bins.get(name)?.signed.version ?? 0) + 1, specVersion: SPEC_VERSION,
+        version: (this.snapshot.signed.meta[`${name}.json`]?.version ?? 0) + 1, specVersion: SPEC_VERSION,
         expires: expiresIn(online, now), targets: t.targets,
       }));
-      const key = JSON.stringify(md.signed.toJSON());
+      const bytes = signedBytes(md);
+      const key = bytes.toString('latin1');
       const known = signatures.get(key);
       if (known) md.signatures = { ...known };
-      else signatures.set(key, signMetadata(md, [this.keys.bins]).signatures);
+      else signatures.set(key, signListing(md, this.keys.bins, bytes).signatures);
       write(`${md.signed.version}.${name}.json`, md);
       newBins.set(name, md);
     }
@@ -347,10 +423,10 @@ export class TufRepository {
     if (!timestampOnly) {
       const meta: Record<string, MetaFile> = { ...snapshot.signed.meta, 'targets.json': new MetaFile({ version: newTargets.signed.version }) };
       for (const [name, md] of newBins) meta[`${name}.json`] = new MetaFile({ version: md.signed.version });
-      snapshot = signMetadata(new Metadata(new Snapshot({
+      snapshot = signListing(new Metadata(new Snapshot({
         version: snapshot.signed.version + 1, specVersion: SPEC_VERSION,
         expires: expiresIn(this.settings.snapshotExpirySeconds, now), meta,
-      })), [this.keys.snapshot]);
+      })), this.keys.snapshot);
     }
     const snapshotBytes = timestampOnly ? null : write(`${snapshot.signed.version}.snapshot.json`, snapshot);
     const prevMeta = this.timestamp.signed.snapshotMeta;
@@ -361,9 +437,10 @@ export class TufRepository {
         ? new MetaFile({ version: snapshot.signed.version, length: snapshotBytes.length, hashes: { sha256: sha256Hex(snapshotBytes) } })
         : prevMeta,
     })), [this.keys.timestamp]);
-    if (this.durable) fsyncDir(this.paths.metadata);
+    if (syncAtOnce) syncFilesystem(this.paths.metadata);
+    else fsyncDir(this.paths.metadata);
     const timestampBytes = write('timestamp.json', timestamp);
-    if (this.durable) fsyncDir(this.paths.metadata);
+    fsyncDir(this.paths.metadata);
     // Committed: only now does the in-memory view move on.
     for (const [name, md] of newBins) this.bins.set(name, md);
     this.targets = newTargets;
@@ -371,7 +448,7 @@ export class TufRepository {
     this.timestamp = timestamp;
     this.timestampBytes = timestampBytes;
     return {
-      files, metadataBytes: files.reduce((n, f) => n + f.bytes, 0),
+      files, metadataBytes: files.reduce((n, f) => n + f.bytes, 0), gzipBytes,
       snapshotVersion: snapshot.signed.version, timestampVersion: timestamp.signed.version,
     };
   }
@@ -408,6 +485,7 @@ export class TufRepository {
         if (statSync(successor).mtimeMs > cutoff) break;
         const file = `${versions[i]}.${role}.json`;
         rmSync(join(this.paths.metadata, file), { force: true });
+        rmSync(join(this.paths.metadata, `${file}.gz`), { force: true });
         deleted.push(file);
       }
     }
