@@ -16,6 +16,10 @@ export class DeviceLayout {
   readonly appsDir: string;
   readonly binDir: string;
   readonly dataDir: string;
+  /** skiffd's socket (mode 0666: every local user may ask; the caller's uid decides what it may do). */
+  readonly agentSocket: string;
+  /** skiffd's pid and start time while it runs: one agent per root. */
+  readonly agentPidFile: string;
 
   constructor(readonly root: string) {
     this.stateDir = join(root, 'var/lib/skiff');
@@ -33,6 +37,8 @@ export class DeviceLayout {
     this.appsDir = join(root, 'skiff');
     this.binDir = join(this.appsDir, 'bin');
     this.dataDir = join(root, 'var/skiff');
+    this.agentSocket = join(root, 'run/skiff/skiffd.sock');
+    this.agentPidFile = join(root, 'run/skiff/skiffd.pid');
   }
 
   bundleFile(name: string, rev: number): string { return join(this.bundlesDir, `${name}_${rev}.skiff`); }

@@ -1,12 +1,13 @@
 import { constants } from 'node:os';
 import type { Command } from 'commander';
 import { NotRootError, SkiffError } from '@skiff/bundle';
-import { buildLaunchPlan, plugPolicy, resolveTarget } from '@skiff/confinement';
+import { buildLaunchPlan, resolveTarget } from '@skiff/confinement';
 import { isMounted, runPlan, type ExitStatus } from '@skiff/native';
 import { openDevice, type Device } from '../device';
 import { rootOf, output } from '../options';
 import { formatTable } from '../format';
 import { checkAppName } from '../trust/targets';
+import { parseConnection } from '../device/grants';
 
 /** Signals passed on to the app; the app does setsid, so the terminal no longer reaches it. */
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
@@ -14,15 +15,6 @@ const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', '
 function withDevice<T>(cmd: Command, fn: (device: Device) => T): T {
   const device = openDevice(rootOf(cmd));
   try { return fn(device); } finally { device.close(); }
-}
-
-/** `NAME:PLUG` → its parts; the name must be an app name, the plug one confinement knows. */
-function parseConnection(spec: string): { name: string; plug: string } {
-  const m = /^([^:]+):([^:]+)$/.exec(spec);
-  if (!m) throw new SkiffError('usage', `expected APP:PLUG (e.g. hello:network-bind), not '${spec}'`);
-  checkAppName(m[1]!);
-  plugPolicy(m[2]!);
-  return { name: m[1]!, plug: m[2]! };
 }
 
 /** The shell convention: the exit code, or 128 + the number of the signal that killed it. */

@@ -62,7 +62,12 @@ export interface DeviceEnv {
   trust(): DeviceTrust;
   /** Show download progress; default: when stderr is a TTY. */
   progress?: boolean;
+  /** Told how far a long task has got (skiffd serves it as the task's progress). */
+  taskProgress?: (taskId: number, progress: TaskProgress) => void;
 }
+
+/** How far a task has got: `done` of `total` units of `label` (bytes of a download). */
+export interface TaskProgress { label: string; done: number; total: number }
 
 export function makeEnv(device: Device, backend: Backend = realBackend, progress?: boolean): DeviceEnv {
   let trust: DeviceTrust | undefined;

@@ -105,3 +105,10 @@ export class NotBlockedError extends SkiffError {
     super('not-blocked', `revision ${revision} of ${app} is not blocked (blocked: ${blocked.join(', ') || 'none'})`);
   }
 }
+
+/** The process is shutting down (skiffd on SIGTERM): the change stops at a task boundary, left to recovery. */
+export class StoppingError extends SkiffError {
+  constructor(readonly changeId: number) {
+    super('agent-stopping', `change ${changeId} stopped at a task boundary as skiffd shuts down; it is recovered when skiffd starts again`);
+  }
+}

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { ChangeRunner } from './changes';
 import { DeviceLock } from './lock';
 import { deviceTaskKinds, type DeviceTaskSpec } from './tasks';
-import { makeEnv, type Backend, type DeviceEnv } from './env';
+import { makeEnv, type Backend, type DeviceEnv, type TaskProgress } from './env';
 import type { Device } from './device';
 import type { ChangeRow } from './task';
 import { switchInPlan, revertPlan, removePlan } from './plans';
@@ -25,6 +25,25 @@ export interface OpsOptions {
   backend?: Backend;
   /** Test-only crash point (SKIFF_TEST_CRASH_AT). */
   crashAt?: string;
+  /** Who gives this DeviceOps the device for a change; default: the device lock, recovering first. */
+  guard?: DeviceGuard;
+  /** True once the process shuts down (skiffd's SIGTERM): changes stop at the next task boundary. */
+  stopping?: () => boolean;
+  /** Told after every status change of a change or its tasks. */
+  onUpdate?: (changeId: number) => void;
+  /** Told how far a long task has got. */
+  taskProgress?: (taskId: number, progress: TaskProgress) => void;
+}
+
+/** Told which change runs: a waiting command names it, skiffd answers 202 with it. */
+export interface ChangeSlot { setChange(id: number | null): void }
+
+/**
+ * How a change gets the device. A `skiff` process takes the device lock and recovers first (the
+ * default); skiffd holds the device for its whole life and queues changes per app itself.
+ */
+export interface DeviceGuard {
+  exclusive<T>(fn: (slot: ChangeSlot) => Promise<T>): Promise<T>;
 }
 
 export interface Update { name: string; from: number; to: number; version: string; channel: string }
@@ -59,11 +78,15 @@ export class DeviceOps {
 
   constructor(readonly device: Device, private readonly opts: OpsOptions = {}) {
     this.env = makeEnv(device, opts.backend, opts.progress);
-    this.runner = new ChangeRunner(device.state, deviceTaskKinds(), this.env, { crashAt: opts.crashAt });
+    if (opts.taskProgress) this.env.taskProgress = opts.taskProgress;
+    this.runner = new ChangeRunner(device.state, deviceTaskKinds(), this.env, {
+      crashAt: opts.crashAt, ...(opts.stopping ? { stopping: opts.stopping } : {}), ...(opts.onUpdate ? { onUpdate: opts.onUpdate } : {}),
+    });
   }
 
-  /** Holds the device lock around fn, after finishing whatever a crash left behind. */
-  async locked<T>(fn: (lock: DeviceLock) => Promise<T>): Promise<T> {
+  /** Holds the device around fn: the guard's way, else the device lock after finishing whatever a crash left behind. */
+  async locked<T>(fn: (lock: ChangeSlot) => Promise<T>): Promise<T> {
+    if (this.opts.guard) return this.opts.guard.exclusive(fn);
     const lock = await DeviceLock.acquire(this.device.state, { wait: this.opts.wait ?? true });
     try {
       for (const c of this.runner.unfinished()) lock.setChange(c.id);
@@ -79,7 +102,7 @@ export class DeviceOps {
     try { await this.locked(async () => undefined); } catch { /* a change started meanwhile: read as is */ }
   }
 
-  private async runChange(lock: DeviceLock, kind: string, summary: string, specs: DeviceTaskSpec[]): Promise<ChangeRow> {
+  private async runChange(lock: ChangeSlot, kind: string, summary: string, specs: DeviceTaskSpec[]): Promise<ChangeRow> {
     const id = this.runner.create(kind, summary, specs);
     lock.setChange(id);
     const done = await this.runner.run(id);
@@ -234,11 +257,14 @@ export class DeviceOps {
   async boot(): Promise<{ warnings: string[]; recovered: ChangeRow[] }> {
     requireRoot('boot');
     const lock = await DeviceLock.acquire(this.device.state, { wait: this.opts.wait ?? true });
-    try {
-      const warnings = [...tightenDataFolders(this.device.paths), ...remountAll(this.env)];
-      const recovered = await recoverChanges(this.runner);
-      return { warnings, recovered };
-    } finally { lock.release(); }
+    try { return await this.bootHeld(); } finally { lock.release(); }
+  }
+
+  /** boot's steps, for skiffd, which holds the device lock already (for as long as it runs). */
+  async bootHeld(): Promise<{ warnings: string[]; recovered: ChangeRow[] }> {
+    const warnings = [...tightenDataFolders(this.device.paths), ...remountAll(this.env)];
+    const recovered = await recoverChanges(this.runner);
+    return { warnings, recovered };
   }
 
   /** Asks a change to stop; when no live process runs it, it is undone here and now. */
