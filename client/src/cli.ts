@@ -19,7 +19,7 @@ const VERB_AREAS: Record<string, Area[]> = {
   login: ['publisher'], register: ['publisher'], upload: ['publisher'], release: ['publisher'],
   close: ['publisher'], status: ['publisher'], find: ['publisher'],
   setup: ['device'], install: ['device'], refresh: ['device'], revert: ['device'], unblock: ['device'], remove: ['device'],
-  list: ['device'], info: ['device'], changes: ['device'], tasks: ['device'], abort: ['device'],
+  list: ['device'], info: ['device'], changes: ['device'], tasks: ['device'], watch: ['device'], abort: ['device'],
   boot: ['device'], config: ['device'],
   run: ['run'], connect: ['run'], disconnect: ['run'], connections: ['run'],
 };
