@@ -45,9 +45,10 @@ export function startAgentSync(root: string, env: Record<string, string> = {}): 
   const child = spawn(process.execPath, [SKIFFD, '--root', root], { stdio: ['ignore', fd, fd], env: { ...process.env, ...env } });
   closeSync(fd);
   child.unref();
-  const socket = new DeviceLayout(root).agentSocket;
+  // Its own "listening" line: a socket and pid file left by a killed agent would say so too early.
+  const listening = `"pid":${child.pid},"socket":`;
   const deadline = Date.now() + AGENT_WAIT_MS;
-  while (!existsSync(socket) || !existsSync(new DeviceLayout(root).agentPidFile)) {
+  while (!readFileSync(log, 'utf8').includes(listening)) {
     if (!processRunning(child.pid!) || Date.now() > deadline) throw new Error(`skiffd for ${root} did not start: ${readFileSync(log, 'utf8')}`);
     sleepSync(20);
   }

@@ -28,12 +28,16 @@ test('--destdir stages an image: files under DESTDIR, paths inside them name the
   const destdir = join(work, 'image');
   const r = sh(installScript, ['--prefix', '/opt/skiff', '--destdir', destdir]);
   assert.equal(r.status, 0, r.stderr);
-  for (const f of ['opt/skiff/bin/skiff', 'opt/skiff/bin/skiff-store', 'opt/skiff/libexec/skiff/skiff-launch',
-    'opt/skiff/libexec/skiff/skiff_native.node', 'opt/skiff/lib/systemd/system/skiff-boot.service',
+  for (const f of ['opt/skiff/bin/skiff', 'opt/skiff/bin/skiffd', 'opt/skiff/bin/skiff-store', 'opt/skiff/libexec/skiff/skiff-launch',
+    'opt/skiff/libexec/skiff/skiff_native.node', 'opt/skiff/lib/systemd/system/skiffd.service',
     'opt/skiff/lib/systemd/system/skiff-store.service', 'opt/skiff/lib/skiff/client/dist/src/cli.js']) {
     assert.ok(existsSync(join(destdir, f)), `${f} is installed`);
   }
-  assert.match(readFileSync(join(destdir, 'opt/skiff/lib/systemd/system/skiff-boot.service'), 'utf8'), /^ExecStart=\/opt\/skiff\/bin\/skiff boot$/m);
+  const unit = readFileSync(join(destdir, 'opt/skiff/lib/systemd/system/skiffd.service'), 'utf8');
+  assert.match(unit, /^ExecStart=\/opt\/skiff\/bin\/skiffd$/m);
+  assert.match(unit, /^KillMode=process$/m, 'restarting the agent never kills apps');
+  assert.ok(!existsSync(join(destdir, 'opt/skiff/lib/systemd/system/skiff-boot.service')), 'skiffd.service replaces skiff-boot.service');
+  assert.match(readFileSync(join(destdir, 'opt/skiff/bin/skiffd'), 'utf8'), /^SKIFF_DEFAULT_ROOT=\/ exec node '\/opt\/skiff\/lib\/skiff\/client\/bin\/skiffd'/m);
   assert.match(readFileSync(join(destdir, 'opt/skiff/bin/skiff'), 'utf8'), /^SKIFF_DEFAULT_ROOT=\/ exec node '\/opt\/skiff\/lib\/skiff\/client\/bin\/skiff'/m);
   assert.ok(!existsSync(join(destdir, 'opt/skiff/lib/skiff/node_modules/typescript')), 'no development dependency is installed');
   for (const f of ownFiles(join(destdir, 'opt/skiff'))) {

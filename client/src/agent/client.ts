@@ -2,7 +2,9 @@
 import { request } from 'node:http';
 import { connect } from 'node:net';
 import { DeviceLayout, SkiffError } from '@skiff/bundle';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AgentGoneError } from './errors';
+import { livePid } from './claim';
 
 /** Milliseconds a command waits for skiffd to accept before running in-process (a live agent accepts at once). */
 export const CONNECT_TIMEOUT_MS = 500;
@@ -46,14 +48,33 @@ export class AgentClient {
   }
 }
 
-/** The agent of a device root when one accepts on its socket, else null (verbs then run in-process). */
-export function agentFor(root: string): Promise<AgentClient | null> {
-  const socket = new DeviceLayout(root).agentSocket;
+/** Milliseconds a command waits for a skiffd that runs but does not answer yet (it re-mounts and recovers first). */
+export const AGENT_START_WAIT_MS = 5 * 60_000;
+/** Milliseconds between two attempts to reach a starting skiffd. */
+const AGENT_POLL_MS = 100;
+
+function answers(socket: string): Promise<boolean> {
   return new Promise((resolve) => {
     const sock = connect(socket);
-    const done = (ok: boolean): void => { clearTimeout(timer); sock.destroy(); resolve(ok ? new AgentClient(socket) : null); };
+    const done = (ok: boolean): void => { clearTimeout(timer); sock.destroy(); resolve(ok); };
     const timer = setTimeout(() => done(false), CONNECT_TIMEOUT_MS);
     sock.once('connect', () => done(true));
     sock.once('error', () => done(false));
   });
+}
+
+/**
+ * The agent of a device root when one accepts on its socket, else null (verbs then run in-process). A
+ * skiffd that runs but does not answer yet is starting: in-process would only wait for its device lock.
+ */
+export async function agentFor(root: string): Promise<AgentClient | null> {
+  const layout = new DeviceLayout(root);
+  const deadline = Date.now() + AGENT_START_WAIT_MS;
+  for (;;) {
+    if (await answers(layout.agentSocket)) return new AgentClient(layout.agentSocket);
+    const pid = livePid(layout);
+    if (pid === null) return null;
+    if (Date.now() > deadline) throw new AgentGoneError(`skiffd (pid ${pid}) runs but does not answer on ${layout.agentSocket}`);
+    await sleep(AGENT_POLL_MS);
+  }
 }
