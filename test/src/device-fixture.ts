@@ -39,10 +39,12 @@ const agents = new Map<string, AgentProcess>();
  * Starts a real skiffd for root and waits (without the event loop: callers may be sync) until its socket
  * exists. Its JSON log goes to a file beside the root (a pipe nobody reads would block it).
  */
-export function startAgentSync(root: string, env: Record<string, string> = {}): AgentProcess {
+export function startAgentSync(root: string, env: Record<string, string> = {}, skiffd = SKIFFD): AgentProcess {
   const log = `${root}.skiffd.log`;
   const fd = openSync(log, 'a');
-  const child = spawn(process.execPath, [SKIFFD, '--root', root], { stdio: ['ignore', fd, fd], env: { ...process.env, ...env } });
+  // An installed skiffd is a shell shim that execs node; this checkout's is a node script.
+  const [command, args] = skiffd === SKIFFD ? [process.execPath, [SKIFFD, '--root', root]] : [skiffd, ['--root', root]];
+  const child = spawn(command, args, { stdio: ['ignore', fd, fd], env: { ...process.env, ...env } });
   closeSync(fd);
   child.unref();
   // Its own "listening" line: a socket and pid file left by a killed agent would say so too early.

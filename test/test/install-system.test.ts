@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cleanupRoot, rootSkipReason } from '../src/device-fixture';
+import { agentOf, cleanupRoot, rootSkipReason, startAgentSync, stopAgentSync } from '../src/device-fixture';
 
 const checkout = join(__dirname, '..', '..', '..');
 const installScript = join(checkout, 'scripts', 'install');
@@ -70,7 +70,15 @@ test('an installed skiff packs, installs and runs an app whose wrapper execs the
     const ran = sh(join(root, 'skiff/bin/hello'), []);
     assert.equal(ran.status, 0, ran.stderr);
     assert.match(ran.stdout, /^hello from hello$/m);
+    // The installed agent serves the same device; the installed skiff goes through it, the wrapper never needs it.
+    startAgentSync(root, {}, join(prefix, 'bin', 'skiffd'));
+    assert.equal(sh(skiff, ['--root', root, 'list', '--json']).status, 0);
+    assert.match(sh(join(root, 'skiff/bin/hello'), []).stdout, /^hello from hello$/m);
+    const removed = sh(skiff, ['--root', root, 'remove', 'hello', '--purge']);
+    assert.equal(removed.status, 0, removed.stderr);
+    assert.match(readFileSync(agentOf(root)!.log, 'utf8'), /"msg":"Remove hello and purge its data"/, 'the remove ran in skiffd');
   } finally {
+    stopAgentSync(root);
     sh(skiff, ['--root', root, 'remove', 'hello', '--purge']);
     cleanupRoot(root);
   }
