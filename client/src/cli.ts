@@ -1,5 +1,7 @@
 import { Command } from 'commander';
-import { SkiffError, EXIT, describeParseError } from '@skiff/bundle';
+// The light entry points of @skiff/bundle: every `skiff` start pays for what it imports here.
+import { SkiffError } from '@skiff/bundle/errors';
+import { EXIT, describeParseError } from '@skiff/bundle/usage';
 
 const VERSION: string = require('../../package.json').version;
 

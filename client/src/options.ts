@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { SkiffError } from '@skiff/bundle';
+import { SkiffError } from '@skiff/bundle/errors';
 
 /** Set by the shims scripts/install writes (to `/`): only an installed skiff has a default device root. */
 export const DEFAULT_ROOT_ENV = 'SKIFF_DEFAULT_ROOT';

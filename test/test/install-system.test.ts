@@ -37,7 +37,7 @@ test('--destdir stages an image: files under DESTDIR, paths inside them name the
   assert.match(unit, /^ExecStart=\/opt\/skiff\/bin\/skiffd$/m);
   assert.match(unit, /^KillMode=process$/m, 'restarting the agent never kills apps');
   assert.ok(!existsSync(join(destdir, 'opt/skiff/lib/systemd/system/skiff-boot.service')), 'skiffd.service replaces skiff-boot.service');
-  assert.match(readFileSync(join(destdir, 'opt/skiff/bin/skiffd'), 'utf8'), /^SKIFF_DEFAULT_ROOT=\/ exec node '\/opt\/skiff\/lib\/skiff\/client\/bin\/skiffd'/m);
+  assert.match(readFileSync(join(destdir, 'opt/skiff/bin/skiffd'), 'utf8'), /^SKIFF_DEFAULT_ROOT=\/ exec node --max-semi-space-size=1 '\/opt\/skiff\/lib\/skiff\/client\/bin\/skiffd'/m);
   assert.match(readFileSync(join(destdir, 'opt/skiff/bin/skiff'), 'utf8'), /^SKIFF_DEFAULT_ROOT=\/ exec node '\/opt\/skiff\/lib\/skiff\/client\/bin\/skiff'/m);
   assert.ok(!existsSync(join(destdir, 'opt/skiff/lib/skiff/node_modules/typescript')), 'no development dependency is installed');
   for (const f of ownFiles(join(destdir, 'opt/skiff'))) {

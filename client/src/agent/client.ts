@@ -1,7 +1,8 @@
 // The thin `skiff`'s side of the API: JSON over HTTP on skiffd's unix socket.
 import { request } from 'node:http';
 import { connect } from 'node:net';
-import { DeviceLayout, SkiffError } from '@skiff/bundle';
+import { DeviceLayout } from '@skiff/bundle/layout';
+import { SkiffError } from '@skiff/bundle/errors';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AgentGoneError } from './errors';
 import { livePid } from './claim';

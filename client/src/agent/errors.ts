@@ -1,4 +1,4 @@
-import { SkiffError } from '@skiff/bundle';
+import { SkiffError } from '@skiff/bundle/errors';
 
 /** Another skiffd serves this device root. */
 export class AgentRunningError extends SkiffError {

@@ -1,7 +1,7 @@
 // Following a change through skiffd: a long poll per update; a progress bar on a TTY, task lines
 // when asked (`skiff watch`); Ctrl-C asks whether to abort it.
 import { createInterface } from 'node:readline';
-import { SkiffError } from '@skiff/bundle';
+import { SkiffError } from '@skiff/bundle/errors';
 import type { AgentClient } from './client';
 import { AgentError } from './client';
 import { AgentGoneError } from './errors';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
-import { SkiffError } from '@skiff/bundle';
+import { SkiffError } from '@skiff/bundle/errors';
 import { rootOf, output } from '../options';
 import type { Device } from '../device';
 import type { DeviceOps, RefreshOutcome, Update } from '../device/ops';

@@ -1,4 +1,4 @@
-import { SkiffError } from '@skiff/bundle';
+import { SkiffError } from '@skiff/bundle/errors';
 
 /** The app (or the given revision of it) is not installed on this device. */
 export class NotInstalledError extends SkiffError {
@@ -72,7 +72,7 @@ export class ChangeFailedError extends SkiffError {
   constructor(readonly changeId: number, message: string) { super('change-failed', message); }
 }
 
-export { NotRootError } from '@skiff/bundle';
+export { NotRootError } from '@skiff/bundle/errors';
 
 /** The state database is newer than this skiff, or unreadable. */
 export class StateError extends SkiffError {
