@@ -1,16 +1,16 @@
 // The thin `skiff`'s side of the API: JSON over HTTP on skiffd's unix socket.
 import { request } from 'node:http';
-import { connect } from 'node:net';
 import { DeviceLayout } from '@skiff/bundle/layout';
 import { SkiffError } from '@skiff/bundle/errors';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { AgentGoneError } from './errors';
 import { livePid } from './claim';
 
-/** Milliseconds a command waits for skiffd to accept before running in-process (a live agent accepts at once). */
-export const CONNECT_TIMEOUT_MS = 500;
 /** Bytes of an answer read from skiffd (a change with its task logs stays far below). */
 const MAX_ANSWER_BYTES = 16 * 1024 * 1024;
+
+/** Nothing accepts on the socket (yet): no byte of the request left. */
+class NotListening extends Error {}
 
 /** skiffd refused: its {"error": {code, message}} as the CLI's own error, so it prints and exits alike. */
 export class AgentError extends SkiffError {
@@ -18,10 +18,25 @@ export class AgentError extends SkiffError {
 }
 
 export class AgentClient {
-  constructor(readonly socket: string) {}
+  readonly socket: string;
 
-  /** One request; answers the status and parsed body; AgentGoneError when skiffd cannot be reached. */
-  send<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+  constructor(private readonly layout: DeviceLayout) { this.socket = layout.agentSocket; }
+
+  /** One request; a skiffd that runs but does not accept yet is waited for; AgentGoneError when it is gone. */
+  async send<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+    const deadline = Date.now() + AGENT_START_WAIT_MS;
+    for (;;) {
+      try {
+        return await this.once<T>(method, path, body);
+      } catch (err) {
+        const starting = err instanceof NotListening && livePid(this.layout) !== null && Date.now() < deadline;
+        if (!starting) throw err instanceof NotListening ? new AgentGoneError(err.message) : err;
+        await sleep(AGENT_POLL_MS);
+      }
+    }
+  }
+
+  private once<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
     const payload = body === undefined ? undefined : Buffer.from(JSON.stringify(body));
     return new Promise((resolve, reject) => {
       const req = request({ socketPath: this.socket, method, path, headers: payload ? { 'content-type': 'application/json', 'content-length': payload.length } : {} }, (res) => {
@@ -33,7 +48,12 @@ export class AgentClient {
         });
         res.on('error', reject);
       });
-      req.on('error', (err) => reject(new AgentGoneError(`skiffd on ${this.socket} did not answer (${(err as NodeJS.ErrnoException).code ?? err.message})`)));
+      req.on('error', (err) => {
+        const code = (err as NodeJS.ErrnoException).code;
+        const message = `skiffd on ${this.socket} did not answer (${code ?? err.message})`;
+        // Refused or absent: nothing was sent, so the request may be tried again; any other failure may not.
+        reject(code === 'ECONNREFUSED' || code === 'ENOENT' ? new NotListening(message) : new AgentGoneError(message));
+      });
       req.end(payload);
     });
   }
@@ -54,28 +74,11 @@ export const AGENT_START_WAIT_MS = 5 * 60_000;
 /** Milliseconds between two attempts to reach a starting skiffd. */
 const AGENT_POLL_MS = 100;
 
-function answers(socket: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const sock = connect(socket);
-    const done = (ok: boolean): void => { clearTimeout(timer); sock.destroy(); resolve(ok); };
-    const timer = setTimeout(() => done(false), CONNECT_TIMEOUT_MS);
-    sock.once('connect', () => done(true));
-    sock.once('error', () => done(false));
-  });
-}
-
 /**
- * The agent of a device root when one accepts on its socket, else null (verbs then run in-process). A
- * skiffd that runs but does not answer yet is starting: in-process would only wait for its device lock.
+ * The agent of a device root when its pid file names a live skiffd, else null (verbs then run in-process).
+ * No probe connection: the first request is the probe, and one to a skiffd still starting is retried.
  */
-export async function agentFor(root: string): Promise<AgentClient | null> {
+export function agentFor(root: string): AgentClient | null {
   const layout = new DeviceLayout(root);
-  const deadline = Date.now() + AGENT_START_WAIT_MS;
-  for (;;) {
-    if (await answers(layout.agentSocket)) return new AgentClient(layout.agentSocket);
-    const pid = livePid(layout);
-    if (pid === null) return null;
-    if (Date.now() > deadline) throw new AgentGoneError(`skiffd (pid ${pid}) runs but does not answer on ${layout.agentSocket}`);
-    await sleep(AGENT_POLL_MS);
-  }
+  return livePid(layout) === null ? null : new AgentClient(layout);
 }

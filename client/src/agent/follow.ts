@@ -5,13 +5,12 @@ import { SkiffError } from '@skiff/bundle/errors';
 import type { AgentClient } from './client';
 import { AgentError } from './client';
 import { AgentGoneError } from './errors';
+import { INTERRUPTED_STATUS } from '../options';
 import { progressBar, type Progress } from '../trust/progress';
 import type { ChangeStatus, TaskStatus } from '../device/task';
 
 /** Seconds each long poll may wait for the change's next update. */
 export const FOLLOW_WAIT_SECONDS = 30;
-/** Exit status of a command ended by Ctrl-C (128 + SIGINT), as shells report it. */
-export const INTERRUPTED_STATUS = 130;
 
 export interface ChangeView {
   id: number; kind: string; summary: string; status: ChangeStatus; error: string | null; ready: boolean;

@@ -1,13 +1,12 @@
 import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { SkiffError } from '@skiff/bundle/errors';
-import { rootOf, output } from '../options';
+import { rootOf, output, INTERRUPTED_STATUS } from '../options';
 import type { Device } from '../device';
 import type { DeviceOps, RefreshOutcome, Update } from '../device/ops';
 import * as verbs from '../device/verbs';
-import { agentFor, type AgentClient } from '../agent/client';
-import { INTERRUPTED_STATUS, plainView, startedResult, watchChange, type ChangeView } from '../agent/follow';
-import { AgentError } from '../agent/client';
+import { AgentError, agentFor, type AgentClient } from '../agent/client';
+import type { ChangeView } from '../agent/follow';
 import { NotInstalledError, NotRootError, NotSetUpError } from '../device/errors';
 
 // The in-process side (SQLite, tuf-js, the native addon) loads only when no skiffd answers: a verb
@@ -17,7 +16,9 @@ const lib = {
   ops: () => require('../device/ops') as typeof import('../device/ops'),
   lock: () => require('../device/lock') as typeof import('../device/lock'),
   views: () => require('../device/views') as typeof import('../device/views'),
+  follow: () => require('../agent/follow') as typeof import('../agent/follow'),
 };
+const startedResult = <T>(api: AgentClient, answer: { change: number } | { result: T }): Promise<T> => lib.follow().startedResult(api, answer);
 
 /** Opens the device under --root and runs fn with its verbs; closes the database whatever happens. */
 async function withOps<T>(cmd: Command, opts: { wait?: boolean }, fn: (ops: DeviceOps, device: Device) => Promise<T>): Promise<T> {
@@ -40,7 +41,7 @@ async function withOps<T>(cmd: Command, opts: { wait?: boolean }, fn: (ops: Devi
  * device while it runs), else in-process as before skiffd existed. Same output, same --json.
  */
 export async function either<T>(cmd: Command, remote: (api: AgentClient) => Promise<T>, local: () => Promise<T>): Promise<T> {
-  const api = await agentFor(rootOf(cmd));
+  const api = agentFor(rootOf(cmd));
   return api ? remote(api) : local();
 }
 
@@ -243,7 +244,7 @@ export function registerDeviceCommands(program: Command): void {
     .option('--json', 'print as JSON')
     .action(async (id: string, o: { json?: boolean }, cmd: Command) => {
       const n = intArg(id, 'change id');
-      const v = await either(cmd, async (api) => plainView(await api.call<ChangeView>('GET', `/v1/changes/${n}`)), () => withOps(cmd, {}, async (ops) => {
+      const v = await either(cmd, async (api) => lib.follow().plainView(await api.call<ChangeView>('GET', `/v1/changes/${n}`)), () => withOps(cmd, {}, async (ops) => {
         await ops.recoverIfIdle();
         return lib.views().taskList(ops.runner, n);
       }));
@@ -256,7 +257,7 @@ export function registerDeviceCommands(program: Command): void {
     .option('--json', 'print the ended change as JSON')
     .action(async (id: string, o: { json?: boolean }, cmd: Command) => {
       const n = intArg(id, 'change id');
-      const v = await either(cmd, async (api) => plainView(await watchChange(api, n, { lines: !process.stderr.isTTY })), () => {
+      const v = await either(cmd, async (api) => lib.follow().plainView(await lib.follow().watchChange(api, n, { lines: !process.stderr.isTTY })), () => {
         throw new SkiffError('usage', `no skiffd answers for the device under ${rootOf(cmd)}; \`skiff tasks ${n}\` shows the change`);
       });
       output(!!o.json, v, () => lib.views().formatTasks(v));
