@@ -163,26 +163,45 @@ describe('skiffd', { skip }, () => {
     assert.equal((await skiffAsync(root, ['remove', 'agentkill', '--purge'])).status, 0);
   });
 
-  test('SIGTERM: skiffd exits 0 within 10 s and removes its socket; a new one takes over', async () => {
-    const { root } = world!;
+  test('SIGTERM mid-refresh: the running task ends, skiffd exits 0 within 10 s, the next one undoes the change', async () => {
+    const { root, store, work } = world!;
     stopAgentSync(root);
     const layout = new DeviceLayout(root);
     const child = spawn(process.execPath, [SKIFFD, '--root', root], { stdio: ['ignore', 'pipe', 'pipe'] });
     let log = '';
     child.stdout!.setEncoding('utf8').on('data', (d: string) => { log += d; });
     const exited = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.once('exit', (code, signal) => resolve([code, signal])));
-    for (let i = 0; i < 1500 && !log.includes('skiffd listening'); i++) await sleep(20);
-    assert.match(log, /skiffd listening/);
-    for (const line of log.trim().split('\n')) JSON.parse(line); // JSON logs on stdout, one object a line
-    child.kill('SIGTERM');
-    // The 10 s is the systemd unit's TimeoutStopSec: past it, systemd would SIGKILL (the deadline is the contract).
-    const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    const [code, signal] = await exited;
-    clearTimeout(killer);
-    assert.deepEqual([code, signal], [0, null], log);
-    assert.match(log, /"msg":"stopped"/);
-    assert.ok(!existsSync(layout.agentSocket) && !existsSync(layout.agentPidFile), 'socket and pid file removed');
-    startAgentSync(root);
-    assert.equal(apiAs('root', 'GET', '/v1/system').status, 200);
+    try {
+      for (let i = 0; i < 1500 && !log.includes('skiffd listening'); i++) await sleep(20);
+      assert.match(log, /skiffd listening/);
+      // The installed revision's pre-refresh hook takes a while: SIGTERM lands while that task runs.
+      const release = async (version: string) => (await publishBundle(store, await makeBundle(work, { name: 'agentterm', version, preRefresh: 'sleep 2' }), { channel: 'stable' })).revision;
+      const r1 = await release('1.0');
+      assert.equal((await skiffAsync(root, ['install', 'agentterm'])).status, 0);
+      const r2 = await release('1.1');
+      const refresh = skiffAsync(root, ['refresh', 'agentterm']);
+      await untilRunning(root, `to ${r2} `, refresh);
+      await sleep(300);
+      child.kill('SIGTERM');
+      // 10 s is the unit's TimeoutStopSec: past it systemd would SIGKILL (the deadline is the contract).
+      const killer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      const [code, signal] = await exited;
+      clearTimeout(killer);
+      assert.deepEqual([code, signal], [0, null], log);
+      for (const line of log.trim().split('\n')) JSON.parse(line); // JSON logs on stdout, one object a line
+      assert.match(log, /"settled":true/, 'the running task reached its end before skiffd stopped');
+      assert.ok(!existsSync(layout.agentSocket) && !existsSync(layout.agentPidFile), 'socket and pid file removed');
+      const r = await refresh;
+      assert.equal(r.status, 1);
+      assert.match(r.stderr, /^skiff: skiffd stopped while change \d+ ran; it is recovered when skiffd starts again/);
+      startAgentSync(root);
+      const last = (await apiGet<{ summary: string; status: string; error: string }[]>(root, '/v1/changes')).pop()!;
+      assert.deepEqual([last.summary.includes(`to ${r2} `), last.status, last.error], [true, 'undone', 'interrupted before its commit point']);
+      await checkOldOrNew(root, 'agentterm', 'after SIGTERM', [{ current: r1, retained: [r1] }], new Map([[r1, '1.0']]));
+      assert.equal((await skiffAsync(root, ['remove', 'agentterm', '--purge'])).status, 0);
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      if (!agentOf(root)) startAgentSync(root);
+    }
   });
 });
