@@ -118,10 +118,13 @@ describe('skiffd', { skip }, () => {
     assert.equal((await skiffAsync(root, ['remove', 'agentro', '--purge'])).status, 0);
   });
 
-  test('ten clients listing while one installs are all answered', async () => {
+  test('ten clients listing while one installs (and another app installs beside it) are all answered', async () => {
     const { root } = world!;
     await publish('agentbig', '1.0', 24 * 1024 * 1024);
+    await publish('agentsmall', '1.0');
     const install = skiffAsync(root, ['install', 'agentbig']);
+    // Another app's change runs beside it (one change per app, not per device).
+    const beside = skiffAsync(root, ['install', 'agentsmall']);
     let done = false;
     void install.then(() => { done = true; });
     let rounds = 0;
@@ -134,7 +137,28 @@ describe('skiffd', { skip }, () => {
     assert.equal(r.status, 0, r.stderr);
     assert.match(r.stdout, /^agentbig 1\.0 \(revision \d+\) installed from latest\/stable\n$/);
     console.log(`# ${rounds} rounds of 10 listings answered during the install`);
-    assert.equal((await skiffAsync(root, ['remove', 'agentbig', '--purge'])).status, 0);
+    const small = await beside;
+    assert.equal(small.status, 0, small.stderr);
+    for (const app of ['agentbig', 'agentsmall']) assert.equal((await skiffAsync(root, ['remove', app, '--purge'])).status, 0);
+  });
+
+  test('skiff watch follows a change another command started: a line per task status, then the change', async () => {
+    const { root, store, work } = world!;
+    const release = async (version: string) => (await publishBundle(store, await makeBundle(work, { name: 'agentwatch', version, preRefresh: 'sleep 1' }), { channel: 'stable' })).revision;
+    await release('1.0');
+    assert.equal((await skiffAsync(root, ['install', 'agentwatch'])).status, 0);
+    const r2 = await release('1.1');
+    const refresh = skiffAsync(root, ['refresh', 'agentwatch']);
+    await untilRunning(root, `to ${r2} `, refresh);
+    const id = (await apiGet<{ id: number; summary: string }[]>(root, '/v1/changes')).find((c) => c.summary.includes(`to ${r2} `))!.id;
+    const watched = await skiffAsync(root, ['watch', String(id)]);
+    assert.equal(watched.status, 0, watched.stderr);
+    assert.match(watched.stdout, new RegExp(`^change ${id} \\(done\\): Refresh agentwatch from revision \\d+ to ${r2}`));
+    assert.match(watched.stderr, /^done +.+$/m, 'task lines on stderr');
+    assert.equal((await refresh).status, 0);
+    const missing = await skiffAsync(root, ['watch', '999999']);
+    assert.equal(missing.stderr, 'skiff: no change with id 999999\n');
+    assert.equal((await skiffAsync(root, ['remove', 'agentwatch', '--purge'])).status, 0);
   });
 
   test('SIGKILL of skiffd during refreshes started through the API: the restarted agent finds the old or the new state', async () => {
