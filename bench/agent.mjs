@@ -84,12 +84,17 @@ try {
   skiff(['install', 'benchapp']); // an app to list
 
   // `skiff list --json` through the agent against `node -e 0`, alternating.
+  // With `skiff --version` (the CLI's own start, no device) and the API call alone: where the gap goes.
   const lists = [];
   const nodes = [];
+  const versions = [];
   for (let i = 0; i < LIST_RUNS; i++) {
     nodes.push(timed(() => run(process.execPath, ['-e', '0'])));
     lists.push(timed(() => skiff(['list', '--json'])));
+    versions.push(timed(() => run(process.execPath, [skiffBin, '--version'])));
   }
+  const calls = [];
+  for (let i = 0; i < 100; i++) { const t0 = now(); await api(socket, '/v1/apps'); calls.push(now() - t0); }
   // For context: the CLI's start with all its modules and no device.
   const inProcess = median(Array.from({ length: RUNS }, () => timed(() => run(process.execPath, [skiffBin, '--help']))));
 
@@ -99,7 +104,8 @@ try {
   const listGap = median(lists.map((x, i) => x - nodes[i]));
   const stepLine = Object.keys(floorSteps[0]).map((k) => `${k} ${median(floorSteps.map((r) => r[k])).toFixed(0)}`).join(', ');
   const lines = [
-    `skiff list --json through skiffd: ${median(lists).toFixed(0)} ms; node -e 0: ${median(nodes).toFixed(0)} ms; median paired gap ${listGap.toFixed(0)} ms (target <= 60 ms), ${LIST_RUNS} runs`,
+    `skiff list --json through skiffd: ${median(lists).toFixed(0)} ms; node -e 0: ${median(nodes).toFixed(0)} ms; median paired gap ${listGap.toFixed(0)} ms (target <= 60 ms), ${LIST_RUNS} runs; `
+      + `of which the CLI's start (skiff --version) ${median(versions.map((x, i) => x - nodes[i])).toFixed(0)} ms and GET /v1/apps itself ${median(calls).toFixed(1)} ms`,
     `skiff install ${MB} MB through skiffd: ${median(installs).toFixed(0)} ms; floor ${median(floors).toFixed(0)} ms; paired ratio ${paired.toFixed(2)}x (target <= 1.0x), ${RUNS} runs`,
     `skiffd RSS: idle ${rss.idle.toFixed(1)} MB, after 100 calls ${rss.after100.toFixed(1)} MB, after 1,000 calls ${rss.after1000.toFixed(1)} MB (target <= 80 MB, no growth after 100); after the ${RUNS + 1} installs of ${MB} MB ${rss.afterInstalls.toFixed(1)} MB`,
   ];

@@ -10,6 +10,8 @@ import { taskList } from '../device/views';
 export const PROGRESS_EVENT_MS = 250;
 /** Longest long poll, in seconds (a client asking more is held this long). */
 export const MAX_WAIT_SECONDS = 60;
+/** Outcomes kept (the newest changes'): an agent that runs for months must not grow with every change. */
+export const MAX_KEPT_OUTCOMES = 256;
 
 /** How a change's operation ended: its result (what the CLI prints), or its error. */
 export type Outcome = { result: unknown } | { error: { code: string; message: string } };
@@ -52,6 +54,8 @@ export class ChangeFeed {
   ended(changeId: number, outcome: Outcome): void {
     this.outcomes.set(changeId, outcome);
     this.pending.delete(changeId);
+    // A Map iterates in insertion order: the first key is the oldest outcome.
+    if (this.outcomes.size > MAX_KEPT_OUTCOMES) this.outcomes.delete(this.outcomes.keys().next().value!);
     for (const t of this.runner.tasks(changeId)) { this.progress.delete(t.id); this.lastEmit.delete(t.id); }
     this.updated(changeId);
   }
