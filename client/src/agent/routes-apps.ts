@@ -60,7 +60,7 @@ export function appRoutes(app: FastifyInstance, agent: DeviceAgent): void {
         file: { type: 'string', minLength: 1 }, devmode: { type: 'boolean' } } } }),
   }, async (request, reply) => {
     access.rootOnly(request);
-    const b = request.body;
+    const b = request.body ?? {};
     if (b.file !== undefined) {
       // The app's name is in the bundle: read it first, to queue behind that app's changes.
       const file = resolve(b.file);
