@@ -73,6 +73,20 @@ export function appRoutes(app: FastifyInstance, agent: DeviceAgent): void {
       ...(b.channel ? { channel: b.channel } : {}), ...(b.revision ? { revision: b.revision } : {}) })));
   });
 
+  app.post<{ Body: { names?: string[]; channel?: string } }>('/v1/refresh', {
+    schema: route('refreshApps', 'refresh the named apps (every app tracking a channel when none): one change per app, side by side',
+      { 202: { description: '{"started": [{name, change} or {name, result}]}: a change per app refreshed, the outcome of the others', ...anyObject } },
+      { body: { type: 'object', additionalProperties: false, properties: { names: { type: 'array', items: { type: 'string' } }, channel: { type: 'string' } } } }),
+  }, async (request, reply) => {
+    access.rootOnly(request);
+    const { names = [], channel } = request.body ?? {};
+    if (channel !== undefined && names.length !== 1) throw new SkiffError('usage', 'refresh with a channel takes exactly one app name');
+    const scope = ops().refreshScope(names);
+    const started = await Promise.all(scope.map(async (name) => ({ name,
+      ...await agent.start(name, (o) => o.refresh([name], channel ? { channel } : {})) })));
+    return reply.code(202).send({ started });
+  });
+
   const action = <B>(verb: string, summary: string, body: object, run: (o: DeviceOps, name: string, b: B) => Promise<unknown>, answers: Record<number, { description: string }>) =>
     app.post<{ Params: { name: string }; Body: B }>(`/v1/apps/:name/${verb}`, {
       schema: route(`${verb}App`, summary, answers, { params: nameParam, body: { type: 'object', additionalProperties: false, properties: body } }),

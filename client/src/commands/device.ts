@@ -7,7 +7,7 @@ import type { DeviceOps, RefreshOutcome, Update } from '../device/ops';
 import * as verbs from '../device/verbs';
 import { AgentError, agentFor, type AgentClient } from '../agent/client';
 import type { ChangeView } from '../agent/follow';
-import { NotInstalledError, NotRootError, NotSetUpError } from '../device/errors';
+import { NotRootError, NotSetUpError } from '../device/errors';
 
 // The in-process side (SQLite, tuf-js, the native addon) loads only when no skiffd answers: a verb
 // through the agent pays for a socket, not for the whole device library.
@@ -78,14 +78,10 @@ function intArg(v: string, what: string): number {
 
 type Started<T> = { change: number } | { result: T };
 
-/** Refreshes through skiffd: one request per app (changes of different apps run side by side), outcomes in in-process order. */
+/** Refreshes through skiffd: it starts one change per app (side by side); outcomes in the in-process order. */
 async function refreshRemote(api: AgentClient, names: string[], channel: string | undefined): Promise<RefreshOutcome[]> {
-  const rows = await api.call<{ name: string; channel: string }[]>('GET', '/v1/apps');
-  for (const n of names) if (!rows.some((r) => r.name === n)) throw new NotInstalledError(n);
-  const wanted = names.length ? names : rows.filter((r) => r.channel !== '').map((r) => r.name);
-  const per = await Promise.all(wanted.map(async (n) => startedResult(api,
-    await api.call<Started<RefreshOutcome[]>>('POST', `/v1/apps/${encodeURIComponent(n)}/refresh`, channel ? { channel } : {}))));
-  const all = per.flat();
+  const { started } = await api.call<{ started: ({ name: string } & Started<RefreshOutcome[]>)[] }>('POST', '/v1/refresh', { names, ...(channel ? { channel } : {}) });
+  const all = (await Promise.all(started.map((s) => startedResult(api, s)))).flat();
   return [...all.filter((x) => x.status === 'local'), ...all.filter((x) => x.status !== 'local')];
 }
 

@@ -161,7 +161,7 @@ export class DeviceOps {
 
   private async findUpdates(names: string[], channelOverride?: string): Promise<(Update & { blocked: boolean })[]> {
     const { state } = this.device;
-    const apps = names.length ? names.map((n) => state.app(n) ?? (() => { throw new NotInstalledError(n); })()) : state.apps();
+    const apps = this.refreshScope(names).map((n) => state.app(n)!);
     const tracked = apps.filter((a) => a.channel !== '' || channelOverride !== undefined);
     if (tracked.length === 0) return [];
     const trust = this.env.trust();
@@ -175,6 +175,16 @@ export class DeviceOps {
         blocked: channelOverride === undefined && state.isBlocked(a.name, resolved.revision) });
     }
     return out;
+  }
+
+  /**
+   * The apps a refresh of `names` looks at: those named (each must be installed), else every app that
+   * tracks a channel. skiffd starts one change per app of this list; refresh() itself does the same choice.
+   */
+  refreshScope(names: string[]): string[] {
+    const { state } = this.device;
+    for (const n of names) if (!state.app(n)) throw new NotInstalledError(n);
+    return names.length ? names : state.apps().filter((a) => a.channel !== '').map((a) => a.name);
   }
 
   /** Refreshes the named apps (all tracked apps when none), one change each. */
