@@ -8,6 +8,7 @@ import { request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { DeviceLayout } from '@skiff/bundle';
 import { publishBundle } from '../src/store';
+import { openTerminal, terminalSkipReason } from '../src/terminal';
 import {
   SKIFF, SKIFFD, agentOf, checkOldOrNew, closeDeviceWorld, makeBundle, openSetUpWorld, rootSkipReason, skiffAsync,
   startAgentSync, stopAgentSync, processRunning, type DeviceWorld,
@@ -145,12 +146,13 @@ describe('skiffd', { skip }, () => {
   test('skiff watch follows a change another command started: a line per task status, then the change', async () => {
     const { root, store, work } = world!;
     const release = async (version: string) => (await publishBundle(store, await makeBundle(work, { name: 'agentwatch', version, preRefresh: 'sleep 1' }), { channel: 'stable' })).revision;
-    await release('1.0');
+    const r1 = await release('1.0');
     assert.equal((await skiffAsync(root, ['install', 'agentwatch'])).status, 0);
     const r2 = await release('1.1');
     const refresh = skiffAsync(root, ['refresh', 'agentwatch']);
-    await untilRunning(root, `to ${r2} `, refresh);
-    const id = (await apiGet<{ id: number; summary: string }[]>(root, '/v1/changes')).find((c) => c.summary.includes(`to ${r2} `))!.id;
+    const what = `Refresh agentwatch from revision ${r1} to ${r2} `;
+    await untilRunning(root, what, refresh);
+    const id = (await apiGet<{ id: number; summary: string }[]>(root, '/v1/changes')).find((c) => c.summary.includes(what))!.id;
     const watched = await skiffAsync(root, ['watch', String(id)]);
     assert.equal(watched.status, 0, watched.stderr);
     assert.match(watched.stdout, new RegExp(`^change ${id} \\(done\\): Refresh agentwatch from revision \\d+ to ${r2}`));
@@ -159,6 +161,33 @@ describe('skiffd', { skip }, () => {
     const missing = await skiffAsync(root, ['watch', '999999']);
     assert.equal(missing.stderr, 'skiff: no change with id 999999\n');
     assert.equal((await skiffAsync(root, ['remove', 'agentwatch', '--purge'])).status, 0);
+  });
+
+  test('Ctrl-C on a terminal asks whether to abort the change; yes undoes it', { skip: terminalSkipReason() }, async () => {
+    const { root, store, work } = world!;
+    const release = async (version: string) => (await publishBundle(store, await makeBundle(work, { name: 'agenttty', version, preRefresh: 'sleep 60' }), { channel: 'stable' })).revision;
+    const r1 = await release('1.0');
+    assert.equal((await skiffAsync(root, ['install', 'agenttty'])).status, 0);
+    const r2 = await release('1.1');
+    const term = openTerminal([process.execPath, SKIFF, '--root', root, 'refresh', 'agenttty']);
+    try {
+      const what = `Refresh agenttty from revision ${r1} to ${r2} `;
+      await untilRunning(root, what, term.done);
+      const id = (await apiGet<{ id: number; summary: string }[]>(root, '/v1/changes')).find((c) => c.summary.includes(what))!.id;
+      const until = async (re: RegExp) => { for (let i = 0; i < 1500 && !re.test(term.screen()); i++) await sleep(20); assert.match(term.screen(), re); };
+      term.type('\x03');
+      await until(new RegExp(`Abort change ${id} \\(Refresh agenttty from revision ${r1} to ${r2} .*\\)\\? \\[y/N\\] `));
+      term.type('y\r');
+      await until(new RegExp(`skiff: interrupted; undoing change ${id}`));
+      assert.notEqual(await term.done, 0);
+      assert.match(term.screen(), /failed and was undone: aborted/);
+      const listed = JSON.parse((await skiffAsync(root, ['list', '--json'])).stdout) as { name: string; revision: number }[];
+      assert.deepEqual(listed.filter((a) => a.name === 'agenttty').map((a) => a.revision), [r1], 'still on the old revision');
+    } finally {
+      term.kill();
+      await term.done;
+      assert.equal((await skiffAsync(root, ['remove', 'agenttty', '--purge'])).status, 0);
+    }
   });
 
   test('SIGKILL of skiffd during refreshes started through the API: the restarted agent finds the old or the new state', async () => {
@@ -176,7 +205,7 @@ describe('skiffd', { skip }, () => {
       const refresh = skiffAsync(root, ['refresh', 'agentkill']);
       // Kill at a different moment each round: one round in three before the change exists, the others
       // from its first task to well into it.
-      if (i % 3 !== 1) await untilRunning(root, `to ${next} `, refresh);
+      if (i % 3 !== 1) await untilRunning(root, `Refresh agentkill from revision ${state.current} to ${next} `, refresh);
       await sleep((i * 97) % 400);
       stopAgentSync(root, 'SIGKILL');
       await refresh;
@@ -204,7 +233,7 @@ describe('skiffd', { skip }, () => {
       assert.equal((await skiffAsync(root, ['install', 'agentterm'])).status, 0);
       const r2 = await release('1.1');
       const refresh = skiffAsync(root, ['refresh', 'agentterm']);
-      await untilRunning(root, `to ${r2} `, refresh);
+      await untilRunning(root, `Refresh agentterm from revision ${r1} to ${r2} `, refresh);
       await sleep(300);
       child.kill('SIGTERM');
       // 10 s is the unit's TimeoutStopSec: past it systemd would SIGKILL (the deadline is the contract).
@@ -220,7 +249,7 @@ describe('skiffd', { skip }, () => {
       assert.match(r.stderr, /^skiff: skiffd stopped while change \d+ ran; it is recovered when skiffd starts again/);
       startAgentSync(root);
       const last = (await apiGet<{ summary: string; status: string; error: string }[]>(root, '/v1/changes')).pop()!;
-      assert.deepEqual([last.summary.includes(`to ${r2} `), last.status, last.error], [true, 'undone', 'interrupted before its commit point']);
+      assert.deepEqual([last.summary.includes(`Refresh agentterm from revision ${r1} to ${r2} `), last.status, last.error], [true, 'undone', 'interrupted before its commit point']);
       await checkOldOrNew(root, 'agentterm', 'after SIGTERM', [{ current: r1, retained: [r1] }], new Map([[r1, '1.0']]));
       assert.equal((await skiffAsync(root, ['remove', 'agentterm', '--purge'])).status, 0);
     } finally {

@@ -59,6 +59,19 @@ function confirm(question: string): Promise<boolean> {
 }
 
 /** Ctrl-C while following: asks whether to abort the change; a second one quits, the change going on in skiffd. */
+/** A Ctrl-C that came before the change was known (its request in flight): asked about once following starts. */
+let early = false;
+const onEarly = (): void => { early = true; };
+
+/** From a change request on, Ctrl-C is kept for the follow to ask about, not a silent exit while the change runs on. */
+export function holdInterrupts(): void { process.on('SIGINT', onEarly); }
+
+/** After a request that started no change: a Ctrl-C kept meanwhile ends the command as Ctrl-C would have. */
+export function releaseInterrupts(): void {
+  process.off('SIGINT', onEarly);
+  if (early) { process.stderr.write('skiff: interrupted\n'); process.exit(INTERRUPTED_STATUS); }
+}
+
 function interruptions(api: AgentClient, id: number, summary: string): () => void {
   let asked = false;
   const onInterrupt = (): void => {
@@ -79,6 +92,8 @@ function interruptions(api: AgentClient, id: number, summary: string): () => voi
     });
   };
   process.on('SIGINT', onInterrupt);
+  process.off('SIGINT', onEarly);
+  if (early) { early = false; onInterrupt(); }
   return () => { process.off('SIGINT', onInterrupt); };
 }
 
@@ -116,5 +131,13 @@ export async function changeResult<T>(api: AgentClient, id: number): Promise<T> 
 
 /** What an asynchronous request answered: follows the change it started, or takes the result it gave. */
 export async function startedResult<T>(api: AgentClient, answer: { change: number } | { result: T }): Promise<T> {
-  return 'change' in answer ? changeResult<T>(api, answer.change) : answer.result;
+  if ('change' in answer) return changeResult<T>(api, answer.change);
+  releaseInterrupts();
+  return answer.result;
+}
+
+/** Sends a request that may start a change, then follows it: Ctrl-C is caught from the request on. */
+export async function requestChange<T>(api: AgentClient, method: string, path: string, body: unknown): Promise<T> {
+  holdInterrupts();
+  return startedResult(api, await api.call<{ change: number } | { result: T }>(method, path, body));
 }

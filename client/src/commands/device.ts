@@ -18,7 +18,8 @@ const lib = {
   views: () => require('../device/views') as typeof import('../device/views'),
   follow: () => require('../agent/follow') as typeof import('../agent/follow'),
 };
-const startedResult = <T>(api: AgentClient, answer: { change: number } | { result: T }): Promise<T> => lib.follow().startedResult(api, answer);
+/** A request that may start a change, followed to its result (Ctrl-C asks whether to abort it). */
+const requestChange = <T>(api: AgentClient, method: string, path: string, body: unknown): Promise<T> => lib.follow().requestChange<T>(api, method, path, body);
 
 /** Opens the device under --root and runs fn with its verbs; closes the database whatever happens. */
 async function withOps<T>(cmd: Command, opts: { wait?: boolean }, fn: (ops: DeviceOps, device: Device) => Promise<T>): Promise<T> {
@@ -80,8 +81,13 @@ type Started<T> = { change: number } | { result: T };
 
 /** Refreshes through skiffd: it starts one change per app (side by side); outcomes in the in-process order. */
 async function refreshRemote(api: AgentClient, names: string[], channel: string | undefined): Promise<RefreshOutcome[]> {
+  const follow = lib.follow();
+  follow.holdInterrupts();
   const { started } = await api.call<{ started: ({ name: string } & Started<RefreshOutcome[]>)[] }>('POST', '/v1/refresh', { names, ...(channel ? { channel } : {}) });
-  const all = (await Promise.all(started.map((s) => startedResult(api, s)))).flat();
+  // The changes run side by side in skiffd; they are followed one after the other (one Ctrl-C question at a time).
+  const all: RefreshOutcome[] = [];
+  for (const s of started) all.push(...'change' in s ? await follow.changeResult<RefreshOutcome[]>(api, s.change) : s.result);
+  follow.releaseInterrupts();
   return [...all.filter((x) => x.status === 'local'), ...all.filter((x) => x.status !== 'local')];
 }
 
@@ -111,8 +117,8 @@ export function registerDeviceCommands(program: Command): void {
     .action(async (what: string, o: { channel?: string; revision?: string; dangerous?: boolean; devmode?: boolean; wait: boolean; json?: boolean }, cmd: Command) => {
       const store = { ...(o.channel ? { channel: o.channel } : {}), ...(o.revision ? { revision: intArg(o.revision, '--revision') } : {}) };
       const r = await either(cmd,
-        async (api) => startedResult(api, await api.call<Started<verbs.InstallResult>>('POST', '/v1/apps',
-          o.dangerous ? { file: resolve(what), devmode: o.devmode ?? false } : { name: what, ...store })),
+        (api) => requestChange<verbs.InstallResult>(api, 'POST', '/v1/apps',
+          o.dangerous ? { file: resolve(what), devmode: o.devmode ?? false } : { name: what, ...store }),
         () => withOps(cmd, o, (ops) => o.dangerous ? verbs.installDangerous(ops, what, { devmode: o.devmode ?? false }) : verbs.install(ops, what, store)));
       output(!!o.json, r, () => verbs.installLine(r));
     });
@@ -147,7 +153,7 @@ export function registerDeviceCommands(program: Command): void {
     .action(async (name: string, o: { revision?: string; wait: boolean; json?: boolean }, cmd: Command) => {
       const revision = o.revision ? intArg(o.revision, '--revision') : undefined;
       const r = await either(cmd,
-        async (api) => startedResult(api, await api.call<Started<verbs.RevertResult>>('POST', `/v1/apps/${encodeURIComponent(name)}/revert`, revision ? { revision } : {})),
+        (api) => requestChange<verbs.RevertResult>(api, 'POST', `/v1/apps/${encodeURIComponent(name)}/revert`, revision ? { revision } : {}),
         () => withOps(cmd, o, (ops) => verbs.revert(ops, name, revision)));
       output(!!o.json, r, () => verbs.revertLine(r));
     });
@@ -161,7 +167,7 @@ export function registerDeviceCommands(program: Command): void {
     .action(async (name: string, revision: string | undefined, o: { wait: boolean; json?: boolean }, cmd: Command) => {
       const rev = revision === undefined ? undefined : intArg(revision, 'revision');
       const r = await either(cmd,
-        async (api) => startedResult(api, await api.call<Started<verbs.UnblockResult>>('POST', `/v1/apps/${encodeURIComponent(name)}/unblock`, rev ? { revision: rev } : {})),
+        (api) => api.call<{ result: verbs.UnblockResult }>('POST', `/v1/apps/${encodeURIComponent(name)}/unblock`, rev ? { revision: rev } : {}).then((a) => a.result),
         () => withOps(cmd, o, (ops) => verbs.unblock(ops, name, rev)));
       output(!!o.json, r, () => verbs.unblockLine(r));
     });
@@ -174,7 +180,7 @@ export function registerDeviceCommands(program: Command): void {
     .option('--json', 'print the result as JSON')
     .action(async (name: string, o: { purge?: boolean; wait: boolean; json?: boolean }, cmd: Command) => {
       const r = await either(cmd,
-        async (api) => startedResult(api, await api.call<Started<verbs.RemoveResult>>('POST', `/v1/apps/${encodeURIComponent(name)}/remove`, { purge: !!o.purge })),
+        (api) => requestChange<verbs.RemoveResult>(api, 'POST', `/v1/apps/${encodeURIComponent(name)}/remove`, { purge: !!o.purge }),
         () => withOps(cmd, o, (ops) => verbs.remove(ops, name, !!o.purge)));
       output(!!o.json, r, () => verbs.removeLine(r));
     });
