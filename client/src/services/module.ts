@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { openDevice, type Device } from '../device/device';
 import type { AgentAccess, AgentContext, AgentLog, AgentModule } from '../agent/module';
 import type { SupervisorSettings } from './settings';
+import type { ExitStatus } from '@skiff/native';
 import { Supervisor, type ServiceInfo } from './supervisor';
 import { resolveServices } from './names';
 import { anyObject, route } from '../agent/schema';
@@ -33,8 +34,12 @@ export class ServicesModule implements AgentModule {
       const device = this.device = openDevice(root);
       // services.settle-ms applies unless this module was given a settle time of its own.
       const settleMs = this.settings.settleMs === undefined ? () => Number(device.state.configGet(SERVICES_SETTLE_MS)) : undefined;
-      this.sup = new Supervisor({ device, log, settings: this.settings, ...(settleMs ? { settleMs } : {}) });
-      await this.sup.adopt();
+      const sup = this.sup = new Supervisor({ device, log, settings: this.settings, ...(settleMs ? { settleMs } : {}) });
+      // One JSON line per start, end and failure (an end collected at adoption too): the agent's log tells the story.
+      sup.on('started', (id: string) => log.info({ event: 'service-started', service: id }, 'service started'));
+      sup.on('exit', (id: string, exit: ExitStatus) => log.info({ event: 'service-exit', service: id, exit }, 'service ended'));
+      sup.on('failed', (id: string) => log.warn({ event: 'service-failed', service: id }, 'service failed: start limit hit'));
+      await sup.adopt();
       return this.sup;
     })();
   }
