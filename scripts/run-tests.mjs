@@ -20,7 +20,7 @@ if (files.length === 0) { console.error('run-tests: no compiled tests found; run
 const run = (list, env = {}) => spawnSync(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=spec', ...list],
   { stdio: 'inherit', env: { ...process.env, ...env } }).status ?? 1;
 // The main device suites run a second time through a real skiffd (test/src/device-fixture.ts TRANSPORT): same assertions.
-const THROUGH_AGENT = ['device-cycle', 'device-blocks', 'device-hooks', 'device-abort', 'device-store-info'].map((f) => `${f}.test.js`);
+const THROUGH_AGENT = ['device-cycle', 'device-blocks', 'device-hooks', 'device-abort', 'device-store-info', 'services-refresh'].map((f) => `${f}.test.js`);
 const again = files.filter((f) => f.includes(`${join('test', 'dist', 'test')}`) && THROUGH_AGENT.some((name) => f.endsWith(name)));
 const status = run(files);
 process.exit(again.length && run(again, { SKIFF_TEST_TRANSPORT: 'agent' }) !== 0 ? 1 : status);
