@@ -99,17 +99,18 @@ describe('skiffd', { skip }, () => {
     const listed = asNobody(['list', '--json']);
     assert.equal(listed.status, 0, listed.stderr);
     assert.deepEqual((JSON.parse(listed.stdout) as { name: string }[]).map((a) => a.name), ['agentro']);
-    for (const args of [['info', 'agentro'], ['changes'], ['connections'], ['tasks', '1']]) {
+    for (const args of [['info', 'agentro'], ['changes'], ['connections'], ['tasks', '1'], ['services'], ['refresh', '--time']]) {
       const r = asNobody(args);
       assert.equal(r.status, 0, `${args.join(' ')}: ${r.stderr}`);
     }
     for (const args of [['install', 'agentro2'], ['refresh', 'agentro'], ['refresh'], ['remove', 'agentro'], ['revert', 'agentro'],
-      ['connect', 'agentro:network'], ['config', 'set', 'refresh.retain', '3'], ['abort', '1']]) {
+      ['connect', 'agentro:network'], ['config', 'set', 'refresh.retain', '3'], ['abort', '1'], ['refresh', '--hold', 'agentro'], ['refresh', '--unhold']]) {
       const r = asNobody(args);
       assert.equal(r.status, 1, `${args.join(' ')} is refused: ${r.stdout}${r.stderr}`);
       assert.match(r.stderr, /^skiff: (POST|PUT|GET) \/v1\/\S+ needs root: changes, config and logs are root's; run it as root\n$/, args.join(' '));
     }
-    for (const [method, path, body] of [['POST', '/v1/apps', { name: 'agentro2' }], ['POST', '/v1/apps/agentro/remove', {}], ['PUT', '/v1/config/refresh.retain', { value: '3' }]] as const) {
+    for (const [method, path, body] of [['POST', '/v1/apps', { name: 'agentro2' }], ['POST', '/v1/apps/agentro/remove', {}], ['PUT', '/v1/config/refresh.retain', { value: '3' }],
+      ['POST', '/v1/services', { action: 'start', names: ['agentro'] }], ['GET', '/v1/logs?names=agentro', undefined], ['POST', '/v1/refresh/hold', { names: ['agentro'] }]] as const) {
       const r = apiAs('nobody', method, path, body);
       assert.equal(r.status, 403);
       assert.equal(r.body.error?.code, 'not-root');
