@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeviceLayout } from '@skiff/bundle';
 import { readShimStatus } from '@skiff/native';
-import { skiff, cleanupRoot, rootSkipReason } from '../src/device-fixture';
+import { skiff, skiffAsync, cleanupRoot, rootSkipReason } from '../src/device-fixture';
 import { makeServiceBundle, killServicesUnder, httpServer, httpGet, freePort, shimsMentioning, listServices, actOn } from '../src/services-fixture';
 import { SkiffdProcess, until } from '../src/skiffd-process';
 
@@ -90,7 +90,10 @@ describe('services: skiffd killed and started again', { skip: rootSkipReason() }
     assert.ok(!existsSync(`/proc/${oldA.appPid}`), 'its service went with it');
     assert.equal(shimsOf('a').length, 1);
 
-    await actOn(second, 'stop', ['trio']);
+    // skiff goes through skiffd while it runs: its supervisor stops them.
+    const stopped = await skiffAsync(root, ['stop', 'trio', '--json']);
+    assert.equal(stopped.status, 0, stopped.stderr);
+    assert.deepEqual((JSON.parse(stopped.stdout) as { current: string }[]).map((r) => r.current), ['inactive', 'inactive', 'inactive']);
     for (const s of ['a', 'b', 'c']) assert.equal(shimsOf(s).length, 0);
   });
 });
