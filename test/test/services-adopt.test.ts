@@ -96,4 +96,20 @@ describe('services: skiffd killed and started again', { skip: rootSkipReason() }
     assert.deepEqual((JSON.parse(stopped.stdout) as { current: string }[]).map((r) => r.current), ['inactive', 'inactive', 'inactive']);
     for (const s of ['a', 'b', 'c']) assert.equal(shimsOf(s).length, 0);
   });
+
+  test('at boot (an empty /run), skiffd starts the enabled services; SIGTERM of skiffd leaves them running', async () => {
+    for (const a of agents.splice(0)) await a.stop();
+    // What a reboot leaves: no record of any service under R/run (a tmpfs), the bundles mounted again by skiffd.
+    rmSync(new DeviceLayout(root).servicesRunDir, { recursive: true, force: true });
+    const booted = await SkiffdProcess.start(root);
+    agents.push(booted);
+    for (const s of ['a', 'b', 'c']) assert.equal(await until(`${s} to answer`, () => httpGet(ports[s]!)), `${s} up`);
+    const pids = (await listServices(booted, ['trio'])).map((r) => r.pid);
+    assert.equal(await booted.stop(), 0);
+    for (const s of ['a', 'b', 'c']) assert.equal(await httpGet(ports[s]!), `${s} up`, `${s} outlives skiffd's SIGTERM`);
+    const next = await SkiffdProcess.start(root);
+    agents.push(next);
+    assert.deepEqual((await listServices(next, ['trio'])).map((r) => r.pid), pids, 'adopted, not started again');
+    await actOn(next, 'stop', ['trio']);
+  });
 });
