@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { installFloor, run } from './floor.mjs';
 
 const top = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(join(top, 'test', 'package.json'));
@@ -25,11 +26,6 @@ const skiffBin = join(top, 'client/bin/skiff');
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2; };
 const now = () => Number(process.hrtime.bigint()) / 1e6;
-function run(cmd, args, opts = {}) {
-  const r = spawnSync(cmd, args, { encoding: 'utf8', ...opts });
-  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed (${r.status}): ${r.stderr || r.stdout}`);
-  return r.stdout;
-}
 /** The CLI path is used only when this checkout's skiff has a working `install` . */
 function cliAvailable() {
   const r = spawnSync(process.execPath, [skiffBin, 'install', '--help'], { encoding: 'utf8' });
@@ -44,26 +40,7 @@ try {
   const mode = values.mode === 'auto' ? (cliAvailable() ? 'cli' : 'library') : values.mode;
   const work = mkdtempSync(join(tmpdir(), 'skiff-bench-'));
 
-  const floor = () => {
-    const dir = mkdtempSync(join(work, 'floor-'));
-    const file = join(dir, 'b.skiff');
-    const mnt = join(dir, 'mnt');
-    mkdirSync(mnt);
-    const t0 = now();
-    run('curl', ['-sSf', '-o', file, url]);
-    const t1 = now();
-    run('sync', [file]); // coreutils sync FILE = fsync(FILE)
-    const t2 = now();
-    const sum = run('sha256sum', [file]).split(' ')[0];
-    const t3 = now();
-    run('mount', ['-o', 'loop,ro', file, mnt]);
-    const ms = now() - t0;
-    steps.floor.push({ curl: t1 - t0, fsync: t2 - t1, sha256sum: t3 - t2, mount: t0 + ms - t3 });
-    run('umount', [mnt]);
-    if (sum !== v1.sha256) throw new Error('floor: hash mismatch');
-    rmSync(dir, { recursive: true, force: true });
-    return ms;
-  };
+  const floor = () => installFloor(url, v1.sha256, work, steps.floor);
 
   const library = async () => {
     const dir = mkdtempSync(join(work, 'lib-'));

@@ -17,5 +17,10 @@ for (const part of parts) {
 }
 if (files.length === 0) { console.error('run-tests: no compiled tests found; run `npm run build` first'); process.exit(1); }
 // One file at a time: the tests share loop devices, cgroups and ports, and the box has two cores.
-const r = spawnSync(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=spec', ...files], { stdio: 'inherit' });
-process.exit(r.status ?? 1);
+const run = (list, env = {}) => spawnSync(process.execPath, ['--test', '--test-concurrency=1', '--test-reporter=spec', ...list],
+  { stdio: 'inherit', env: { ...process.env, ...env } }).status ?? 1;
+// The main device suites run a second time through a real skiffd (test/src/device-fixture.ts TRANSPORT): same assertions.
+const THROUGH_AGENT = ['device-cycle', 'device-blocks', 'device-hooks', 'device-abort', 'device-store-info', 'services-refresh'].map((f) => `${f}.test.js`);
+const again = files.filter((f) => f.includes(`${join('test', 'dist', 'test')}`) && THROUGH_AGENT.some((name) => f.endsWith(name)));
+const status = run(files);
+process.exit(again.length && run(again, { SKIFF_TEST_TRANSPORT: 'agent' }) !== 0 ? 1 : status);

@@ -19,6 +19,10 @@ export class DeviceLayout {
   readonly dataDir: string;
   readonly servicesRunDir: string;
   readonly servicesLogDir: string;
+  /** skiffd's socket (mode 0666: every local user may ask; the caller's uid decides what it may do). */
+  readonly agentSocket: string;
+  /** skiffd's pid and start time while it runs: one agent per root. */
+  readonly agentPidFile: string;
 
   constructor(readonly root: string) {
     this.stateDir = join(root, 'var/lib/skiff');
@@ -41,6 +45,8 @@ export class DeviceLayout {
     // What each service's parent (skiff-shim) records: pids, start times, cgroup, exit status. Gone at boot.
     this.servicesRunDir = join(root, 'run/skiff/services');
     this.servicesLogDir = join(root, 'var/log/skiff');
+    this.agentSocket = join(root, 'run/skiff/skiffd.sock');
+    this.agentPidFile = join(root, 'run/skiff/skiffd.pid');
   }
 
   bundleFile(name: string, rev: number): string { return join(this.bundlesDir, `${name}_${rev}.skiff`); }

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
-import { reportCommandError } from '@skiff/bundle';
+// The light entry point of @skiff/bundle: every `skiff` start pays for what it imports here.
+import { reportCommandError } from '@skiff/bundle/usage';
 
 const VERSION: string = require('../../package.json').version;
 
@@ -20,7 +21,7 @@ const VERB_AREAS: Record<string, Area[]> = {
   login: ['publisher'], register: ['publisher'], upload: ['publisher'], release: ['publisher'],
   close: ['publisher'], status: ['publisher'], find: ['publisher'],
   setup: ['device'], install: ['device'], refresh: ['device'], revert: ['device'], unblock: ['device'], remove: ['device'],
-  list: ['device'], info: ['device'], changes: ['device'], tasks: ['device'], abort: ['device'],
+  list: ['device'], info: ['device'], changes: ['device'], tasks: ['device'], watch: ['device'], abort: ['device'],
   boot: ['device'], config: ['device'],
   run: ['run'], connect: ['run'], disconnect: ['run'], connections: ['run'],
   services: ['services'], start: ['services'], stop: ['services'], restart: ['services'], logs: ['services'],

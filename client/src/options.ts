@@ -1,5 +1,8 @@
 import type { Command } from 'commander';
-import { SkiffError } from '@skiff/bundle';
+import { SkiffError } from '@skiff/bundle/errors';
+
+/** Exit status of a command ended by Ctrl-C (128 + SIGINT), as shells report it. */
+export const INTERRUPTED_STATUS = 130;
 
 /** Set by the shims scripts/install writes (to `/`): only an installed skiff has a default device root. */
 export const DEFAULT_ROOT_ENV = 'SKIFF_DEFAULT_ROOT';

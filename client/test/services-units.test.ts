@@ -39,6 +39,9 @@ test('servicesModule routes: listing is open, acting and logs call rootOnly firs
   await mod.start(ctx);
   t.after(() => mod.stop());
   const app = Fastify();
+  // Errors in skiffd's shape ({"error": {code, message}}): the routes' described 4xx answers.
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, _req, reply) =>
+    reply.code(err.statusCode ?? 500).send({ error: { code: err.code ?? 'usage', message: err.message } }));
   let asked = 0;
   const access = { rootOnly: () => { asked++; throw Object.assign(new SkiffError('forbidden', 'root only'), { statusCode: 403 }); } };
   mod.routes(app, ctx, access);

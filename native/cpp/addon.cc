@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <string.h>
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -363,7 +364,27 @@ Napi::Value CompileSeccomp(const Napi::CallbackInfo& info) {
   return result;
 }
 
+// peerCredentials(fd) -> {pid, uid, gid}: who is at the other end of a connected unix socket (SO_PEERCRED),
+// which Node has no API for. The kernel records them at connect(); the peer cannot forge them.
+Napi::Value PeerCredentials(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int fd;
+  if (!ArgInt(info, 0, "fd", 0, &fd)) return env.Undefined();
+  struct ucred cred;
+  socklen_t len = sizeof cred;
+  if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+    FailureError(env, skiff::Failure{"getsockopt SO_PEERCRED", errno, -1}).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("pid", Napi::Number::New(env, cred.pid));
+  result.Set("uid", Napi::Number::New(env, cred.uid));
+  result.Set("gid", Napi::Number::New(env, cred.gid));
+  return result;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("peerCredentials", Napi::Function::New(env, PeerCredentials));
   exports.Set("mountBundle", Napi::Function::New(env, MountBundle));
   exports.Set("mountVolume", Napi::Function::New(env, MountVolume));
   exports.Set("refreshLoopCapacity", Napi::Function::New(env, RefreshLoopCapacity));

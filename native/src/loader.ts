@@ -20,7 +20,11 @@ export interface NativeBinding {
   compileSeccomp(planJson: string): Buffer[];
   copyDataTree(srcDir: string, srcName: string, dstDir: string, dstName: string, uid: number, gid: number, maxDepth: number): { path: string; reason: string }[];
   removeDataTree(dir: string, name: string, maxDepth: number): void;
+  peerCredentials(fd: number): PeerCredentials;
 }
+
+/** The process at the other end of a unix socket, as the kernel recorded it at connect(). */
+export interface PeerCredentials { pid: number; uid: number; gid: number }
 
 /** Folder of the build outputs: $SKIFF_NATIVE_BUILD_DIR, else native/build/Release. */
 export function buildDir(): string {

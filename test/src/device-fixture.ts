@@ -14,6 +14,63 @@ import { openDevice } from '@skiff/client/dist/src/device';
 import { DeviceOps } from '@skiff/client/dist/src/device/ops';
 
 export const SKIFF = join(__dirname, '..', '..', '..', 'client', 'bin', 'skiff');
+export const SKIFFD = join(__dirname, '..', '..', '..', 'client', 'bin', 'skiffd');
+
+/**
+ * How the device e2e suites reach the device: `SKIFF_TEST_TRANSPORT=agent` runs a real skiffd per set-up
+ * world (the CLI goes through its socket); anything else runs the verbs in-process. Same assertions.
+ */
+export const TRANSPORT: 'agent' | 'in-process' = process.env.SKIFF_TEST_TRANSPORT === 'agent' ? 'agent' : 'in-process';
+
+/** Milliseconds to wait for skiffd to listen, or to exit after SIGTERM. */
+export const AGENT_WAIT_MS = 30_000;
+
+const sleepSync = (ms: number): void => { Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms); };
+
+/** Alive and not a zombie (a child this process has not reaped yet, while a sync wait blocks its loop). */
+export function processRunning(pid: number): boolean {
+  try { return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8')); } catch { return false; }
+}
+
+interface AgentProcess { pid: number; log: string }
+const agents = new Map<string, AgentProcess>();
+
+/**
+ * Starts a real skiffd for root and waits (without the event loop: callers may be sync) until its socket
+ * exists. Its JSON log goes to a file beside the root (a pipe nobody reads would block it).
+ */
+export function startAgentSync(root: string, env: Record<string, string> = {}, skiffd = SKIFFD): AgentProcess {
+  const log = `${root}.skiffd.log`;
+  const fd = openSync(log, 'a');
+  // An installed skiffd is a shell shim that execs node; this checkout's is a node script.
+  const [command, args] = skiffd === SKIFFD ? [process.execPath, [SKIFFD, '--root', root]] : [skiffd, ['--root', root]];
+  const child = spawn(command, args, { stdio: ['ignore', fd, fd], env: { ...process.env, ...env } });
+  closeSync(fd);
+  child.unref();
+  // Its own "listening" line: a socket and pid file left by a killed agent would say so too early.
+  const listening = `"pid":${child.pid},"socket":`;
+  const deadline = Date.now() + AGENT_WAIT_MS;
+  while (!readFileSync(log, 'utf8').includes(listening)) {
+    if (!processRunning(child.pid!) || Date.now() > deadline) throw new Error(`skiffd for ${root} did not start: ${readFileSync(log, 'utf8')}`);
+    sleepSync(20);
+  }
+  const agent = { pid: child.pid!, log };
+  agents.set(root, agent);
+  return agent;
+}
+
+/** SIGTERM (or another signal) to root's skiffd, and waits until it is gone. */
+export function stopAgentSync(root: string, signal: NodeJS.Signals = 'SIGTERM'): void {
+  const agent = agents.get(root);
+  if (!agent) return;
+  agents.delete(root);
+  try { process.kill(agent.pid, signal); } catch { return; }
+  const deadline = Date.now() + AGENT_WAIT_MS;
+  while (processRunning(agent.pid) && Date.now() < deadline) sleepSync(20);
+}
+
+/** The skiffd this process started for root, if any. */
+export function agentOf(root: string): AgentProcess | undefined { return agents.get(root); }
 
 /** Why root-only tests skip, or false when they can run. */
 export function rootSkipReason(): string | false {
@@ -24,6 +81,12 @@ export interface CliResult { status: number | null; signal: NodeJS.Signals | nul
 
 /** Runs the real `skiff` CLI against a device root. */
 export function skiff(root: string, args: string[], env: Record<string, string> = {}, timeoutMs = 120_000): CliResult {
+  // A crash point kills the process that runs the change: with an agent that is skiffd, not the CLI. So the
+  // command runs in-process, skiffd stopped around it; the restarted skiffd recovers at start.
+  if (env.SKIFF_TEST_CRASH_AT && agentOf(root)) {
+    stopAgentSync(root);
+    try { return skiff(root, args, env, timeoutMs); } finally { startAgentSync(root); }
+  }
   const r: SpawnSyncReturns<string> = spawnSync(process.execPath, [SKIFF, '--root', root, ...args], {
     encoding: 'utf8', env: { ...process.env, SKIFF_ROOT: root, ...env }, timeout: timeoutMs,
   });
@@ -256,11 +319,13 @@ export async function openSetUpWorld(name: string): Promise<DeviceWorld> {
   const world = await openDeviceWorld(name);
   const r = skiff(world.root, ['setup', '--store', world.store.url, '--trust', world.store.rootJsonPath]);
   if (r.status !== 0) throw new Error(`skiff setup failed (${r.status ?? r.signal}): ${r.stderr}`);
+  if (TRANSPORT === 'agent') startAgentSync(world.root);
   return world;
 }
 
 /** Unmounts what the device left, stops the store and removes the folder; safe on a half-opened world. */
 export async function closeDeviceWorld(world: Partial<DeviceWorld>): Promise<void> {
+  if (world.root) stopAgentSync(world.root);
   if (world.root) cleanupRoot(world.root);
   await world.store?.stop();
   if (world.work) rmSync(world.work, { recursive: true, force: true });

@@ -1,5 +1,6 @@
-// Services end to end: bundles whose apps are services, and the supervisor hosted in a real child
-// process (services-host.ts, standing in for skiffd) that tests can SIGKILL and start again.
+// Services end to end: bundles whose apps are services, the services API of a real skiffd
+// (skiffd-process.ts), and the supervisor alone in a child process (services-host.ts) for bench/services.mjs,
+// which lifts the start limit no device setting reaches.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request } from 'node:http';
@@ -8,6 +9,7 @@ import { createInterface } from 'node:readline';
 import { DeviceLayout, packBundle } from '@skiff/bundle';
 import { killCgroups, readShimStatus } from '@skiff/native';
 import { SUPERVISOR_DEFAULTS, type SupervisorSettings } from '@skiff/client/dist/src/services';
+import type { SkiffdProcess } from './skiffd-process';
 
 const HOST = join(__dirname, 'services-host.js');
 
@@ -88,7 +90,19 @@ export function httpGet(port: number, path = '/'): Promise<string | null> {
 
 export interface HostEvent { event: string; id?: string; exit?: { code: number | null; signal: string | null }; at?: number; [k: string]: unknown }
 
-/** The supervisor in a process of its own. */
+export interface ServiceRow { service: string; startup: string; current: string; notes: string; pid: number | null; revision: number | null }
+
+/** `skiff services NAME...` through skiffd's API (GET /v1/services). */
+export async function listServices(agent: SkiffdProcess, names: string[] = []): Promise<ServiceRow[]> {
+  return (await agent.api.call<{ services: ServiceRow[] }>('GET', `/v1/services${names.length ? `?names=${encodeURIComponent(names.join(','))}` : ''}`)).services;
+}
+
+/** `skiff start|stop|restart NAME...` through skiffd's API (POST /v1/services); settles once done. */
+export async function actOn(agent: SkiffdProcess, action: 'start' | 'stop' | 'restart', names: string[]): Promise<ServiceRow[]> {
+  return (await agent.api.call<{ services: ServiceRow[] }>('POST', '/v1/services', { action, names })).services;
+}
+
+/** The supervisor alone in a process of its own (bench/services.mjs). */
 export class ServicesHost {
   readonly events: HostEvent[] = [];
   private seq = 0;
@@ -141,8 +155,6 @@ export class ServicesHost {
     await this.exited;
   }
 }
-
-export interface ServiceRow { service: string; startup: string; current: string; notes: string; pid: number | null; revision: number | null }
 
 /** SIGKILL to every service shim and cgroup the records under root name: cleanup after a failed test. */
 export function killServicesUnder(root: string): void {

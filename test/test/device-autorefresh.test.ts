@@ -1,10 +1,9 @@
 // Automatic refresh against a real store on 127.0.0.1 and real mounts: a check that finds nothing costs one
-// request; a failed revision is backed off; a running app postpones its refresh; and, in a real agent process
-// (test/src/agent-host.ts, to be swapped for skiffd), windows refresh apps while holds keep them where they are.
+// request; a failed revision is backed off; a running app postpones its refresh; and, in a real skiffd,
+// windows refresh apps while holds (set through its API) keep them where they are across its restarts.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { join } from 'node:path';
 import { publishBundle, type RunningStore } from '../src/store';
 import { TrustProxy } from '../src/trust-proxy';
 import {
@@ -17,8 +16,8 @@ import { runAutoRefreshCheck, type CheckResult } from '@skiff/client/dist/src/de
 import { runningLaunches } from '@skiff/client/dist/src/device/autorefresh/gate';
 import { autoRefreshModule } from '@skiff/client/dist/src/device/autorefresh/module';
 import { DeviceLayout } from '@skiff/bundle';
+import { SkiffdProcess } from '../src/skiffd-process';
 
-const HOST = join(__dirname, '..', 'src', 'agent-host.js');
 const HOUR_MS = 3_600_000;
 
 /** Polls cond until it holds or the deadline passes (a real clock; never a fixed sleep). */
@@ -226,37 +225,16 @@ describe('auto-refresh: backoff and postponement', { skip: rootSkipReason() }, (
   });
 });
 
-/** The agent stand-in as a real process: its JSON log lines, and a clean stop. */
-class AgentProcess {
-  readonly lines: Record<string, unknown>[] = [];
-  private readonly exited: Promise<number | null>;
-  private constructor(readonly child: ChildProcess) {
-    let buf = '';
-    child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-      buf += d;
-      for (let i = buf.indexOf('\n'); i >= 0; i = buf.indexOf('\n')) { this.lines.push(JSON.parse(buf.slice(0, i))); buf = buf.slice(i + 1); }
-    });
-    this.exited = new Promise((r) => child.once('exit', (code) => r(code)));
-  }
-  static async start(root: string): Promise<AgentProcess> {
-    const a = new AgentProcess(spawn(process.execPath, [HOST, '--root', root], { stdio: ['ignore', 'pipe', 'inherit'] }));
-    await waitFor('the agent to start', () => a.lines.some((l) => l.event === 'started') || a.child.exitCode !== null, 30_000);
-    assert.equal(a.child.exitCode, null, `agent host failed: ${JSON.stringify(a.lines)}`);
-    return a;
-  }
-  /** The next check logged after the line count `from`. */
-  async check(from: number, timeoutMs: number): Promise<Record<string, unknown>> {
-    return waitFor('a refresh check', () => this.lines.slice(from).find((l) => l.event === 'refresh-check'), timeoutMs);
-  }
-  async stop(): Promise<number | null> { this.child.kill('SIGTERM'); return this.exited; }
-}
+/** The next check skiffd logged after its line count `from`. */
+const nextCheck = (agent: SkiffdProcess, from: number, timeoutMs: number): Promise<Record<string, unknown>> =>
+  waitFor('a refresh check', () => agent.lines().slice(from).find((l) => l.event === 'refresh-check'), timeoutMs);
 
 /** Local HH:MM of a time (the timer is in the device's local time, as the agent reads it). */
 const hhmm = (t: Date): string => `${String(t.getHours()).padStart(2, '0')}:${String(t.getMinutes()).padStart(2, '0')}`;
 
-describe('auto-refresh in an agent process: windows and holds across restarts', { skip: rootSkipReason() }, () => {
+describe('auto-refresh in a real skiffd: windows and holds across restarts', { skip: rootSkipReason() }, () => {
   let world: Partial<DeviceWorld> = {};
-  let agent: AgentProcess | undefined;
+  let agent: SkiffdProcess | undefined;
   before(async () => { world = await openSetUpWorld('autorefresh-agent'); });
   after(async () => { await agent?.stop(); await closeDeviceWorld(world); });
 
@@ -291,8 +269,8 @@ describe('auto-refresh in an agent process: windows and holds across restarts', 
     assert.deepEqual(times.holds, { all: null, apps: [{ name: 'ar-held', until: 'forever' }] });
     const apps = () => [current(root, 'ar-free'), current(root, 'ar-held')];
 
-    agent = await AgentProcess.start(root);
-    const w1 = await agent.check(0, 180_000);
+    agent = await SkiffdProcess.start(root);
+    const w1 = await nextCheck(agent, 0, 180_000);
     assert.ok(Date.now() >= start.getTime(), 'not before the window');
     assert.deepEqual(w1.held, ['ar-held']);
     assert.deepEqual(w1.outcomes, [{ app: 'ar-free', status: 'refreshed' }]);
@@ -301,8 +279,8 @@ describe('auto-refresh in an agent process: windows and holds across restarts', 
 
     // Restarted, the agent finds the app's hold in state.db: a later window refreshes only the other app.
     const free3 = await publish('ar-free', '3.0');
-    agent = await AgentProcess.start(root);
-    const w2 = await agent.check(0, 180_000);
+    agent = await SkiffdProcess.start(root);
+    const w2 = await nextCheck(agent, 0, 180_000);
     assert.deepEqual([w2.held, w2.outcomes], [['ar-held'], [{ app: 'ar-free', status: 'refreshed' }]]);
     assert.deepEqual(apps(), [free3, held1]);
     assert.equal(await agent.stop(), 0);
@@ -313,16 +291,16 @@ describe('auto-refresh in an agent process: windows and holds across restarts', 
     const manual = await ok(['refresh']);
     assert.match(manual, /ar-free is held until forever; not refreshed \(refresh.hold; name it, or `skiff refresh --unhold`\)/);
     assert.match(manual, /ar-held is held until forever/);
-    agent = await AgentProcess.start(root);
-    const w3 = await agent.check(0, 180_000);
+    agent = await SkiffdProcess.start(root);
+    const w3 = await nextCheck(agent, 0, 180_000);
     assert.deepEqual(w3.held, ['*']);
     assert.deepEqual(apps(), [free3, held1]);
 
     // --unhold with no name lifts every hold; the agent's next window refreshes both.
-    const mark = agent.lines.length;
+    const mark = agent.lines().length;
     assert.equal((await ok(['refresh', '--unhold'])).trim(), 'every app: automatic refresh no longer held');
     assert.deepEqual(skiffJson<{ holds: unknown }>(root, ['refresh', '--time']).holds, { all: null, apps: [] });
-    const w4 = await agent.check(mark, 180_000);
+    const w4 = await nextCheck(agent, mark, 180_000);
     assert.deepEqual(w4.outcomes, [{ app: 'ar-free', status: 'refreshed' }, { app: 'ar-held', status: 'refreshed' }]);
     assert.deepEqual(apps(), [free4, held2]);
     assert.equal(await agent.stop(), 0);

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cleanupRoot, rootSkipReason } from '../src/device-fixture';
+import { agentOf, cleanupRoot, rootSkipReason, startAgentSync, stopAgentSync } from '../src/device-fixture';
 
 const checkout = join(__dirname, '..', '..', '..');
 const installScript = join(checkout, 'scripts', 'install');
@@ -28,12 +28,16 @@ test('--destdir stages an image: files under DESTDIR, paths inside them name the
   const destdir = join(work, 'image');
   const r = sh(installScript, ['--prefix', '/opt/skiff', '--destdir', destdir]);
   assert.equal(r.status, 0, r.stderr);
-  for (const f of ['opt/skiff/bin/skiff', 'opt/skiff/bin/skiff-store', 'opt/skiff/libexec/skiff/skiff-launch', 'opt/skiff/libexec/skiff/skiff-shim',
-    'opt/skiff/libexec/skiff/skiff_native.node', 'opt/skiff/lib/systemd/system/skiff-boot.service',
+  for (const f of ['opt/skiff/bin/skiff', 'opt/skiff/bin/skiffd', 'opt/skiff/bin/skiff-store', 'opt/skiff/libexec/skiff/skiff-launch',
+    'opt/skiff/libexec/skiff/skiff-shim', 'opt/skiff/libexec/skiff/skiff_native.node', 'opt/skiff/lib/systemd/system/skiffd.service',
     'opt/skiff/lib/systemd/system/skiff-store.service', 'opt/skiff/lib/skiff/client/dist/src/cli.js']) {
     assert.ok(existsSync(join(destdir, f)), `${f} is installed`);
   }
-  assert.match(readFileSync(join(destdir, 'opt/skiff/lib/systemd/system/skiff-boot.service'), 'utf8'), /^ExecStart=\/opt\/skiff\/bin\/skiff boot$/m);
+  const unit = readFileSync(join(destdir, 'opt/skiff/lib/systemd/system/skiffd.service'), 'utf8');
+  assert.match(unit, /^ExecStart=\/opt\/skiff\/bin\/skiffd$/m);
+  assert.match(unit, /^KillMode=process$/m, 'restarting the agent never kills apps');
+  assert.ok(!existsSync(join(destdir, 'opt/skiff/lib/systemd/system/skiff-boot.service')), 'skiffd.service replaces skiff-boot.service');
+  assert.match(readFileSync(join(destdir, 'opt/skiff/bin/skiffd'), 'utf8'), /^SKIFF_DEFAULT_ROOT=\/ exec node --max-semi-space-size=1 '\/opt\/skiff\/lib\/skiff\/client\/bin\/skiffd'/m);
   assert.match(readFileSync(join(destdir, 'opt/skiff/bin/skiff'), 'utf8'), /^SKIFF_DEFAULT_ROOT=\/ exec node '\/opt\/skiff\/lib\/skiff\/client\/bin\/skiff'/m);
   assert.ok(!existsSync(join(destdir, 'opt/skiff/lib/skiff/node_modules/typescript')), 'no development dependency is installed');
   for (const f of ownFiles(join(destdir, 'opt/skiff'))) {
@@ -66,7 +70,15 @@ test('an installed skiff packs, installs and runs an app whose wrapper execs the
     const ran = sh(join(root, 'skiff/bin/hello'), []);
     assert.equal(ran.status, 0, ran.stderr);
     assert.match(ran.stdout, /^hello from hello$/m);
+    // The installed agent serves the same device; the installed skiff goes through it, the wrapper never needs it.
+    startAgentSync(root, {}, join(prefix, 'bin', 'skiffd'));
+    assert.equal(sh(skiff, ['--root', root, 'list', '--json']).status, 0);
+    assert.match(sh(join(root, 'skiff/bin/hello'), []).stdout, /^hello from hello$/m);
+    const removed = sh(skiff, ['--root', root, 'remove', 'hello', '--purge']);
+    assert.equal(removed.status, 0, removed.stderr);
+    assert.match(readFileSync(agentOf(root)!.log, 'utf8'), /"msg":"Remove hello and purge its data"/, 'the remove ran in skiffd');
   } finally {
+    stopAgentSync(root);
     sh(skiff, ['--root', root, 'remove', 'hello', '--purge']);
     cleanupRoot(root);
   }

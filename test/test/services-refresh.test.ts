@@ -1,6 +1,7 @@
 // A refresh commits only once the new revision's services are up: one whose simple service exits
 // 2 s after start and one whose notify service never says READY=1 are both undone, the old
 // revision's service answers again, and the failed revision is blocked. Install starts services; remove stops them.
+// With SKIFF_TEST_TRANSPORT=agent the same commands go through a real skiffd, whose supervisor the changes use.
 import { describe, test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
@@ -9,21 +10,25 @@ import { join } from 'node:path';
 import { DeviceLayout } from '@skiff/bundle';
 import { readShimStatus } from '@skiff/native';
 import { openDevice } from '@skiff/client/dist/src/device';
-import { skiff, cleanupRoot, rootSkipReason } from '../src/device-fixture';
+import { skiff, cleanupRoot, rootSkipReason, TRANSPORT } from '../src/device-fixture';
+import { SkiffdProcess } from '../src/skiffd-process';
 import { makeServiceBundle, killServicesUnder, httpServer, httpGet, freePort, shimsMentioning } from '../src/services-fixture';
 
 describe('services: refresh commits only when they are up', { skip: rootSkipReason() }, () => {
   let work = '';
   let root = '';
   let port = 0;
+  let agent: SkiffdProcess | undefined;
 
   before(async () => {
     work = mkdtempSync(join(tmpdir(), 'skiff-services-refresh-'));
     root = join(work, 'root');
     port = await freePort();
+    if (TRANSPORT === 'agent') agent = await SkiffdProcess.start(root);
   });
 
-  after(() => {
+  after(async () => {
+    await agent?.stop();
     killServicesUnder(root);
     skiff(root, ['remove', 'web']);
     skiff(root, ['remove', 'rev']);

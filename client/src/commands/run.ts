@@ -1,12 +1,14 @@
 import { constants } from 'node:os';
 import type { Command } from 'commander';
 import { NotRootError, SkiffError } from '@skiff/bundle';
-import { buildLaunchPlan, plugPolicy, resolveTarget } from '@skiff/confinement';
+import { buildLaunchPlan, resolveTarget } from '@skiff/confinement';
 import { isMounted, runPlan, type ExitStatus } from '@skiff/native';
 import { openDevice, type Device } from '../device';
 import { rootOf, output } from '../options';
 import { formatTable } from '../format';
 import { checkAppName } from '../trust/targets';
+import { parseConnection, type Grant } from '../device/grants';
+import { either } from './device';
 
 /** Signals passed on to the app; the app does setsid, so the terminal no longer reaches it. */
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
@@ -14,15 +16,6 @@ const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', '
 function withDevice<T>(cmd: Command, fn: (device: Device) => T): T {
   const device = openDevice(rootOf(cmd));
   try { return fn(device); } finally { device.close(); }
-}
-
-/** `NAME:PLUG` → its parts; the name must be an app name, the plug one confinement knows. */
-function parseConnection(spec: string): { name: string; plug: string } {
-  const m = /^([^:]+):([^:]+)$/.exec(spec);
-  if (!m) throw new SkiffError('usage', `expected APP:PLUG (e.g. hello:network-bind), not '${spec}'`);
-  checkAppName(m[1]!);
-  plugPolicy(m[2]!);
-  return { name: m[1]!, plug: m[2]! };
 }
 
 /** The shell convention: the exit code, or 128 + the number of the signal that killed it. */
@@ -60,9 +53,10 @@ export function registerRunCommands(program: Command): void {
       .description(granted ? 'grant an app a permission it asks for (APP:PLUG)' : 'take a permission back from an app (APP:PLUG)')
       .argument('<connection>', 'APP:PLUG, e.g. hello:network-bind')
       .option('--json', 'print the result as JSON')
-      .action((spec: string, opts: { json?: boolean }, cmd: Command) => {
+      .action(async (spec: string, opts: { json?: boolean }, cmd: Command) => {
         const { name, plug } = parseConnection(spec);
-        withDevice(cmd, (d) => d.setGrant(name, plug, granted));
+        await either(cmd, (api) => api.call('POST', '/v1/connections', { connection: spec, connect: granted }),
+          async () => withDevice(cmd, (d) => d.setGrant(name, plug, granted)));
         output(!!opts.json, { app: name, plug, granted }, () => `${granted ? 'connected' : 'disconnected'} ${name}:${plug}`);
       });
   }
@@ -71,8 +65,9 @@ export function registerRunCommands(program: Command): void {
     .description('list the plugs installed apps ask for and whether each is connected')
     .argument('[app]', 'only this app')
     .option('--json', 'print an array of {app, plug, granted, auto}')
-    .action((app: string | undefined, opts: { json?: boolean }, cmd: Command) => {
-      const grants = withDevice(cmd, (d) => d.listGrants(app));
+    .action(async (app: string | undefined, opts: { json?: boolean }, cmd: Command) => {
+      const grants = await either(cmd, (api) => api.call<Grant[]>('GET', `/v1/connections${app ? `?app=${encodeURIComponent(app)}` : ''}`),
+        async () => withDevice(cmd, (d) => d.listGrants(app)));
       output(!!opts.json, grants, () => {
         if (grants.length === 0) return app ? `${app} asks for no plugs` : 'no installed app asks for plugs';
         return formatTable(['App', 'Plug', 'Connected', 'Notes'], grants.map((g) => [g.app, g.plug, g.granted ? 'yes' : 'no', g.auto ? 'auto' : '-']));

@@ -1,11 +1,12 @@
-// `skiff services`, `start`, `stop`, `restart` and `logs` (snap's names), in-process for now: a passive
-// supervisor adopts the running shims, acts, and lets go (restarting is the agent's, skiffd).
+// `skiff services`, `start`, `stop`, `restart` and `logs` (snap's names): through skiffd when it answers
+// (its supervisor acts), else in-process: a passive supervisor adopts the running shims, acts, and lets go.
 import type { Command } from 'commander';
 import { NotRootError, SkiffError } from '@skiff/bundle';
 import { openDevice } from '../device';
 import { DeviceOps } from '../device/ops';
 import { SERVICES_SETTLE_MS } from '../device/config';
 import { rootOf, output } from '../options';
+import { either } from './device';
 import { formatTable } from '../format';
 import { Supervisor, resolveServices, lastLogLines, followLog, LOG_MAX_LINES, type ServiceInfo } from '../services';
 
@@ -39,6 +40,12 @@ function listed(sup: Supervisor, device: ReturnType<typeof openDevice>, names: s
   return [...new Set(wanted.map((s) => s.name))].flatMap((n) => sup.list(n)).filter((r) => ids.has(r.service));
 }
 
+/** The log folders of NAME[.APP]'s services. */
+function dirsOf(cmd: Command, name: string): string[] {
+  const device = openDevice(rootOf(cmd));
+  try { return resolveServices(device, name).map((s) => device.paths.serviceLogDir(s.name, s.app)); } finally { device.close(); }
+}
+
 function requireRoot(verb: string): void {
   if (process.getuid?.() !== 0) throw new NotRootError(`skiff ${verb}`);
 }
@@ -50,14 +57,16 @@ export function registerServiceCommands(program: Command): void {
     .argument('[names...]', 'NAME or NAME.APP')
     .option('--json', 'print the result as JSON')
     .action(async (names: string[], o: { json?: boolean }, cmd: Command) => {
-      const device = openDevice(rootOf(cmd));
-      try {
-        const sup = new Supervisor({ device, log: quietLog, passive: true });
-        await sup.adopt();
-        const rows = listed(sup, device, names);
-        sup.close();
-        output(!!o.json, rows, () => table(rows));
-      } finally { device.close(); }
+      const rows = await either(cmd, async (api) => (await api.call<{ services: ServiceInfo[] }>('GET', `/v1/services${names.length ? `?names=${encodeURIComponent(names.join(','))}` : ''}`)).services,
+        async () => {
+          const device = openDevice(rootOf(cmd));
+          try {
+            const sup = new Supervisor({ device, log: quietLog, passive: true });
+            await sup.adopt();
+            try { return listed(sup, device, names); } finally { sup.close(); }
+          } finally { device.close(); }
+        });
+      output(!!o.json, rows, () => table(rows));
     });
 
   for (const verb of ['start', 'stop', 'restart'] as const) {
@@ -70,16 +79,19 @@ export function registerServiceCommands(program: Command): void {
       .action(async (names: string[], o: { enable?: boolean; disable?: boolean; json?: boolean }, cmd: Command) => {
         requireRoot(verb);
         if (o.enable && o.disable) throw new SkiffError('usage', 'choose one of --enable and --disable');
-        const rows = await withSupervisor(cmd, async (sup, ops) => {
-          const targets = names.flatMap((n) => resolveServices(ops.device, n));
-          for (const t of targets) {
-            if (o.enable || o.disable) sup.setEnabled(t.name, t.app, !!o.enable);
-            if (verb === 'start') await sup.start(t.name, t.app);
-            else if (verb === 'stop') await sup.stop(t.name, t.app);
-            else await sup.restart(t.name, t.app);
-          }
-          return listed(sup, ops.device, names);
-        });
+        const startup = o.enable ? 'enable' as const : o.disable ? 'disable' as const : undefined;
+        const rows = await either(cmd,
+          async (api) => (await api.call<{ services: ServiceInfo[] }>('POST', '/v1/services', { action: verb, names, ...(startup ? { startup } : {}) })).services,
+          () => withSupervisor(cmd, async (sup, ops) => {
+            const targets = names.flatMap((n) => resolveServices(ops.device, n));
+            for (const t of targets) {
+              if (startup) sup.setEnabled(t.name, t.app, startup === 'enable');
+              if (verb === 'start') await sup.start(t.name, t.app);
+              else if (verb === 'stop') await sup.stop(t.name, t.app);
+              else await sup.restart(t.name, t.app);
+            }
+            return listed(sup, ops.device, names);
+          }));
         output(!!o.json, rows, () => table(rows));
       });
   }
@@ -93,12 +105,12 @@ export function registerServiceCommands(program: Command): void {
       requireRoot('logs');
       const n = Number(o.lines);
       if (!Number.isInteger(n) || n < 0 || n > LOG_MAX_LINES) throw new SkiffError('usage', `-n must be an integer from 0 to ${LOG_MAX_LINES}, not '${o.lines}'`);
-      const device = openDevice(rootOf(cmd));
-      const dirs = resolveServices(device, name).map((s) => device.paths.serviceLogDir(s.name, s.app));
-      device.close();
-      for (const dir of dirs) for (const line of lastLogLines(dir, n)) process.stdout.write(line + '\n');
+      const lines = await either(cmd, async (api) => (await api.call<{ lines: string[] }>('GET', `/v1/logs?names=${encodeURIComponent(name)}&n=${n}`)).lines,
+        async () => dirsOf(cmd, name).flatMap((dir) => lastLogLines(dir, n)));
+      for (const line of lines) process.stdout.write(line + '\n');
       if (!o.follow) return;
-      const stops = dirs.map((dir) => followLog(dir, (line) => process.stdout.write(line + '\n')));
+      // Following reads the log files (root's, on this machine) whichever way the last lines came.
+      const stops = dirsOf(cmd, name).map((dir) => followLog(dir, (line) => process.stdout.write(line + '\n')));
       await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
       for (const stop of stops) stop();
     });

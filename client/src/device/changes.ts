@@ -1,6 +1,6 @@
 import type { DeviceState } from './state';
 import { Task, type ChangeRow, type ChangeStatus, type TaskRow, type TaskSpec, type TaskStatus } from './task';
-import { ChangeNotFoundError, AbortError, UndoPendingError } from './errors';
+import { ChangeNotFoundError, AbortError, UndoPendingError, StoppingError } from './errors';
 
 /** Times recovery retries a failing undo (one per command) before leaving the change in error. */
 export const UNDO_ATTEMPTS = 3;
@@ -40,11 +40,20 @@ const FINISHED: ReadonlySet<ChangeStatus> = new Set(['done', 'undone', 'error'])
  * each status transition is one transaction. When a task fails (or an abort is asked before the
  * commit point) the done tasks are undone in reverse.
  */
+export interface RunnerOptions {
+  /** Test-only crash point (SKIFF_TEST_CRASH_AT). */
+  crashAt?: string | undefined;
+  /** True once the process is shutting down: no next task starts; the change is left to recovery. */
+  stopping?: () => boolean;
+  /** Told after every status change of a change or one of its tasks (skiffd wakes its long polls). */
+  onUpdate?: (changeId: number) => void;
+}
+
 export class ChangeRunner<E> {
   private readonly crashAt: ReturnType<typeof parseCrashPoint>;
 
   constructor(private readonly state: DeviceState, private readonly kinds: TaskKinds<E>, private readonly env: E,
-    opts: { crashAt?: string | undefined } = {}) {
+    private readonly opts: RunnerOptions = {}) {
     this.crashAt = parseCrashPoint(opts.crashAt);
   }
 
@@ -112,6 +121,7 @@ export class ChangeRunner<E> {
     for (;;) {
       const c = this.change(id);
       if (FINISHED.has(c.status)) return c;
+      if (this.opts.stopping?.()) throw new StoppingError(id);
       if (c.status === 'doing') {
         if (c.abort_requested && !this.committed(id)) { this.setChange(id, 'undoing', 'aborted'); continue; }
         const next = this.nextTask(id, ['doing', 'do'], 'ASC');
@@ -187,8 +197,12 @@ export class ChangeRunner<E> {
 
   private setTask(id: number, status: TaskStatus, error?: string): void {
     const ready = ['done', 'undone', 'failed', 'undo-error', 'hold'].includes(status) ? now() : null;
-    this.state.tx(() => this.state.db.prepare('UPDATE tasks SET status = ?, error = COALESCE(?, error), ready_time = ? WHERE id = ?')
-      .run(status, error ?? null, ready, id));
+    const row = this.state.tx(() => {
+      this.state.db.prepare('UPDATE tasks SET status = ?, error = COALESCE(?, error), ready_time = ? WHERE id = ?')
+        .run(status, error ?? null, ready, id);
+      return this.fresh(id);
+    });
+    this.opts.onUpdate?.(row.change_id);
   }
 
   private setChange(id: number, status: ChangeStatus, error: string | null | undefined): void {
@@ -196,6 +210,7 @@ export class ChangeRunner<E> {
     this.state.tx(() => this.state.db.prepare(`UPDATE changes SET status = ?, ready_time = ?,
         error = CASE WHEN ? THEN ? ELSE error END WHERE id = ?`)
       .run(status, ready, error === undefined ? 0 : 1, error ?? null, id));
+    this.opts.onUpdate?.(id);
   }
 
   private maybeCrash(row: TaskRow, phase: 'do' | 'undo', when: 'before' | 'after'): void {

@@ -69,16 +69,21 @@ export interface DeviceEnv {
    * passive one that adopts the running shims for this command only and restarts nothing.
    */
   services(): Promise<Supervisor>;
+  /** Told how far a long task has got (skiffd serves it as the task's progress). */
+  taskProgress?: (taskId: number, progress: TaskProgress) => void;
 }
+
+/** How far a task has got: `done` of `total` units of `label` (bytes of a download). */
+export interface TaskProgress { label: string; done: number; total: number }
 
 const quietLog = { info() {}, warn() {}, error() {} };
 
-export function makeEnv(device: Device, backend: Backend = realBackend, progress?: boolean, supervisor?: Supervisor): DeviceEnv {
+export function makeEnv(device: Device, backend: Backend = realBackend, progress?: boolean, supervisor?: () => Promise<Supervisor>): DeviceEnv {
   let trust: DeviceTrust | undefined;
   let own: Promise<Supervisor> | undefined;
   const env: DeviceEnv = {
     device, backend,
-    services: async () => supervisor ?? await (own ??= (async () => {
+    services: async () => supervisor ? supervisor() : await (own ??= (async () => {
       const s = new Supervisor({ device, log: quietLog, passive: true, settings: { settleMs: Number(device.state.configGet(SERVICES_SETTLE_MS)) } });
       await s.adopt();
       return s;

@@ -1,4 +1,4 @@
-import { SkiffError } from '@skiff/bundle';
+import { SkiffError } from '@skiff/bundle/errors';
 
 /** The app (or the given revision of it) is not installed on this device. */
 export class NotInstalledError extends SkiffError {
@@ -77,7 +77,7 @@ export class ChangeFailedError extends SkiffError {
   constructor(readonly changeId: number, message: string) { super('change-failed', message); }
 }
 
-export { NotRootError } from '@skiff/bundle';
+export { NotRootError } from '@skiff/bundle/errors';
 
 /** The state database is newer than this skiff, or unreadable. */
 export class StateError extends SkiffError {
@@ -108,5 +108,12 @@ export class DataVolumeError extends SkiffError {
 export class NotBlockedError extends SkiffError {
   constructor(readonly app: string, revision: number, blocked: number[]) {
     super('not-blocked', `revision ${revision} of ${app} is not blocked (blocked: ${blocked.join(', ') || 'none'})`);
+  }
+}
+
+/** The process is shutting down (skiffd on SIGTERM): the change stops at a task boundary, left to recovery. */
+export class StoppingError extends SkiffError {
+  constructor(readonly changeId: number) {
+    super('agent-stopping', `change ${changeId} stopped at a task boundary as skiffd shuts down; it is recovered when skiffd starts again`);
   }
 }

@@ -1,5 +1,6 @@
-import type { Manifest } from '@skiff/bundle';
-import { isAutoConnected } from '@skiff/confinement';
+import { SkiffError, type Manifest } from '@skiff/bundle';
+import { isAutoConnected, plugPolicy } from '@skiff/confinement';
+import { checkAppName } from '../trust/targets';
 
 export interface Grant { app: string; plug: string; granted: boolean; auto: boolean }
 
@@ -19,4 +20,13 @@ export function grantsOf(app: string, m: Manifest, decisions: Map<string, boolea
       ? { app, plug, granted: isAutoConnected(plug), auto: isAutoConnected(plug) }
       : { app, plug, granted: decided, auto: false };
   });
+}
+
+/** `NAME:PLUG` → its parts; the name must be an app name, the plug one confinement knows. */
+export function parseConnection(spec: string): { name: string; plug: string } {
+  const m = /^([^:]+):([^:]+)$/.exec(spec);
+  if (!m) throw new SkiffError('usage', `expected APP:PLUG (e.g. hello:network-bind), not '${spec}'`);
+  checkAppName(m[1]!);
+  plugPolicy(m[2]!);
+  return { name: m[1]!, plug: m[2]! };
 }

@@ -10,11 +10,12 @@ export const LOCK_WAIT_MS = 30 * 60_000;
 
 interface LockRow { pid: number; start_time: string; change_id: number | null; since: string }
 
-/** Start time of a process in clock ticks since boot (field 22 of /proc/PID/stat), or null if gone. */
+/** Start time of a process in clock ticks since boot (field 22 of /proc/PID/stat), or null if gone (or a zombie: dead, not yet reaped). */
 export function processStartTime(pid: number): string | null {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19] ?? null;
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return fields[0] === 'Z' || fields[0] === 'X' ? null : fields[19] ?? null;
   } catch { return null; }
 }
 

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { ChangeRunner } from './changes';
 import { DeviceLock } from './lock';
 import { deviceTaskKinds, type DeviceTaskSpec } from './tasks';
-import { makeEnv, type Backend, type DeviceEnv } from './env';
+import { makeEnv, type Backend, type DeviceEnv, type TaskProgress } from './env';
 import type { Supervisor } from '../services/supervisor';
 import type { Device } from './device';
 import type { ChangeRow } from './task';
@@ -33,7 +33,26 @@ export interface OpsOptions {
   /** Test-only crash point (SKIFF_TEST_CRASH_AT). */
   crashAt?: string;
   /** The agent's supervisor, which changes start and stop services through (default: a passive one of this command's). */
-  services?: Supervisor;
+  services?: () => Promise<Supervisor>;
+  /** Who gives this DeviceOps the device for a change; default: the device lock, recovering first. */
+  guard?: DeviceGuard;
+  /** True once the process shuts down (skiffd's SIGTERM): changes stop at the next task boundary. */
+  stopping?: () => boolean;
+  /** Told after every status change of a change or its tasks. */
+  onUpdate?: (changeId: number) => void;
+  /** Told how far a long task has got. */
+  taskProgress?: (taskId: number, progress: TaskProgress) => void;
+}
+
+/** Told which change runs: a waiting command names it, skiffd answers 202 with it. */
+export interface ChangeSlot { setChange(id: number | null): void }
+
+/**
+ * How a change gets the device. A `skiff` process takes the device lock and recovers first (the
+ * default); skiffd holds the device for its whole life and queues changes per app itself.
+ */
+export interface DeviceGuard {
+  exclusive<T>(fn: (slot: ChangeSlot) => Promise<T>): Promise<T>;
 }
 
 export interface Update { name: string; from: number; to: number; version: string; channel: string }
@@ -81,11 +100,15 @@ export class DeviceOps {
 
   constructor(readonly device: Device, private readonly opts: OpsOptions = {}) {
     this.env = makeEnv(device, opts.backend, opts.progress, opts.services);
-    this.runner = new ChangeRunner(device.state, deviceTaskKinds(), this.env, { crashAt: opts.crashAt });
+    if (opts.taskProgress) this.env.taskProgress = opts.taskProgress;
+    this.runner = new ChangeRunner(device.state, deviceTaskKinds(), this.env, {
+      crashAt: opts.crashAt, ...(opts.stopping ? { stopping: opts.stopping } : {}), ...(opts.onUpdate ? { onUpdate: opts.onUpdate } : {}),
+    });
   }
 
-  /** Holds the device lock around fn, after finishing whatever a crash left behind. */
-  async locked<T>(fn: (lock: DeviceLock) => Promise<T>): Promise<T> {
+  /** Holds the device around fn: the guard's way, else the device lock after finishing whatever a crash left behind. */
+  async locked<T>(fn: (lock: ChangeSlot) => Promise<T>): Promise<T> {
+    if (this.opts.guard) return this.opts.guard.exclusive(fn);
     const lock = await DeviceLock.acquire(this.device.state, { wait: this.opts.wait ?? true });
     try {
       for (const c of this.runner.unfinished()) lock.setChange(c.id);
@@ -106,7 +129,7 @@ export class DeviceOps {
     return deviceArchitecture(this.device.state.configGet(ARCHITECTURE_SETTING));
   }
 
-  private async runChange(lock: DeviceLock, kind: string, summary: string, specs: DeviceTaskSpec[]): Promise<ChangeRow> {
+  private async runChange(lock: ChangeSlot, kind: string, summary: string, specs: DeviceTaskSpec[]): Promise<ChangeRow> {
     const id = this.runner.create(kind, summary, specs);
     lock.setChange(id);
     const done = await this.runner.run(id);
@@ -174,7 +197,7 @@ export class DeviceOps {
 
   private async findUpdates(names: string[], channelOverride?: string, revision?: number): Promise<(Update & { blocked: boolean })[]> {
     const { state } = this.device;
-    const apps = names.length ? names.map((n) => state.app(n) ?? (() => { throw new NotInstalledError(n); })()) : state.apps();
+    const apps = this.refreshScope(names).map((n) => state.app(n)!);
     const tracked = apps.filter((a) => a.channel !== '' || channelOverride !== undefined);
     if (tracked.length === 0) return [];
     const trust = this.env.trust();
@@ -197,6 +220,27 @@ export class DeviceOps {
   }
 
   /**
+   * The apps a refresh of `names` looks at: those named (each must be installed), else every app that
+   * tracks a channel. skiffd starts one change per app of this list; refresh() itself does the same choice.
+   */
+  refreshScope(names: string[]): string[] {
+    const { state } = this.device;
+    for (const n of names) if (!state.app(n)) throw new NotInstalledError(n);
+    return names.length ? names : state.apps().filter((a) => a.channel !== '').map((a) => a.name);
+  }
+
+  /** The apps a manual refresh of every app leaves alone because they are held, each with how to lift its hold. */
+  heldFromRefresh(now = new Date()): RefreshOutcome[] {
+    const records = new RefreshRecords(this.device.state);
+    return this.refreshScope([]).flatMap((name) => {
+      const hold = records.holdOn(name, now);
+      if (!hold) return [];
+      const lift = hold.scope === 'all' ? 'refresh.hold; name it, or `skiff refresh --unhold`' : `name it, or \`skiff refresh --unhold ${name}\``;
+      return [{ name, status: 'held' as const, message: `${name} is held until ${hold.until}; not refreshed (${lift})` }];
+    });
+  }
+
+  /**
    * Refreshes the named apps (all tracked apps when none, less the held ones), one change each. With
    * `auto`, the gates of automatic refresh apply and a failure is recorded for its backoff.
    */
@@ -215,13 +259,9 @@ export class DeviceOps {
       if (names.length && !wanted.length) return outcomes;
       if (!names.length) {
         // A manual refresh of everything leaves held apps alone; naming one refreshes it.
-        const tracked = state.apps().filter((a) => a.channel !== '');
-        for (const a of tracked) {
-          const hold = records.holdOn(a.name, now);
-          const lift = hold?.scope === 'all' ? 'refresh.hold; name it, or `skiff refresh --unhold`' : `name it, or \`skiff refresh --unhold ${a.name}\``;
-          if (hold) outcomes.push({ name: a.name, status: 'held', message: `${a.name} is held until ${hold.until}; not refreshed (${lift})` });
-        }
-        wanted = tracked.filter((a) => !outcomes.some((x) => x.name === a.name)).map((a) => a.name);
+        const tracked = this.refreshScope([]);
+        outcomes.push(...this.heldFromRefresh(now));
+        wanted = tracked.filter((n) => !outcomes.some((x) => x.name === n));
         if (tracked.length && !wanted.length) return outcomes;
       }
       if (o.revision !== undefined && wanted.length !== 1) throw new SkiffError('usage', 'refresh --revision takes exactly one app name');
@@ -330,11 +370,14 @@ export class DeviceOps {
   async boot(): Promise<{ warnings: string[]; recovered: ChangeRow[] }> {
     requireRoot('boot');
     const lock = await DeviceLock.acquire(this.device.state, { wait: this.opts.wait ?? true });
-    try {
-      const warnings = [...tightenDataFolders(this.device.paths), ...remountAll(this.env)];
-      const recovered = await recoverChanges(this.runner);
-      return { warnings, recovered };
-    } finally { lock.release(); }
+    try { return await this.bootHeld(); } finally { lock.release(); }
+  }
+
+  /** boot's steps, for skiffd, which holds the device lock already (for as long as it runs). */
+  async bootHeld(): Promise<{ warnings: string[]; recovered: ChangeRow[] }> {
+    const warnings = [...tightenDataFolders(this.device.paths), ...remountAll(this.env)];
+    const recovered = await recoverChanges(this.runner);
+    return { warnings, recovered };
   }
 
   /** Asks a change to stop; when no live process runs it, it is undone here and now. */

@@ -46,6 +46,8 @@ export interface SupervisorOptions {
    * and keeps no event loop alive; restarts are the agent's.
    */
   passive?: boolean;
+  /** The settle time of a `simple` service in ms, read at each wait (the device setting may change while the agent runs); default settings.settleMs. */
+  settleMs?: () => number;
 }
 
 /** Events: 'exit' (id, ExitStatus), 'ready' (id), 'started' (id), 'failed' (id). */
@@ -194,7 +196,7 @@ export class Supervisor extends EventEmitter {
       });
     }
     const started = u.status.startedAt ?? Date.now();
-    const waitMs = Math.max(0, (notify ? u.spec.readyTimeoutMs : this.settings.settleMs) - (Date.now() - started));
+    const waitMs = Math.max(0, (notify ? u.spec.readyTimeoutMs : this.opts.settleMs?.() ?? this.settings.settleMs) - (Date.now() - started));
     return new Promise((resolve, reject) => {
       const done = (err?: Error) => {
         clearTimeout(timer);

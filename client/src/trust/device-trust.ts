@@ -25,6 +25,8 @@ export class DeviceTrust {
   private readonly repo: VerifiedRepository;
   /** The channel maps verified so far: a missing target a map names is a refusal, not a mere not-found. */
   private readonly maps = new Map<string, ChannelMap>();
+  /** Metadata work runs one step at a time: skiffd's changes of different apps share one trust folder. */
+  private metadataQueue: Promise<unknown> = Promise.resolve();
 
   constructor(readonly opts: DeviceTrustOptions) {
     this.settings = trustSettings(opts.settings);
@@ -45,7 +47,13 @@ export class DeviceTrust {
 
   /** Refreshes top-level metadata (timestamp, snapshot, targets) through TUF. */
   async refresh(): Promise<void> {
-    await this.repo.refresh();
+    await this.serially(() => this.repo.refresh());
+  }
+
+  private serially<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.metadataQueue.then(fn, fn);
+    this.metadataQueue = run.catch(() => undefined);
+    return run;
   }
 
   /** The store's timestamp.json in one request: its digest, and whether it is the one verified last (unexpired). */
@@ -56,9 +64,12 @@ export class DeviceTrust {
   /** The verified channel map of an app; throws a SkiffError with code 'not-found' for an unknown app. */
   async channelMap(name: string): Promise<ChannelMap> {
     checkStoreAppName(name);
-    const target = await this.repo.targetInfo(channelMapTargetPath(name));
-    if (!target) throw new NotInStoreError(`the store has no app named ${name}`);
-    const map = parseChannelMap(await this.repo.fetchSmallTarget(target, this.settings.channelMapMaxBytes), name);
+    const bytes = await this.serially(async () => {
+      const target = await this.repo.targetInfo(channelMapTargetPath(name));
+      if (!target) throw new NotInStoreError(`the store has no app named ${name}`);
+      return this.repo.fetchSmallTarget(target, this.settings.channelMapMaxBytes);
+    });
+    const map = parseChannelMap(bytes, name);
     this.maps.set(name, map);
     return map;
   }
@@ -68,7 +79,7 @@ export class DeviceTrust {
   async bundleTarget(name: string, revision: number): Promise<BundleTarget> {
     checkStoreAppName(name);
     checkRevision(revision);
-    const target = await this.repo.targetInfo(bundleTargetPath(name, revision));
+    const target = await this.serially(() => this.repo.targetInfo(bundleTargetPath(name, revision)));
     if (!target) {
       const map = this.maps.get(name);
       const named = [map?.channels ?? {}, ...Object.values(map?.architectures ?? {})].flatMap((chs) => Object.entries(chs));
@@ -106,6 +117,7 @@ export class DeviceTrust {
       fetcher: this.fetcher,
       settings: this.settings,
       progress: opts.progress ?? Boolean(process.stderr.isTTY),
+      onProgress: opts.onProgress,
       signal: opts.signal,
     });
   }

@@ -24,6 +24,7 @@ export interface BundleDownload {
   fetcher: StoreFetcher;
   settings: TrustSettings;
   progress: boolean;
+  onProgress?: ((done: number, total: number) => void) | undefined;
   signal?: AbortSignal;
 }
 
@@ -49,6 +50,7 @@ export async function downloadBundle(d: BundleDownload): Promise<void> {
   let progress = noProgress;
   try {
     progress = d.progress ? await progressBar(d.label, target.length, partial.size) : noProgress;
+    if (d.onProgress) progress = reporting(progress, d.onProgress, target.length);
     // Each transient failure waits (exponential backoff) and resumes from what is on disk.
     const fetchAll = () => withRetries(d.settings, () => fetchRest(d, partial, progress), { progress: () => partial.size, signal: d.signal });
     const resumedFrom = partial.size;
@@ -75,6 +77,11 @@ export async function downloadBundle(d: BundleDownload): Promise<void> {
   } finally {
     progress.stop();
   }
+}
+
+/** A progress that also tells a listener (the bar, if any, still draws). */
+function reporting(inner: Progress, listener: (done: number, total: number) => void, total: number): Progress {
+  return { update: (bytes) => { inner.update(bytes); listener(bytes, total); }, stop: () => inner.stop() };
 }
 
 function matches(partial: Partial, target: SignedFile): boolean {

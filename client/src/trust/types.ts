@@ -24,5 +24,7 @@ export interface DeltaTarget extends SignedFile {
 export interface DownloadOptions {
   /** Show a progress bar (bytes, rate, ETA) on stderr; default: when stderr is a TTY. */
   progress?: boolean;
+  /** Told the bytes on disk as they grow (skiffd shows them as the task's progress). */
+  onProgress?: (done: number, total: number) => void;
   signal?: AbortSignal;
 }

@@ -24,7 +24,8 @@ export const download: TaskHandler<DeviceEnv, DownloadParams> = {
     // An earlier attempt at the same signed target left bytes: resume from them (the trust layer checks them).
     const kept = env.device.paths.partialFile(p.target.sha256);
     if (existsSync(kept) && !existsSync(dest + '.partial')) renameSync(kept, dest + '.partial');
-    const opts = { signal: task.signal, ...(env.progress === undefined ? {} : { progress: env.progress }) };
+    const onProgress = env.taskProgress && ((done: number, total: number) => env.taskProgress!(task.id, { label: 'Download', done, total }));
+    const opts = { signal: task.signal, ...(env.progress === undefined ? {} : { progress: env.progress }), ...(onProgress ? { onProgress } : {}) };
     await env.trust().download(p.target, dest, opts);
     fsyncDir(dirname(dest));
   },
