@@ -4,6 +4,7 @@
 // refresh one app (snapshot + the app's bins + timestamp), raw and gzip -9 (the precompressed .gz files).
 // Usage (after `npx tsc --build store-server`): node bench/store-release.mjs [apps] [releases] [bits,bits,...]
 import { createRequire } from 'node:module';
+import { importCatalogue } from './catalogue.mjs';
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -34,26 +35,8 @@ function measure(bits) {
   const { account } = accountService(ctx).create('bench');
   console.error(`init: ${Date.now() - t} ms`);
 
-  // Fixture: APPS apps, one revision each on latest/stable, imported in one commit (rows and blobs
-  // written directly; uploads are not what is measured here).
   t = Date.now();
-  const entries = [];
-  ctx.db.transaction(() => {
-    for (let i = 0; i < APPS; i++) {
-      const name = `app-${String(i).padStart(5, '0')}`;
-      const blob = randomBytes(512);
-      const sha256 = createHash('sha256').update(blob).digest('hex');
-      writeFileSync(join(ctx.paths.blobs, sha256), blob);
-      const appId = ctx.apps.create(name, account.id);
-      ctx.apps.addRevision({ app_id: appId, revision: 1, sha256, size: blob.length, version: '1.0', key_id: 'bench', architectures: 'all' });
-      ctx.apps.setChannel(appId, 'latest/stable', ARCHITECTURES, 1);
-      entries.push({
-        channelMap: { name, channels: { 'latest/stable': { revision: 1, version: '1.0' } } },
-        bundles: [{ name, revision: 1, sha256, size: blob.length, version: '1.0', publisher: 'bench', blobPath: join(ctx.paths.blobs, sha256) }],
-      });
-    }
-  })();
-  ctx.tuf.publishApps(entries);
+  importCatalogue(ctx, account.id, APPS);
   console.error(`fixture of ${APPS} apps: ${Date.now() - t} ms`);
   const world = ctx.tuf.currentMetadataBytes();
   const md = (f) => readFileSync(join(ctx.paths.metadata, f));

@@ -6,16 +6,15 @@
 // Usage (after `npx tsc --build store-server test`): node bench/web.mjs [seconds] [connections] [apps]
 import { createRequire } from 'node:module';
 import { wrk as runWrk, WRK_THREADS } from './wrk.mjs';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { importCatalogue } from './catalogue.mjs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
-import { createHash, randomBytes } from 'node:crypto';
 
 const require = createRequire(import.meta.url);
 const storeServer = require('../store-server/dist/src/index.js');
 const { accountService } = require('../store-server/dist/src/services/accounts.js');
 const { startStore } = require('../test/dist/src/store.js');
-const { ARCHITECTURES } = require('../bundle/dist/src/index.js');
 
 const SECONDS = Number(process.argv[2] ?? 10);
 const CONNECTIONS = Number(process.argv[3] ?? 50);
@@ -31,29 +30,7 @@ function makeStore(dir) {
   storeServer.initStore(dir);
   const ctx = storeServer.openStore(dir);
   const { account } = accountService(ctx).create('bench');
-  const entries = [];
-  ctx.db.transaction(() => {
-    for (let i = 0; i < APPS; i++) {
-      const name = `app-${String(i).padStart(5, '0')}`;
-      const blob = randomBytes(512);
-      const sha256 = createHash('sha256').update(blob).digest('hex');
-      writeFileSync(join(ctx.paths.blobs, sha256), blob);
-      const appId = ctx.apps.create(name, account.id);
-      const manifest = {
-        name, version: '1.0', summary: `The ${name} app, for benchmarks`,
-        description: `What ${name} does, in a paragraph or two.\n\nAnd a second paragraph.`,
-        apps: { [name]: { command: `bin/${name}`, plugs: ['network'] } }, plugs: ['home'],
-      };
-      ctx.apps.addRevision({ app_id: appId, revision: 1, sha256, size: blob.length, version: '1.0', key_id: 'bench', architectures: 'all', manifest: JSON.stringify(manifest) });
-      ctx.apps.setSummary(appId, manifest.summary);
-      ctx.apps.setChannel(appId, 'latest/stable', ARCHITECTURES, 1);
-      entries.push({
-        channelMap: { name, channels: { 'latest/stable': { revision: 1, version: '1.0' } } },
-        bundles: [{ name, revision: 1, sha256, size: blob.length, version: '1.0', publisher: 'bench', blobPath: join(ctx.paths.blobs, sha256) }],
-      });
-    }
-  })();
-  ctx.tuf.publishApps(entries);
+  importCatalogue(ctx, account.id, APPS, { withManifest: true });
   ctx.close();
 }
 

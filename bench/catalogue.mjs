@@ -1,0 +1,39 @@
+// A store catalogue for the store benches: `count` apps, one 512-byte revision each on latest/stable, imported
+// in one commit (rows, blobs and the signed repository written directly; uploads are not what is measured).
+import { createRequire } from 'node:module';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createHash, randomBytes } from 'node:crypto';
+
+const require = createRequire(import.meta.url);
+const { ARCHITECTURES } = require('../bundle/dist/src/index.js');
+
+/** Imports app-00000 … into an open store for `accountId`; withManifest keeps a manifest like a real one (the pages read it). */
+export function importCatalogue(ctx, accountId, count, { withManifest = false } = {}) {
+  const entries = [];
+  ctx.db.transaction(() => {
+    for (let i = 0; i < count; i++) {
+      const name = `app-${String(i).padStart(5, '0')}`;
+      const blob = randomBytes(512);
+      const sha256 = createHash('sha256').update(blob).digest('hex');
+      writeFileSync(join(ctx.paths.blobs, sha256), blob);
+      const appId = ctx.apps.create(name, accountId);
+      const manifest = withManifest ? {
+        name, version: '1.0', summary: `The ${name} app, for benchmarks`,
+        description: `What ${name} does, in a paragraph or two.\n\nAnd a second paragraph.`,
+        apps: { [name]: { command: `bin/${name}`, plugs: ['network'] } }, plugs: ['home'],
+      } : undefined;
+      ctx.apps.addRevision({
+        app_id: appId, revision: 1, sha256, size: blob.length, version: '1.0', key_id: 'bench', architectures: 'all',
+        ...(manifest ? { manifest: JSON.stringify(manifest) } : {}),
+      });
+      if (manifest) ctx.apps.setSummary(appId, manifest.summary);
+      ctx.apps.setChannel(appId, 'latest/stable', ARCHITECTURES, 1);
+      entries.push({
+        channelMap: { name, channels: { 'latest/stable': { revision: 1, version: '1.0' } } },
+        bundles: [{ name, revision: 1, sha256, size: blob.length, version: '1.0', publisher: 'bench', blobPath: join(ctx.paths.blobs, sha256) }],
+      });
+    }
+  })();
+  ctx.tuf.publishApps(entries);
+}
