@@ -14,11 +14,11 @@
     },
     {
       "target_name": "skiff_native",
-      "sources": ["cpp/addon.cc", "cpp/mount.cc", "cpp/datatree.cc"],
+      "sources": ["cpp/addon.cc", "cpp/mount.cc", "cpp/datatree.cc", "cpp/zstd_block.cc"],
       "dependencies": ["skiff_launch_core"],
       "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
       "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_CPP_EXCEPTIONS"],
-      "libraries": ["-lseccomp"]
+      "libraries": ["-lseccomp", "-lzstd"]
     },
     {
       "target_name": "skiff-launch",

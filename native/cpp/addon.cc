@@ -21,6 +21,7 @@
 #include "mount.h"
 #include "plan.h"
 #include "seccomp.h"
+#include "zstd_block.h"
 
 namespace {
 
@@ -385,6 +386,7 @@ Napi::Value PeerCredentials(const Napi::CallbackInfo& info) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("peerCredentials", Napi::Function::New(env, PeerCredentials));
+  RegisterZstdBlock(env, exports);
   exports.Set("mountBundle", Napi::Function::New(env, MountBundle));
   exports.Set("mountVolume", Napi::Function::New(env, MountVolume));
   exports.Set("refreshLoopCapacity", Napi::Function::New(env, RefreshLoopCapacity));

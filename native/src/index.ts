@@ -4,3 +4,5 @@ export { removeEmptyCgroups, killCgroups } from './cgroups';
 // Issue 11: skiffd decides who may do what from the caller's uid, read from its socket.
 export { peerCredentials } from './peer';
 export type { PeerCredentials } from './loader';
+// Issue 13: a bundle rebuilt from a delta compresses only its new blocks.
+export { zstdCompressBlock, zstdDecompressBlock } from './zstd';

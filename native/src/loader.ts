@@ -21,6 +21,8 @@ export interface NativeBinding {
   copyDataTree(srcDir: string, srcName: string, dstDir: string, dstName: string, uid: number, gid: number, maxDepth: number): { path: string; reason: string }[];
   removeDataTree(dir: string, name: string, maxDepth: number): void;
   peerCredentials(fd: number): PeerCredentials;
+  zstdCompressBlock(block: Buffer, level: number): Promise<Buffer>;
+  zstdDecompressBlock(frame: Buffer, maxBytes: number): Buffer;
 }
 
 /** The process at the other end of a unix socket, as the kernel recorded it at connect(). */

@@ -1,0 +1,108 @@
+// One squashfs block through libzstd, as mksquashfs makes it (ZSTD_compressCCtx at the image's level):
+// a device rebuilding a bundle from a delta compresses only the blocks it does not already have, and the
+// store reads an image's metadata blocks. Same library, same call, same bytes as mksquashfs.
+#include "zstd_block.h"
+
+#include <zstd.h>
+
+#include <string>
+#include <vector>
+
+namespace {
+
+// Most a block may hold (bytes): squashfs's largest block size is 1 MiB.
+constexpr size_t kMaxBlockBytes = 1 << 20;
+
+bool ArgBlock(const Napi::CallbackInfo& info, Napi::Buffer<uint8_t>* out) {
+  if (info.Length() < 1 || !info[0].IsBuffer()) {
+    Napi::TypeError::New(info.Env(), "block must be a Buffer").ThrowAsJavaScriptException();
+    return false;
+  }
+  *out = info[0].As<Napi::Buffer<uint8_t>>();
+  if (out->Length() > kMaxBlockBytes) {
+    Napi::RangeError::New(info.Env(), "block is larger than 1 MiB").ThrowAsJavaScriptException();
+    return false;
+  }
+  return true;
+}
+
+// Compresses on the thread pool, so a rebuild keeps both cores busy while the event loop writes.
+class CompressWorker : public Napi::AsyncWorker {
+ public:
+  CompressWorker(Napi::Env env, const uint8_t* data, size_t size, int level)
+      : Napi::AsyncWorker(env), input_(data, data + size), level_(level), deferred_(Napi::Promise::Deferred::New(env)) {}
+
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+  void Execute() override {
+    output_.resize(ZSTD_compressBound(input_.size()));
+    size_t n = ZSTD_compress(output_.data(), output_.size(), input_.data(), input_.size(), level_);
+    if (ZSTD_isError(n)) {
+      error_ = ZSTD_getErrorName(n);
+      return;
+    }
+    output_.resize(n);
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    if (!error_.empty()) {
+      deferred_.Reject(Napi::Error::New(env, "zstd: " + error_).Value());
+      return;
+    }
+    deferred_.Resolve(Napi::Buffer<uint8_t>::Copy(env, output_.data(), output_.size()));
+  }
+
+ private:
+  std::vector<uint8_t> input_;
+  std::vector<uint8_t> output_;
+  int level_;
+  std::string error_;
+  Napi::Promise::Deferred deferred_;
+};
+
+// zstdCompressBlock(block, level) -> Promise<Buffer>: one zstd frame, as ZSTD_compressCCtx writes it.
+Napi::Value CompressBlock(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Buffer<uint8_t> block;
+  if (!ArgBlock(info, &block)) return env.Undefined();
+  if (info.Length() < 2 || !info[1].IsNumber()) {
+    Napi::TypeError::New(env, "level must be a number").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  int level = info[1].As<Napi::Number>().Int32Value();
+  if (level < 1 || level > ZSTD_maxCLevel()) {
+    Napi::RangeError::New(env, "level must be from 1 to " + std::to_string(ZSTD_maxCLevel())).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  auto* worker = new CompressWorker(env, block.Data(), block.Length(), level);
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();
+  return promise;
+}
+
+// zstdDecompressBlock(frame, maxBytes) -> Buffer: one block back, refused when it would exceed maxBytes.
+Napi::Value DecompressBlock(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  Napi::Buffer<uint8_t> frame;
+  if (!ArgBlock(info, &frame)) return env.Undefined();
+  double max = info.Length() > 1 && info[1].IsNumber() ? info[1].As<Napi::Number>().DoubleValue() : -1;
+  if (!(max >= 1 && max <= kMaxBlockBytes)) {
+    Napi::RangeError::New(env, "maxBytes must be from 1 to 1 MiB").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  std::vector<uint8_t> out(static_cast<size_t>(max));
+  size_t n = ZSTD_decompress(out.data(), out.size(), frame.Data(), frame.Length());
+  if (ZSTD_isError(n)) {
+    Napi::Error::New(env, std::string("zstd: ") + ZSTD_getErrorName(n)).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  return Napi::Buffer<uint8_t>::Copy(env, out.data(), n);
+}
+
+}  // namespace
+
+void RegisterZstdBlock(Napi::Env env, Napi::Object exports) {
+  exports.Set("zstdCompressBlock", Napi::Function::New(env, CompressBlock));
+  exports.Set("zstdDecompressBlock", Napi::Function::New(env, DecompressBlock));
+}
