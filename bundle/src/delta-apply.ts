@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { constants } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { DELTA_LIMITS, DELTA_MAGIC, DeltaError, parseDeltaHeader, type DeltaHeader } from './delta-format';
+import { buildImage, safePath, type BuildImageOptions } from './delta-image';
 import { runZstd } from './delta-zstd';
 
 /** Reads exact byte counts from a stream of chunks, holding at most one chunk beyond what was asked. */
@@ -44,12 +45,19 @@ class ChunkReader {
   }
 }
 
+export interface ApplyDeltaOptions {
+  timeoutMs: number;
+  /** For the delta's image part: the old bundle, the file the new one is written to, and how to compress. */
+  image: Omit<BuildImageOptions, 'tree'>;
+}
+
 /**
  * Applies a delta to the tree `dir` (on a device, an overlay over the source revision's mount), reading
  * it through `zstd -d`. Every path is checked, and no link in the tree is followed on the way to it.
- * Returns the header, whose target length and sha256 the caller checks the re-packed bundle against.
+ * Then writes the new bundle to `image.out` from the old one's blocks and the tree's files. Returns the
+ * header, whose target length and sha256 the caller checks the new bundle against.
  */
-export async function applyDelta(deltaFile: string, dir: string, opts: { timeoutMs: number }): Promise<DeltaHeader> {
+export async function applyDelta(deltaFile: string, dir: string, opts: ApplyDeltaOptions): Promise<DeltaHeader> {
   const zstd = runZstd(['-d', '-c', `--memory=${DELTA_LIMITS.decompressMaxBytes / (1024 * 1024)}MB`, deltaFile], { timeoutMs: opts.timeoutMs });
   const r = new ChunkReader(zstd.stdout as AsyncIterable<Buffer>);
   try {
@@ -66,7 +74,8 @@ export async function applyDelta(deltaFile: string, dir: string, opts: { timeout
       else if (o.op === 'patch') await patchFile(path, o.mode, o.size, o.bytes, r, opts.timeoutMs);
       else await writeFile(path, o.mode, o.size, r);
     }
-    if (await r.some(1)) throw new DeltaError('delta has bytes after its last file');
+    await buildImage(header.image, r, { ...opts.image, tree: dir });
+    if (await r.some(1)) throw new DeltaError('delta has bytes after its image part');
     await zstd.done;
     return header;
   } catch (err) {
@@ -75,18 +84,6 @@ export async function applyDelta(deltaFile: string, dir: string, opts: { timeout
     const exit = await zstd.done.then(() => undefined, (e: Error) => e);
     throw r.ended && exit ? new DeltaError(`${deltaFile} does not decompress: ${exit.message}`) : err;
   }
-}
-
-/** dir/path, once every folder on the way is checked to be a real folder (not a link). */
-async function safePath(dir: string, path: string): Promise<string> {
-  const parts = path.split('/');
-  let at = dir;
-  for (const part of parts.slice(0, -1)) {
-    at = join(at, part);
-    const st = await lstat(at).catch(() => undefined);
-    if (!st?.isDirectory()) throw new DeltaError(`delta path ${path}: ${at.slice(dir.length + 1)} is not a folder in the source`);
-  }
-  return join(at, parts[parts.length - 1]!);
 }
 
 async function writeFile(path: string, mode: number, size: number, r: ChunkReader): Promise<void> {

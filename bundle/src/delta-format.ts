@@ -1,6 +1,7 @@
 // The delta format (docs/deltas.md): what a device needs to turn revision A's bundle into revision B's.
 // A zstd stream holding a magic line, the header's length, the header (JSON), then the bytes of every
-// 'file' operation, in order. The device applies the operations to A's tree and re-packs it.
+// 'file' operation, in order, then the bytes the image part takes. The device applies the operations to A's
+// tree, then writes B's image from A's blocks and new blocks compressed from the tree.
 import { SkiffError } from './errors';
 
 export const DELTA_MAGIC = 'SKIFF-DELTA 1\n';
@@ -34,6 +35,8 @@ export interface DeltaHeader {
   source: { size: number; sha256: string };
   target: { size: number; sha256: string };
   ops: DeltaOp[];
+  /** How to write the new bundle from the old one and the rebuilt tree. */
+  image: DeltaImage;
 }
 
 /** A delta that cannot be read or applied (malformed, unsafe path, tool failure): the device falls back to the full bundle. */
@@ -76,5 +79,71 @@ export function parseDeltaHeader(bytes: Buffer): DeltaHeader {
       || (o.op === 'symlink' && typeof o.target === 'string' && o.target !== '' && Buffer.byteLength(o.target) <= DELTA_LIMITS.pathMaxBytes);
     if (!ok) throw new DeltaError(`delta operation refused: ${JSON.stringify(o).slice(0, 200)}`);
   }
+  checkDeltaImage(h.image, h.source!.size, h.target!.size);
   return h as DeltaHeader;
 }
+
+/** A range of a file of the rebuilt tree [path, offset, length], or [length]: the next bytes of the delta. */
+export type ImageSource = [path: string, offset: number, length: number] | [length: number];
+
+export type ImagePiece =
+  /** Bytes of the old bundle: [from, length]. */
+  | ['copy', number, number]
+  /** The next bytes of the delta, as they are. */
+  | ['bytes', number]
+  /** The sources' bytes compressed at the image's level; the result must be exactly this long. */
+  | ['zstd', number, ImageSource[]]
+  /** The sources' bytes as they are (a block mksquashfs kept uncompressed). */
+  | ['raw', ImageSource[]];
+
+export interface DeltaImage {
+  /** The zstd level and block size the new image was made with. */
+  level: number;
+  blockSize: number;
+  pieces: ImagePiece[];
+}
+
+export const IMAGE_LIMITS = {
+  /** Largest 'bytes' piece (bytes): the store splits longer runs. */
+  bytesPieceMax: 1024 * 1024,
+  /** Blocks compressed at the same time (each holds at most one block of memory twice). */
+  parallelBlocks: 8,
+  /** Size of each read when copying from the old bundle (bytes). */
+  copyChunkBytes: 1024 * 1024,
+} as const;
+
+const count = (n: unknown, max = Number.MAX_SAFE_INTEGER): n is number => Number.isSafeInteger(n) && (n as number) >= 0 && (n as number) <= max;
+
+function sourcesLength(sources: unknown, blockSize: number): number {
+  if (!Array.isArray(sources) || sources.length === 0) throw new DeltaError('delta image: a block has no sources');
+  let total = 0;
+  for (const s of sources as unknown[]) {
+    if (!Array.isArray(s)) throw new DeltaError('delta image: a source is malformed');
+    if (s.length === 1 && count(s[0], blockSize)) total += s[0];
+    else if (s.length === 3 && count(s[1]) && count(s[2], blockSize)) { checkDeltaPath(s[0]); total += s[2]; }
+    else throw new DeltaError(`delta image: source refused: ${JSON.stringify(s).slice(0, 200)}`);
+  }
+  if (total > blockSize) throw new DeltaError('delta image: a block is larger than the block size');
+  return total;
+}
+
+/** Checks an image part's shape, and that its pieces make exactly `targetSize` bytes from a `sourceSize`-byte bundle. */
+export function checkDeltaImage(value: unknown, sourceSize: number, targetSize: number): DeltaImage {
+  const image = value as Partial<DeltaImage> | null;
+  const { level, blockSize, pieces } = image ?? {};
+  if (!count(level, 22) || level < 1 || !count(blockSize, 1024 * 1024) || blockSize < 4096 || (blockSize & (blockSize - 1)) !== 0 || !Array.isArray(pieces)) {
+    throw new DeltaError('delta image lacks level, blockSize or pieces');
+  }
+  let size = 0;
+  for (const p of pieces as unknown[]) {
+    const [kind, a, b] = Array.isArray(p) ? p : [];
+    if (kind === 'copy' && count(a) && count(b) && a + b <= sourceSize) size += b;
+    else if (kind === 'bytes' && count(a, IMAGE_LIMITS.bytesPieceMax)) size += a;
+    else if (kind === 'zstd' && count(a, blockSize)) { sourcesLength(b, blockSize); size += a; }
+    else if (kind === 'raw') size += sourcesLength(a, blockSize);
+    else throw new DeltaError(`delta image: piece refused: ${JSON.stringify(p).slice(0, 200)}`);
+  }
+  if (size !== targetSize) throw new DeltaError(`delta image makes ${size} bytes, not the target's ${targetSize}`);
+  return image as DeltaImage;
+}
+

@@ -2,7 +2,9 @@ import { lstat, mkdir, open, mkdtemp, rm, readlink, stat, type FileHandle } from
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { hashFile } from './digest';
-import { DELTA_LIMITS, DELTA_MAGIC, type DeltaHeader, type DeltaOp } from './delta-format';
+import { applyDelta } from './delta-apply';
+import { DELTA_LIMITS, DELTA_MAGIC, DeltaError, type DeltaHeader, type DeltaImage, type DeltaOp } from './delta-format';
+import { makeDeltaImage } from './delta-image-make';
 import { runZstd } from './delta-zstd';
 import { runTool } from './tools';
 import { listTree } from './tree';
@@ -17,15 +19,23 @@ export interface MakeDeltaOptions {
   timeoutMs: number;
   /** unsquashfs's data and fragment queues (MiB each): what bounds its memory. */
   queueMiB?: number;
+  /** Squashfs blocks through libzstd (the native addon), as mksquashfs compresses them. */
+  blocks: { compress: (block: Buffer, level: number) => Promise<Buffer>; decompress: (frame: Buffer, maxBytes: number) => Buffer };
 }
 
-export interface DeltaStats { size: number; sha256: string; changedFiles: number; changedBytes: number; removed: number; ops: number }
+export interface DeltaStats {
+  size: number; sha256: string; changedFiles: number; changedBytes: number; removed: number; ops: number;
+  /** The image part: blocks copied from the old bundle, blocks the device compresses, bytes carried. */
+  image: { copiedBytes: number; compressedBlocks: number; carriedBytes: number };
+}
 
 const COMPARE_CHUNK_BYTES = 1024 * 1024;
 
 /**
  * Writes the delta that turns bundle `source` into bundle `target` to `out`: both are extracted with
- * unsquashfs, compared entry by entry; every new or changed file is carried whole, or as a patch when small.
+ * unsquashfs, compared entry by entry; every new or changed file is carried whole, or as a patch when small;
+ * the image part says which of the target's blocks the source has. Throws DeltaError when the delta would
+ * not rebuild the target exactly.
  */
 export async function makeDelta(source: string, target: string, out: string, opts: MakeDeltaOptions): Promise<DeltaStats> {
   const deadline = Date.now() + opts.timeoutMs;
@@ -39,7 +49,15 @@ export async function makeDelta(source: string, target: string, out: string, opt
     await extract(source, a);
     await extract(target, b);
     const ops = await patchSmallEdits(a, b, await diffTrees(a, b), join(work, 'patches'), opts.level, left);
-    return await writeDelta(b, join(work, 'patches'), { source: srcDigest, target: dstDigest, ops }, out, opts.level, left());
+    const { image, payload } = await makeDeltaImage(source, target, opts.blocks.decompress);
+    const stats = await writeDelta(b, join(work, 'patches'), { source: srcDigest, target: dstDigest, ops, image }, payload, out, opts.level, left());
+    // Kept only once the device's own steps, run here on the old tree, give the target bundle byte for byte
+    // (a bundle packed by another zstd than this store's would not).
+    const check = join(work, 'check.skiff');
+    await applyDelta(out, a, { timeoutMs: left(), image: { sourceBundle: source, out: check, compress: opts.blocks.compress } });
+    const got = await hashFile(check);
+    if (got.sha256 !== dstDigest.sha256 || got.size !== dstDigest.size) throw new DeltaError('the delta does not rebuild the target bundle (was it packed with another zstd?)');
+    return { ...stats, image: imageStats(image) };
   } finally {
     await rm(work, { recursive: true, force: true });
   }
@@ -80,6 +98,16 @@ export async function diffTrees(a: string, b: string): Promise<DeltaOp[]> {
   return [...removes, ...ops];
 }
 
+function imageStats(image: DeltaImage): DeltaStats['image'] {
+  const s = { copiedBytes: 0, compressedBlocks: 0, carriedBytes: 0 };
+  for (const p of image.pieces) {
+    if (p[0] === 'copy') s.copiedBytes += p[2];
+    else if (p[0] === 'bytes') s.carriedBytes += p[1];
+    else s.compressedBlocks++;
+  }
+  return s;
+}
+
 async function sameBytes(a: string, b: string, sizeA: number, sizeB: number): Promise<boolean> {
   if (sizeA !== sizeB) return false;
   const [fa, fb] = await Promise.all([open(a, 'r'), open(b, 'r')]);
@@ -116,8 +144,8 @@ async function patchSmallEdits(a: string, b: string, ops: DeltaOp[], dir: string
   return out;
 }
 
-/** Streams magic, header and the new files' bytes (or patches) through zstd into `out`. */
-async function writeDelta(tree: string, patches: string, header: DeltaHeader, out: string, level: number, timeoutMs: number): Promise<DeltaStats> {
+/** Streams magic, header, the new files' bytes (or patches) and the image part's bytes through zstd into `out`. */
+async function writeDelta(tree: string, patches: string, header: DeltaHeader, image: Buffer[], out: string, level: number, timeoutMs: number): Promise<Omit<DeltaStats, 'image'>> {
   const outFile = await open(out, 'w', 0o644);
   let zstd;
   try {
@@ -133,6 +161,7 @@ async function writeDelta(tree: string, patches: string, header: DeltaHeader, ou
       else continue;
       changedBytes += o.size;
     }
+    for (const chunk of image) await write(chunk);
     zstd.stdin.end();
     await zstd.done;
     await outFile.sync();

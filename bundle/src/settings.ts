@@ -22,7 +22,9 @@ export const BUNDLE_LIMITS = {
 
 /** mksquashfs options that make the same tree give the same bytes (docs/design.md, "The bundle format"). */
 export const MKSQUASHFS_OPTIONS: readonly string[] = [
-  '-noappend', '-comp', 'zstd', '-all-root', '-no-xattrs', '-mkfs-time', '0', '-all-time', '0',
+  // zstd level 9, not mksquashfs's 15: 10x faster to pack and to rebuild from a delta, for about 5% more bytes
+  // (measured on node_modules, docs/deltas.md).
+  '-noappend', '-comp', 'zstd', '-Xcompression-level', '9', '-all-root', '-no-xattrs', '-mkfs-time', '0', '-all-time', '0',
   // A bundle folder made by mkdtemp is 0700; the mounted app must be readable by its user.
   '-root-mode', '0755',
   '-quiet', '-no-progress',
