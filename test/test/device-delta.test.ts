@@ -131,14 +131,16 @@ describe('device: refresh through a delta', { skip: rootSkipReason() }, () => {
     await onRevision(root, '1.1');
   });
 
-  test('a rebuild that differs (another mksquashfs) falls back to the full bundle in the same change, logged once', async () => {
+  test('a rebuild that differs (the retained bundle damaged on disk) falls back to the full bundle in the same change, logged once', async () => {
     const root = await deviceOnFirst('differs');
-    // A mksquashfs that compresses differently, as another squashfs-tools version might.
-    const shim = join(work, 'shim');
-    mkdirSync(shim, { recursive: true });
-    writeFileSync(join(shim, 'mksquashfs'), '#!/bin/sh\nexec /usr/bin/mksquashfs "$@" -Xcompression-level 3\n');
-    chmodSync(join(shim, 'mksquashfs'), 0o755);
-    const r = (await skiffAsync(root, ['refresh', APP], { PATH: `${shim}:${process.env.PATH}` }));
+    // One byte flipped inside the blob's blocks, which the delta's image part copies from the old bundle.
+    const old = new DeviceLayout(root).bundleFile(APP, r1());
+    const at = readFileSync(old).indexOf(readFileSync(join(work, 'src', 'lib', 'blob.bin')).subarray(10 << 20, (10 << 20) + 64));
+    assert.ok(at > 0, 'the blob is stored as it is');
+    const fd = openSync(old, 'r+');
+    writeSync(fd, Buffer.from([readFileSync(old)[at]! ^ 0xff]), 0, 1, at);
+    closeSync(fd);
+    const r = (await skiffAsync(root, ['refresh', APP]));
     assert.equal(r.status, 0, r.stderr);
     assert.ok(deltaBytes() > 0);
     assert.equal(bundleBytes(r2()), revs['1.1']!.size, 'the full bundle was downloaded once');

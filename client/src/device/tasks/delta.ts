@@ -1,10 +1,12 @@
 // A refresh through a delta (docs/deltas.md): download-delta fetches the signed delta, rebuild applies it
-// to an overlay over the source revision's mount and re-packs it. Neither fails its change: any failure is
+// to an overlay over the source revision's mount and writes the new bundle from the old one's blocks and
+// the new blocks it compresses. Neither fails its change: any failure is
 // logged once and leaves nothing, and the download task that follows fetches the full bundle instead.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { applyDelta, fsyncDir, hashFile, squashTree, BUNDLE_LIMITS } from '@skiff/bundle';
+import { applyDelta, fsyncDir, hashFile } from '@skiff/bundle';
+import { zstdCompressBlock } from '@skiff/native';
 import type { TaskHandler } from '../changes';
 import type { DeviceEnv } from '../env';
 import type { BundleTarget, DeltaTarget } from '../../trust';
@@ -12,10 +14,8 @@ import type { Task } from '../task';
 import { rmrf } from '../fsutil';
 import { keepPartial } from './download';
 
-/** How long applying a delta and re-packing may take before the full download is used (milliseconds). */
+/** How long applying a delta and writing the new bundle may take before the full download is used (milliseconds). */
 export const REBUILD_TIMEOUT_MS = 10 * 60 * 1000;
-/** mksquashfs's cache memory in a rebuild (MiB): its default is a quarter of the device's memory. */
-export const REBUILD_MKSQUASHFS_MEMORY_MIB = 32;
 
 export interface DeltaParams { name: string; rev: number; from: number; delta: DeltaTarget; bundle: BundleTarget }
 
@@ -101,7 +101,7 @@ export const rebuild: TaskHandler<DeviceEnv, DeltaParams> = {
   },
 };
 
-/** Applies the delta to an overlay over the source revision's read-only mount, then re-packs the merged tree. */
+/** Applies the delta to an overlay over the source revision's read-only mount, then writes the new bundle. */
 async function rebuildBundle(env: DeviceEnv, p: DeltaParams, delta: string, out: string, signal: AbortSignal): Promise<void> {
   const { paths } = env.device;
   const source = paths.mountDir(p.name, p.from);
@@ -114,10 +114,10 @@ async function rebuildBundle(env: DeviceEnv, p: DeltaParams, delta: string, out:
   if (/[,:]/.test(source + work)) throw new Error(`cannot mount an overlay over ${source}: the path holds ',' or ':'`);
   execFileSync('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${source},upperdir=${upper},workdir=${scratch}`, merged],
     { stdio: ['ignore', 'ignore', 'pipe'], timeout: 30_000 });
-  await applyDelta(delta, merged, { timeoutMs: REBUILD_TIMEOUT_MS });
-  if (signal.aborted) throw new Error('aborted');
   rmrf(out);
-  await squashTree(merged, out, { timeoutMs: Math.min(REBUILD_TIMEOUT_MS, BUNDLE_LIMITS.mksquashfsTimeoutMs), memoryMiB: REBUILD_MKSQUASHFS_MEMORY_MIB });
+  const image = { sourceBundle: paths.bundleFile(p.name, p.from), out, compress: zstdCompressBlock };
+  await applyDelta(delta, merged, { timeoutMs: REBUILD_TIMEOUT_MS, image });
+  if (signal.aborted) throw new Error('aborted');
 }
 
 /** Unmounts the overlay (if a crash left it) and deletes the work folder: nothing of a rebuild outlives it. */
