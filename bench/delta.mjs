@@ -2,8 +2,9 @@
 // Delta updates (docs/deltas.md) on a real tree, this checkout's node_modules, in two variants: one dependency's
 // files all changed (a version bump), and 10% of all files changed. For each, against baselines made in the same
 // run: Skiff's delta size vs the changed files as tar + zstd -19 and vs xdelta3 between the two bundles; the
-// device's rebuild time (loop mount, overlay, apply, mksquashfs) vs downloading the full bundle at 50 Mbit/s;
-// the rebuild's peak memory (its tools' max RSS, and Node's growth); the store's time to make the delta.
+// device's rebuild time (loop mount, overlay, apply, write the image from the old blocks and new ones, sha256) vs
+// downloading the full bundle at 50 Mbit/s; the rebuild's peak memory (zstd's max RSS, and Node's growth); the
+// store's time to make the delta. Also the bundle format's zstd level 9 against mksquashfs's default 15 (size, pack time).
 // Needs root (loop and overlay mounts). Usage: node bench/delta.mjs [--package fastify] [--package-tgz FILE] [--pad-mb 0]
 //   --package-tgz: the old revision has this tarball of the package (`npm pack fastify@5.12.7`), the new one the
 //   checkout's own version: a real version bump. Without it, every file of the package gets a new first line.
@@ -22,6 +23,8 @@ const require = createRequire(join(top, 'bundle', 'package.json'));
 const { values } = parseArgs({ options: { package: { type: 'string', default: 'fastify' }, 'package-tgz': { type: 'string' }, 'pad-mb': { type: 'string', default: '0' } } });
 if (process.getuid?.() !== 0) { console.error('bench/delta.mjs needs root: it loop-mounts bundles and mounts an overlay'); process.exit(1); }
 const B = require(join(top, 'bundle/dist/src/index.js'));
+const N = require(join(top, 'native/dist/src/index.js'));
+const zstd = { compress: N.zstdCompressBlock, decompress: N.zstdDecompressBlock, patch: N.zstdPatch };
 
 const sh = (cmd, args, opts = {}) => execFileSync(cmd, args, { maxBuffer: 1 << 30, ...opts });
 const now = () => Number(process.hrtime.bigint()) / 1e6;
@@ -79,7 +82,7 @@ function memoryShims() {
   const dir = join(work, 'shims');
   const log = join(work, 'maxrss.log');
   mkdirSync(dir, { recursive: true });
-  for (const tool of ['mksquashfs', 'zstd']) {
+  for (const tool of ['zstd']) {
     writeFileSync(join(dir, tool), `#!/bin/sh\nexec /usr/bin/time -a -o ${log} -f "${tool} %M" /usr/bin/${tool} "$@"\n`);
     chmodSync(join(dir, tool), 0o755);
   }
@@ -105,7 +108,7 @@ async function variant(label, base, baseBundle, change) {
   // The store: make the delta (what its worker runs).
   const delta = join(work, `delta-${label}`);
   const t0 = now();
-  const stats = await B.makeDelta(baseBundle, newBundle, delta, { workDir: work, level: 19, timeoutMs: 3_600_000, queueMiB: 64 });
+  const stats = await B.makeDelta(baseBundle, newBundle, delta, { workDir: work, level: 19, timeoutMs: 3_600_000, queueMiB: 64, zstd });
   const storeMs = now() - t0;
 
   // The device: mount the old bundle, overlay it, apply, re-pack, hash; as the rebuild task does.
@@ -124,9 +127,8 @@ async function variant(label, base, baseBundle, change) {
   try {
     sh('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lower},upperdir=${upper},workdir=${wk}`, merged]);
     const t1 = now();
-    await B.applyDelta(delta, merged, { timeoutMs: 3_600_000 });
     const out = join(dev, 'rebuilt.skiff');
-    await B.squashTree(merged, out, { memoryMiB: 32 }); // the rebuild task's REBUILD_MKSQUASHFS_MEMORY_MIB
+    await B.applyDelta(delta, merged, { timeoutMs: 3_600_000, sourceBundle: baseBundle, out, zstd });
     const digest = await B.hashFile(out);
     rebuildMs = now() - t1;
     const want = await B.hashFile(newBundle);
@@ -141,13 +143,9 @@ async function variant(label, base, baseBundle, change) {
   const toolsKb = readFileSync(shims.log, 'utf8').trim().split('\n').map((l) => l.split(' ')).map(([t, k]) => ({ t, k: Number(k) }));
   const peakTool = toolsKb.reduce((a, b) => (b.k > a.k ? b : a));
   const downloadMs = (full * 8) / 50e6 * 1000;
-  // A squashfs-block-reusing delta must ship at least the new image's metadata tables (inodes, folders,
-  // fragment, export and id tables, from inode_table_start to bytes_used), which change with any block offset.
-  const sb = readFileSync(newBundle).subarray(0, 96);
-  const metadata = Number(sb.readBigUInt64LE(40) - sb.readBigUInt64LE(64));
   return {
     label, files: changed.length, full, delta: stats.size, tarZst: statSync(tarZst).size, xdelta: statSync(xd).size,
-    storeMs, rebuildMs, downloadMs, peakTool, nodeGrowth, metadata,
+    storeMs, rebuildMs, downloadMs, peakTool, nodeGrowth, image: stats.image,
   };
 }
 
@@ -155,8 +153,16 @@ try {
   process.stderr.write('copying node_modules and packing the base bundle...\n');
   const base = baseTree();
   const all = files(base);
+  let t = now();
   const baseBundle = await squash(base, 'base');
+  const packMs = now() - t;
+  // Baseline for the format's level: the same tree at mksquashfs's default zstd level (15).
+  const level15 = join(work, 'level15.skiff');
+  t = now();
+  sh('mksquashfs', [base, level15, ...B.MKSQUASHFS_OPTIONS.map((o, i, all) => (all[i - 1] === '-Xcompression-level' ? '15' : o))]);
+  const pack15Ms = now() - t;
   process.stderr.write(`base: ${all.length} files, bundle ${mb(statSync(baseBundle).size)}\n`);
+  console.log(`bundle format zstd level 9: ${mb(statSync(baseBundle).size)} packed in ${(packMs / 1000).toFixed(1)} s; mksquashfs's default level 15: ${mb(statSync(level15).size)} in ${(pack15Ms / 1000).toFixed(1)} s (size ${(statSync(baseBundle).size / statSync(level15).size).toFixed(3)}x, pack time ${(packMs / pack15Ms).toFixed(2)}x)`);
   const pkg = values.package;
   const results = [];
   results.push(await variant(`${pkg} version changed`, base, baseBundle, (tree) => {
@@ -182,8 +188,8 @@ try {
   for (const r of results) {
     console.log(`\n${r.label}: ${r.files} files changed; full bundle ${mb(r.full)}`);
     console.log(`  delta ${kb(r.delta)}; changed files as tar+zstd -19 ${kb(r.tarZst)} (delta ${(r.delta / r.tarZst).toFixed(2)}x); xdelta3 between bundles ${kb(r.xdelta)} (delta ${(r.delta / r.xdelta).toFixed(2)}x)`);
-    console.log(`  a block-reusing delta would ship at least the new image's metadata tables: ${kb(r.metadata)} (+ the changed files' blocks and fragments)`);
-    console.log(`  device rebuild ${(r.rebuildMs / 1000).toFixed(1)} s vs full download at 50 Mbit/s ${(r.downloadMs / 1000).toFixed(1)} s`);
+    console.log(`  image part: ${mb(r.image.copiedBytes)} copied from the old bundle, ${r.image.compressedBlocks} blocks compressed on the device, ${kb(r.image.carriedBytes)} carried (before the delta's own zstd)`);
+    console.log(`  device rebuild ${(r.rebuildMs / 1000).toFixed(2)} s vs full download at 50 Mbit/s ${(r.downloadMs / 1000).toFixed(2)} s (${(r.rebuildMs / r.downloadMs).toFixed(2)}x; target < 1)`);
     console.log(`  rebuild peak memory: ${r.peakTool.t} ${(r.peakTool.k / 1024).toFixed(0)} MB max RSS; Node's RSS grew at most ${mb(r.nodeGrowth)} (sampled every 20 ms)`);
     console.log(`  store: delta made in ${(r.storeMs / 1000).toFixed(1)} s`);
   }

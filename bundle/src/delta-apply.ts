@@ -1,9 +1,8 @@
-import { chmod, lstat, mkdir, open, rename, rm, symlink } from 'node:fs/promises';
-import { once } from 'node:events';
+import { chmod, lstat, mkdir, open, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { DELTA_LIMITS, DELTA_MAGIC, DeltaError, parseDeltaHeader, type DeltaHeader } from './delta-format';
-import { buildImage, safePath, type BuildImageOptions } from './delta-image';
+import { buildImage, safePathSync } from './delta-image';
 import { runZstd } from './delta-zstd';
 
 /** Reads exact byte counts from a stream of chunks, holding at most one chunk beyond what was asked. */
@@ -45,16 +44,26 @@ class ChunkReader {
   }
 }
 
+/** libzstd through the native addon (the bundle package has no native code of its own). */
+export interface DeltaZstd {
+  /** One block compressed as mksquashfs does. */
+  compress(block: Buffer, level: number): Promise<Buffer>;
+  /** A frame made with `zstd --patch-from=old`, applied; throws unless it gives exactly `size` bytes. */
+  patch(frame: Buffer, old: Buffer, size: number): Buffer;
+}
+
 export interface ApplyDeltaOptions {
   timeoutMs: number;
-  /** For the delta's image part: the old bundle, the file the new one is written to, and how to compress. */
-  image: Omit<BuildImageOptions, 'tree'>;
+  /** The old bundle, and the file the new one is written to. */
+  sourceBundle: string;
+  out: string;
+  zstd: DeltaZstd;
 }
 
 /**
  * Applies a delta to the tree `dir` (on a device, an overlay over the source revision's mount), reading
  * it through `zstd -d`. Every path is checked, and no link in the tree is followed on the way to it.
- * Then writes the new bundle to `image.out` from the old one's blocks and the tree's files. Returns the
+ * Then writes the new bundle to `opts.out` from the old one's blocks and the tree's files. Returns the
  * header, whose target length and sha256 the caller checks the new bundle against.
  */
 export async function applyDelta(deltaFile: string, dir: string, opts: ApplyDeltaOptions): Promise<DeltaHeader> {
@@ -66,15 +75,15 @@ export async function applyDelta(deltaFile: string, dir: string, opts: ApplyDelt
     if (!Number.isSafeInteger(length) || length < 2 || length > DELTA_LIMITS.headerMaxBytes) throw new DeltaError(`delta header length refused: ${length}`);
     const header = parseDeltaHeader(await r.exact(length, 'its header'));
     for (const o of header.ops) {
-      const path = await safePath(dir, o.path);
+      const path = safePathSync(dir, o.path);
       if (o.op === 'remove') await rm(path, { recursive: true, force: true });
       else if (o.op === 'mode') await chmod(path, o.mode);
       else if (o.op === 'dir') { await mkdir(path, { mode: o.mode }); await chmod(path, o.mode); }
       else if (o.op === 'symlink') { await rm(path, { force: true }); await symlink(o.target, path); }
-      else if (o.op === 'patch') await patchFile(path, o.mode, o.size, o.bytes, r, opts.timeoutMs);
-      else await writeFile(path, o.mode, o.size, r);
+      else if (o.op === 'patch') await patchFile(path, o.mode, o.size, o.bytes, r, opts.zstd);
+      else await writeFromDelta(path, o.mode, o.size, r);
     }
-    await buildImage(header.image, r, { ...opts.image, tree: dir });
+    await buildImage(header.image, r, { sourceBundle: opts.sourceBundle, out: opts.out, tree: dir, compress: opts.zstd.compress });
     if (await r.some(1)) throw new DeltaError('delta has bytes after its image part');
     await zstd.done;
     return header;
@@ -86,7 +95,7 @@ export async function applyDelta(deltaFile: string, dir: string, opts: ApplyDelt
   }
 }
 
-async function writeFile(path: string, mode: number, size: number, r: ChunkReader): Promise<void> {
+async function writeFromDelta(path: string, mode: number, size: number, r: ChunkReader): Promise<void> {
   await rm(path, { force: true });
   const handle = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW, mode);
   try {
@@ -104,27 +113,19 @@ async function writeFile(path: string, mode: number, size: number, r: ChunkReade
 }
 
 /** Rebuilds a file from its old version (a regular file, never a link) and a zstd patch, then renames it over. */
-async function patchFile(path: string, mode: number, size: number, bytes: number, r: ChunkReader, timeoutMs: number): Promise<void> {
+async function patchFile(path: string, mode: number, size: number, bytes: number, r: ChunkReader, zstd: DeltaZstd): Promise<void> {
   const old = await lstat(path).catch(() => undefined);
-  if (!old?.isFile()) throw new DeltaError(`delta patches ${path}, which is not a regular file in the source`);
-  const tmp = join(dirname(path), `.${basename(path)}.skiff-patch`);
-  const mem = `--memory=${DELTA_LIMITS.patchDecompressMaxBytes / (1024 * 1024)}MB`;
-  const zstd = runZstd(['-d', '-f', mem, `--patch-from=${path}`, '-o', tmp], { timeoutMs });
+  if (!old?.isFile() || old.size > DELTA_LIMITS.patchMaxFileBytes) throw new DeltaError(`delta patches ${path}, which is not a regular file of at most 16 MiB in the source`);
+  const frame = await r.exact(bytes, `the patch of ${path}`);
+  let made: Buffer;
   try {
-    for (let left = bytes; left > 0;) {
-      const chunk = await r.some(left);
-      if (!chunk) throw new DeltaError(`delta ends inside the patch of ${path}`);
-      if (!zstd.stdin.write(chunk)) await once(zstd.stdin, 'drain');
-      left -= chunk.length;
-    }
-    zstd.stdin.end();
-    await zstd.done;
+    made = zstd.patch(frame, await readFile(path), size);
   } catch (err) {
-    zstd.kill();
-    await rm(tmp, { force: true });
-    throw err;
+    throw new DeltaError(`the patch of ${path} does not apply: ${(err as Error).message}`);
   }
-  if ((await lstat(tmp)).size !== size) throw new DeltaError(`the patch of ${path} gives the wrong length`);
+  const tmp = join(dirname(path), `.${basename(path)}.skiff-patch`);
+  await rm(tmp, { force: true });
+  await writeFile(tmp, made, { mode, flag: constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | constants.O_NOFOLLOW });
   await chmod(tmp, mode);
   await rename(tmp, path);
 }

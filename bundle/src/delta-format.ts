@@ -16,8 +16,6 @@ export const DELTA_LIMITS = {
   decompressMaxBytes: 32 * 1024 * 1024,
   /** A changed file is sent as a patch against its old version only when both are at most this long (bytes). */
   patchMaxFileBytes: 16 * 1024 * 1024,
-  /** Memory zstd may use to apply one patch (bytes): its window spans the old file and the new one. */
-  patchDecompressMaxBytes: 64 * 1024 * 1024,
 } as const;
 
 /** One operation on the source tree; paths are relative, '/'-separated, never '.' or '..'. */
@@ -75,7 +73,7 @@ export function parseDeltaHeader(bytes: Buffer): DeltaHeader {
       || ((o.op === 'dir' || o.op === 'mode') && isMode(o.mode))
       || (o.op === 'file' && isMode(o.mode) && Number.isSafeInteger(o.size) && o.size >= 0)
       || (o.op === 'patch' && isMode(o.mode) && Number.isSafeInteger(o.size) && o.size >= 0 && o.size <= DELTA_LIMITS.patchMaxFileBytes
-        && Number.isSafeInteger(o.bytes) && o.bytes > 0)
+        && Number.isSafeInteger(o.bytes) && o.bytes > 0 && o.bytes <= DELTA_LIMITS.patchMaxFileBytes)
       || (o.op === 'symlink' && typeof o.target === 'string' && o.target !== '' && Buffer.byteLength(o.target) <= DELTA_LIMITS.pathMaxBytes);
     if (!ok) throw new DeltaError(`delta operation refused: ${JSON.stringify(o).slice(0, 200)}`);
   }

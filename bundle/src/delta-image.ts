@@ -1,8 +1,8 @@
 // The image part of a delta (docs/deltas.md): how a device writes the new bundle's bytes without re-packing
 // its tree. Each piece appends bytes to the new image: copied from the old bundle (blocks it already has),
 // taken from the delta, or a block compressed from files of the rebuilt tree (only blocks that are new).
-import { constants } from 'node:fs';
-import { lstat, open, type FileHandle } from 'node:fs/promises';
+import { closeSync, constants, lstatSync, openSync, readSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DeltaError, IMAGE_LIMITS, type DeltaImage, type ImageSource } from './delta-format';
 
@@ -75,37 +75,34 @@ async function copyRange(fh: FileHandle, from: number, length: number, write: (b
   }
 }
 
-/** One block's uncompressed bytes: ranges of the rebuilt tree's files (no link followed) and bytes of the delta. */
+/**
+ * One block's uncompressed bytes: ranges of the rebuilt tree's files (no link followed) and bytes of the delta.
+ * Files are read synchronously: libuv's threads are busy compressing, and a block's files are small.
+ */
 async function gather(sources: ImageSource[], payload: PayloadReader, tree: string): Promise<Buffer> {
   const parts: Buffer[] = [];
   for (const s of sources) {
     if (s.length === 1) { parts.push(await payload.exact(s[0], 'the image')); continue; }
     const [path, offset, length] = s;
-    const fh = await openInTree(tree, path);
+    const fd = openSync(safePathSync(tree, path), constants.O_RDONLY | constants.O_NOFOLLOW);
     try {
       const buf = Buffer.alloc(length);
-      const { bytesRead } = await fh.read(buf, 0, length, offset);
-      if (bytesRead !== length) throw new DeltaError(`delta image: ${path} is shorter than the delta expects`);
+      if (readSync(fd, buf, 0, length, offset) !== length) throw new DeltaError(`delta image: ${path} is shorter than the delta expects`);
       parts.push(buf);
     } finally {
-      await fh.close();
+      closeSync(fd);
     }
   }
   return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
 }
 
-async function openInTree(tree: string, path: string): Promise<FileHandle> {
-  return open(await safePath(tree, path), constants.O_RDONLY | constants.O_NOFOLLOW);
-}
-
 /** dir/path, once every folder on the way is checked to be a real folder (not a link). */
-export async function safePath(dir: string, path: string): Promise<string> {
+export function safePathSync(dir: string, path: string): string {
   const parts = path.split('/');
   let at = dir;
   for (const part of parts.slice(0, -1)) {
     at = join(at, part);
-    const st = await lstat(at).catch(() => undefined);
-    if (!st?.isDirectory()) throw new DeltaError(`delta path ${path}: ${at.slice(dir.length + 1)} is not a folder in the source`);
+    if (!lstatSync(at, { throwIfNoEntry: false })?.isDirectory()) throw new DeltaError(`delta path ${path}: ${at.slice(dir.length + 1)} is not a folder in the source`);
   }
   return join(at, parts[parts.length - 1]!);
 }

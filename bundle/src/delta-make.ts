@@ -2,7 +2,7 @@ import { lstat, mkdir, open, mkdtemp, rm, readlink, stat, type FileHandle } from
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { hashFile } from './digest';
-import { applyDelta } from './delta-apply';
+import { applyDelta, type DeltaZstd } from './delta-apply';
 import { DELTA_LIMITS, DELTA_MAGIC, DeltaError, type DeltaHeader, type DeltaImage, type DeltaOp } from './delta-format';
 import { makeDeltaImage } from './delta-image-make';
 import { runZstd } from './delta-zstd';
@@ -19,8 +19,8 @@ export interface MakeDeltaOptions {
   timeoutMs: number;
   /** unsquashfs's data and fragment queues (MiB each): what bounds its memory. */
   queueMiB?: number;
-  /** Squashfs blocks through libzstd (the native addon), as mksquashfs compresses them. */
-  blocks: { compress: (block: Buffer, level: number) => Promise<Buffer>; decompress: (frame: Buffer, maxBytes: number) => Buffer };
+  /** libzstd through the native addon: what a device uses, and reading the images' metadata blocks. */
+  zstd: DeltaZstd & { decompress: (frame: Buffer, maxBytes: number) => Buffer };
 }
 
 export interface DeltaStats {
@@ -49,12 +49,12 @@ export async function makeDelta(source: string, target: string, out: string, opt
     await extract(source, a);
     await extract(target, b);
     const ops = await patchSmallEdits(a, b, await diffTrees(a, b), join(work, 'patches'), opts.level, left);
-    const { image, payload } = await makeDeltaImage(source, target, opts.blocks.decompress);
+    const { image, payload } = await makeDeltaImage(source, target, opts.zstd.decompress);
     const stats = await writeDelta(b, join(work, 'patches'), { source: srcDigest, target: dstDigest, ops, image }, payload, out, opts.level, left());
     // Kept only once the device's own steps, run here on the old tree, give the target bundle byte for byte
     // (a bundle packed by another zstd than this store's would not).
     const check = join(work, 'check.skiff');
-    await applyDelta(out, a, { timeoutMs: left(), image: { sourceBundle: source, out: check, compress: opts.blocks.compress } });
+    await applyDelta(out, a, { timeoutMs: left(), sourceBundle: source, out: check, zstd: opts.zstd });
     const got = await hashFile(check);
     if (got.sha256 !== dstDigest.sha256 || got.size !== dstDigest.size) throw new DeltaError('the delta does not rebuild the target bundle (was it packed with another zstd?)');
     return { ...stats, image: imageStats(image) };

@@ -29,5 +29,7 @@ export function runZstd(args: readonly string[], opts: { timeoutMs: number; stdo
   });
   // An early exit of zstd surfaces through `done`; a write to its closed stdin must not crash the process.
   child.stdin!.on('error', () => undefined);
-  return { stdin: child.stdin!, stdout: child.stdout!, done, kill: () => child.kill('SIGKILL') };
+  // Killed with output unread: its pipe is dropped too, or 'close' (and so `done`) would wait for a reader.
+  const kill = () => { child.kill('SIGKILL'); child.stdout?.destroy(); };
+  return { stdin: child.stdin!, stdout: child.stdout!, done, kill };
 }

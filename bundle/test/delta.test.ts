@@ -17,7 +17,8 @@ test('a delta whose path leaves the tree, or that is not a delta, is refused', a
   };
   const digest = { size: 1, sha256: '0'.repeat(64) };
   // Never reached: each delta is refused before its image part.
-  const opts = { timeoutMs: 10_000, image: { sourceBundle: join(dir, 'none'), out: join(dir, 'out'), compress: async (b: Buffer) => b } };
+  const zstd = { compress: async (b: Buffer) => b, patch: (f: Buffer) => f };
+  const opts = { timeoutMs: 10_000, sourceBundle: join(dir, 'none'), out: join(dir, 'out'), zstd };
   const header = Buffer.from(JSON.stringify({ source: digest, target: digest, ops: [{ op: 'file', path: '../escape', mode: 0o644, size: 1 }] }));
   const evil = zst('evil', Buffer.concat([Buffer.from(`SKIFF-DELTA 1\n${header.length}\n`), header, Buffer.from('x')]));
   await assert.rejects(applyDelta(evil, tree, opts), (e: unknown) => e instanceof DeltaError && /path refused/.test(e.message));

@@ -1,6 +1,7 @@
 // One squashfs block through libzstd, as mksquashfs makes it (ZSTD_compressCCtx at the image's level):
 // a device rebuilding a bundle from a delta compresses only the blocks it does not already have, and the
-// store reads an image's metadata blocks. Same library, same call, same bytes as mksquashfs.
+// store reads an image's metadata blocks. Same library, same call, same bytes as mksquashfs. Also a
+// delta's file patches (zstd --patch-from), applied in-process.
 #include "zstd_block.h"
 
 #include <zstd.h>
@@ -100,9 +101,48 @@ Napi::Value DecompressBlock(const Napi::CallbackInfo& info) {
   return Napi::Buffer<uint8_t>::Copy(env, out.data(), n);
 }
 
+// Most a patched file may be (bytes), the delta format's limit; the window a patch may need covers it twice.
+constexpr size_t kMaxPatchedBytes = 16 << 20;
+constexpr int kPatchWindowLog = 26;
+
+// zstdPatch(frame, old, size) -> Buffer: a frame made with `zstd --patch-from=old`, applied in-process
+// (a device applying hundreds of patches spawns no zstd for each); the result must be exactly size bytes.
+Napi::Value Patch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 3 || !info[0].IsBuffer() || !info[1].IsBuffer() || !info[2].IsNumber()) {
+    Napi::TypeError::New(env, "zstdPatch(frame: Buffer, old: Buffer, size: number)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  auto frame = info[0].As<Napi::Buffer<uint8_t>>();
+  auto old = info[1].As<Napi::Buffer<uint8_t>>();
+  double size = info[2].As<Napi::Number>().DoubleValue();
+  if (old.Length() > kMaxPatchedBytes || !(size >= 0 && size <= kMaxPatchedBytes)) {
+    Napi::RangeError::New(env, "a patched file is at most 16 MiB").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  ZSTD_DCtx* dctx = ZSTD_createDCtx();
+  std::vector<uint8_t> out(static_cast<size_t>(size) + 1);  // one byte more: a longer result is an error
+  size_t n = ZSTD_DCtx_setParameter(dctx, ZSTD_d_windowLogMax, kPatchWindowLog);
+  if (!ZSTD_isError(n)) n = ZSTD_DCtx_refPrefix(dctx, old.Data(), old.Length());
+  if (!ZSTD_isError(n)) {
+    ZSTD_outBuffer o = {out.data(), out.size(), 0};
+    ZSTD_inBuffer in = {frame.Data(), frame.Length(), 0};
+    n = ZSTD_decompressStream(dctx, &o, &in);
+    if (!ZSTD_isError(n)) n = n == 0 && in.pos == in.size ? o.pos : static_cast<size_t>(-1);
+  }
+  ZSTD_freeDCtx(dctx);
+  if (ZSTD_isError(n) || n != static_cast<size_t>(size)) {
+    std::string why = ZSTD_isError(n) ? ZSTD_getErrorName(n) : "the result is not the size the delta says";
+    Napi::Error::New(env, "zstd patch: " + why).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  return Napi::Buffer<uint8_t>::Copy(env, out.data(), n);
+}
+
 }  // namespace
 
 void RegisterZstdBlock(Napi::Env env, Napi::Object exports) {
   exports.Set("zstdCompressBlock", Napi::Function::New(env, CompressBlock));
   exports.Set("zstdDecompressBlock", Napi::Function::New(env, DecompressBlock));
+  exports.Set("zstdPatch", Napi::Function::New(env, Patch));
 }

@@ -23,6 +23,7 @@ export interface NativeBinding {
   peerCredentials(fd: number): PeerCredentials;
   zstdCompressBlock(block: Buffer, level: number): Promise<Buffer>;
   zstdDecompressBlock(frame: Buffer, maxBytes: number): Buffer;
+  zstdPatch(frame: Buffer, old: Buffer, size: number): Buffer;
 }
 
 /** The process at the other end of a unix socket, as the kernel recorded it at connect(). */

@@ -10,3 +10,8 @@ export function zstdCompressBlock(block: Buffer, level: number): Promise<Buffer>
 export function zstdDecompressBlock(frame: Buffer, maxBytes: number): Buffer {
   return native().zstdDecompressBlock(frame, maxBytes);
 }
+
+/** A delta's patch (a frame made with `zstd --patch-from=old`) applied to `old`; throws unless it gives exactly `size` bytes. */
+export function zstdPatch(frame: Buffer, old: Buffer, size: number): Buffer {
+  return native().zstdPatch(frame, old, size);
+}

@@ -10,11 +10,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { applyDelta, checkDeltaImage, hashFile, makeDelta, packBundle, DeltaError } from '@skiff/bundle';
-import { zstdCompressBlock, zstdDecompressBlock } from '@skiff/native';
+import { zstdCompressBlock, zstdDecompressBlock, zstdPatch } from '@skiff/native';
 
 const work = mkdtempSync(join(tmpdir(), 'skiff-delta-image-'));
 after(() => rmSync(work, { recursive: true, force: true }));
-const blocks = { compress: zstdCompressBlock, decompress: zstdDecompressBlock };
+const zstd = { compress: zstdCompressBlock, decompress: zstdDecompressBlock, patch: zstdPatch };
 
 function put(root: string, path: string, body: string | Buffer, mode = 0o644): void {
   mkdirSync(dirname(join(root, path)), { recursive: true });
@@ -47,14 +47,14 @@ const extract = (bundle: string, dir: string) => execFileSync('unsquashfs', ['-q
 test('the device steps turn the old bundle into the new one byte for byte, compressing only new blocks', async () => {
   const { a, b, dir } = await twoBundles('roundtrip');
   const delta = join(dir, 'a-b.delta');
-  const stats = await makeDelta(a.path, b.path, delta, { workDir: dir, level: 19, timeoutMs: 120_000, blocks });
+  const stats = await makeDelta(a.path, b.path, delta, { workDir: dir, level: 19, timeoutMs: 120_000, zstd });
   assert.ok(stats.image.copiedBytes > 600_000, `the unchanged random file's blocks are copied (${stats.image.copiedBytes} bytes)`);
   assert.ok(stats.image.compressedBlocks >= 2, 'the edited file and its fragment are compressed anew');
   assert.ok(stats.size < b.size / 10, `the delta (${stats.size} bytes) is far smaller than the bundle (${b.size})`);
   const tree = join(dir, 'tree');
   extract(a.path, tree);
   const out = join(dir, 'rebuilt.skiff');
-  const header = await applyDelta(delta, tree, { timeoutMs: 60_000, image: { sourceBundle: a.path, out, compress: zstdCompressBlock } });
+  const header = await applyDelta(delta, tree, { timeoutMs: 60_000, sourceBundle: a.path, out, zstd });
   assert.deepEqual(header.target, { size: b.size, sha256: b.sha256 });
   assert.deepEqual(await hashFile(out), { size: b.size, sha256: b.sha256 });
 });
@@ -62,7 +62,7 @@ test('the device steps turn the old bundle into the new one byte for byte, compr
 test('a damaged old bundle, or a zstd that compresses differently, does not give the signed bundle', async () => {
   const { a, b, dir } = await twoBundles('damaged');
   const delta = join(dir, 'a-b.delta');
-  await makeDelta(a.path, b.path, delta, { workDir: dir, level: 19, timeoutMs: 120_000, blocks });
+  await makeDelta(a.path, b.path, delta, { workDir: dir, level: 19, timeoutMs: 120_000, zstd });
   // One byte of the old bundle flipped inside the random file's blocks, which the image part copies.
   const damaged = join(dir, 'damaged.skiff');
   cpSync(a.path, damaged);
@@ -73,13 +73,13 @@ test('a damaged old bundle, or a zstd that compresses differently, does not give
   closeSync(fd);
   const tree = join(dir, 'tree');
   extract(a.path, tree);
-  await applyDelta(delta, tree, { timeoutMs: 60_000, image: { sourceBundle: damaged, out: join(dir, 'from-damaged.skiff'), compress: zstdCompressBlock } });
+  await applyDelta(delta, tree, { timeoutMs: 60_000, sourceBundle: damaged, out: join(dir, 'from-damaged.skiff'), zstd });
   assert.notEqual((await hashFile(join(dir, 'from-damaged.skiff'))).sha256, b.sha256, 'the hash check is what catches it');
   // Another zstd level stands for another libzstd: a block of another length is refused at once.
   const tree2 = join(dir, 'tree2');
   extract(a.path, tree2);
-  const other = (block: Buffer) => zstdCompressBlock(block, 1);
-  await assert.rejects(applyDelta(delta, tree2, { timeoutMs: 60_000, image: { sourceBundle: a.path, out: join(dir, 'other.skiff'), compress: other } }),
+  const other = { ...zstd, compress: (block: Buffer) => zstdCompressBlock(block, 1) };
+  await assert.rejects(applyDelta(delta, tree2, { timeoutMs: 60_000, sourceBundle: a.path, out: join(dir, 'other.skiff'), zstd: other }),
     (e: unknown) => e instanceof DeltaError && /zstd differs/.test(e.message));
 });
 

@@ -1,14 +1,14 @@
 // A delta computed in its own process: its heap is capped by the parent (--max-old-space-size), and a
 // timeout kills it without touching the server. argv[2] is the job as JSON; the stats are printed as JSON.
 import { makeDelta, type MakeDeltaOptions } from '@skiff/bundle';
-import { zstdCompressBlock, zstdDecompressBlock } from '@skiff/native';
+import { zstdCompressBlock, zstdDecompressBlock, zstdPatch } from '@skiff/native';
 
-export interface DeltaWorkerJob { source: string; target: string; out: string; options: Omit<MakeDeltaOptions, 'blocks'> }
+export interface DeltaWorkerJob { source: string; target: string; out: string; options: Omit<MakeDeltaOptions, 'zstd'> }
 
 async function main(): Promise<void> {
   const job = JSON.parse(process.argv[2] ?? '') as DeltaWorkerJob;
-  const blocks = { compress: zstdCompressBlock, decompress: zstdDecompressBlock };
-  const stats = await makeDelta(job.source, job.target, job.out, { ...job.options, blocks });
+  const zstd = { compress: zstdCompressBlock, decompress: zstdDecompressBlock, patch: zstdPatch };
+  const stats = await makeDelta(job.source, job.target, job.out, { ...job.options, zstd });
   process.stdout.write(JSON.stringify(stats) + '\n');
 }
 

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { applyDelta, fsyncDir, hashFile } from '@skiff/bundle';
-import { zstdCompressBlock } from '@skiff/native';
+import { zstdCompressBlock, zstdPatch } from '@skiff/native';
 import type { TaskHandler } from '../changes';
 import type { DeviceEnv } from '../env';
 import type { BundleTarget, DeltaTarget } from '../../trust';
@@ -115,8 +115,8 @@ async function rebuildBundle(env: DeviceEnv, p: DeltaParams, delta: string, out:
   execFileSync('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${source},upperdir=${upper},workdir=${scratch}`, merged],
     { stdio: ['ignore', 'ignore', 'pipe'], timeout: 30_000 });
   rmrf(out);
-  const image = { sourceBundle: paths.bundleFile(p.name, p.from), out, compress: zstdCompressBlock };
-  await applyDelta(delta, merged, { timeoutMs: REBUILD_TIMEOUT_MS, image });
+  const zstd = { compress: zstdCompressBlock, patch: zstdPatch };
+  await applyDelta(delta, merged, { timeoutMs: REBUILD_TIMEOUT_MS, sourceBundle: paths.bundleFile(p.name, p.from), out, zstd });
   if (signal.aborted) throw new Error('aborted');
 }
 
