@@ -3,7 +3,8 @@
 // rest (superblock, table indexes, padding, new metadata) carried in the delta.
 import { createHash } from 'node:crypto';
 import { open, type FileHandle } from 'node:fs/promises';
-import { IMAGE_LIMITS, type DeltaImage, type ImagePiece } from './delta-format';
+import { join } from 'node:path';
+import { IMAGE_LIMITS, type DeltaImage, type ImagePiece, type ImageSource } from './delta-format';
 import { readImageLayout, type ImageLayout } from './squashfs-layout';
 
 type Decompress = (frame: Buffer, maxBytes: number) => Buffer;
@@ -31,8 +32,21 @@ async function readAt(fh: FileHandle, offset: number, length: number): Promise<B
   return buf;
 }
 
-/** The image part turning bundle `source` into bundle `target`, and the bytes it takes from the delta, in order. */
-export async function makeDeltaImage(source: string, target: string, decompress: Decompress): Promise<{ image: DeltaImage; payload: Buffer[] }> {
+async function readRange(file: string, offset: number, length: number): Promise<Buffer> {
+  const fh = await open(file, 'r');
+  try {
+    return await readAt(fh, offset, length);
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * The image part turning bundle `source` into bundle `target`, and the bytes it takes from the delta, in order.
+ * A new block holding part of a `carried` file (one the file operations do not write: too large to patch)
+ * takes that part from the delta instead of the tree; `tree` is the target's extracted tree.
+ */
+export async function makeDeltaImage(source: string, target: string, decompress: Decompress, carried: { tree: string; paths: Set<string> }): Promise<{ image: DeltaImage; payload: Buffer[] }> {
   const [a, b] = [await readImageLayout(source, decompress), await readImageLayout(target, decompress)];
   const have = await blockIndex(source, a);
   const pieces: ImagePiece[] = [];
@@ -66,7 +80,15 @@ export async function makeDeltaImage(source: string, target: string, decompress:
           payload.push(block.content!);
           push(['zstd', block.length - 2, [[block.content!.length]]]);
         }
-      } else push(block.stored ? ['raw', block.ranges!] : ['zstd', block.length, block.ranges!]);
+      } else {
+        const sources: ImageSource[] = [];
+        for (const r of block.ranges!) {
+          if (!carried.paths.has(r[0])) { sources.push(r); continue; }
+          payload.push(await readRange(join(carried.tree, r[0]), r[1], r[2]));
+          sources.push([r[2]]);
+        }
+        push(block.stored ? ['raw', sources] : ['zstd', block.length, sources]);
+      }
       pos = block.offset + block.length;
     }
     if (b.size > pos) bytes(await readAt(fh, pos, b.size - pos));

@@ -48,8 +48,11 @@ export async function makeDelta(source: string, target: string, out: string, opt
     const extract = (file: string, dir: string) => runTool('unsquashfs', ['-no-xattrs', '-quiet', '-no-progress', ...queues, '-d', dir, file], { timeoutMs: left() });
     await extract(source, a);
     await extract(target, b);
-    const ops = await patchSmallEdits(a, b, await diffTrees(a, b), join(work, 'patches'), opts.level, left);
-    const { image, payload } = await makeDeltaImage(source, target, opts.zstd.decompress);
+    const all = await patchSmallEdits(a, b, await diffTrees(a, b), join(work, 'patches'), opts.level, left);
+    // A changed file too large to patch is not written to the tree: only its new blocks travel, in the image part.
+    const paths = new Set(all.filter((o) => o.op === 'file' && o.size > DELTA_LIMITS.patchMaxFileBytes).map((o) => o.path));
+    const ops = all.filter((o) => !paths.has(o.path) || o.op !== 'file');
+    const { image, payload } = await makeDeltaImage(source, target, opts.zstd.decompress, { tree: b, paths });
     const stats = await writeDelta(b, join(work, 'patches'), { source: srcDigest, target: dstDigest, ops, image }, payload, out, opts.level, left());
     // Kept only once the device's own steps, run here on the old tree, give the target bundle byte for byte
     // (a bundle packed by another zstd than this store's would not).

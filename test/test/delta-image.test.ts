@@ -59,6 +59,25 @@ test('the device steps turn the old bundle into the new one byte for byte, compr
   assert.deepEqual(await hashFile(out), { size: b.size, sha256: b.sha256 });
 });
 
+test('a small edit of a file over 16 MiB carries only its new blocks, not the file', async () => {
+  const app = join(work, 'big', 'app');
+  cpSync(join(__dirname, '..', '..', '..', 'examples', 'hello'), app, { recursive: true });
+  const big = randomBytes(17 * 1024 * 1024);
+  put(app, 'lib/big.bin', big);
+  const a = await packBundle(app, join(work, 'big', 'a'));
+  big.write('an edit in the middle', 9 * 1024 * 1024);
+  put(app, 'lib/big.bin', Buffer.concat([big, Buffer.from('and a line at its end\n')]));
+  const b = await packBundle(app, join(work, 'big', 'b'));
+  const delta = join(work, 'big', 'a-b.delta');
+  const stats = await makeDelta(a.path, b.path, delta, { workDir: join(work, 'big'), level: 19, timeoutMs: 120_000, zstd });
+  assert.ok(stats.size < 1024 * 1024, `two changed blocks, not the 17 MiB file (${stats.size} bytes)`);
+  const tree = join(work, 'big', 'tree');
+  extract(a.path, tree);
+  const out = join(work, 'big', 'rebuilt.skiff');
+  await applyDelta(delta, tree, { timeoutMs: 60_000, sourceBundle: a.path, out, zstd });
+  assert.deepEqual(await hashFile(out), { size: b.size, sha256: b.sha256 });
+});
+
 test('a damaged old bundle, or a zstd that compresses differently, does not give the signed bundle', async () => {
   const { a, b, dir } = await twoBundles('damaged');
   const delta = join(dir, 'a-b.delta');
