@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { join } from 'node:path';
 import { hashFile } from './digest';
 import { applyDelta, type DeltaZstd } from './delta-apply';
-import { DELTA_LIMITS, DELTA_MAGIC, DeltaError, type DeltaHeader, type DeltaImage, type DeltaOp } from './delta-format';
+import { DELTA_LIMITS, DELTA_MAGIC, DeltaError, type DeltaHeader, type DeltaImage, type ImageSource, type DeltaOp } from './delta-format';
 import { makeDeltaImage } from './delta-image-make';
 import { runZstd } from './delta-zstd';
 import { runTool } from './tools';
@@ -25,7 +25,7 @@ export interface MakeDeltaOptions {
 
 export interface DeltaStats {
   size: number; sha256: string; changedFiles: number; changedBytes: number; removed: number; ops: number;
-  /** The image part: blocks copied from the old bundle, blocks the device compresses, bytes carried. */
+  /** The image part: bytes copied from the old bundle, blocks the device compresses, bytes carried in the delta (before its zstd). */
   image: { copiedBytes: number; compressedBlocks: number; carriedBytes: number };
 }
 
@@ -103,10 +103,12 @@ export async function diffTrees(a: string, b: string): Promise<DeltaOp[]> {
 
 function imageStats(image: DeltaImage): DeltaStats['image'] {
   const s = { copiedBytes: 0, compressedBlocks: 0, carriedBytes: 0 };
+  const carried = (sources: ImageSource[]) => sources.reduce((n, src) => n + (src.length === 1 ? src[0] : 0), 0);
   for (const p of image.pieces) {
     if (p[0] === 'copy') s.copiedBytes += p[2];
     else if (p[0] === 'bytes') s.carriedBytes += p[1];
-    else s.compressedBlocks++;
+    else if (p[0] === 'zstd') { s.compressedBlocks++; s.carriedBytes += carried(p[2]); }
+    else s.carriedBytes += carried(p[1]);
   }
   return s;
 }
