@@ -147,7 +147,7 @@ describe('device: a crash at every task boundary leaves the old or the new state
       old: { current: r1, retained: [r1] }, new: { current: null, retained: [] }, reboot: true },
     { name: 'remove, reboot', prepare: install1, command: ['remove', 'hello'],
       old: { current: r1, retained: [r1] }, new: { current: null, retained: [] }, reboot: true, keepsVolume: true },
-    // The delta's tasks (download-delta, rebuild with its overlay and re-pack) are boundaries like the others.
+    // The delta's tasks (download-delta, rebuild with its overlay and the new bundle written) are boundaries like the others.
     { name: 'refresh through a delta', prepare: install1, command: ['refresh', 'hello'],
       old: { current: r1, retained: [r1] }, new: { current: r2, retained: [r1, r2] }, delta: true },
     { name: 'refresh through a delta, reboot', prepare: install1, command: ['refresh', 'hello'],
