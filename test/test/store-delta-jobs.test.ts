@@ -41,12 +41,16 @@ describe('store: delta jobs across a restart', () => {
     try { const cmd = readFileSync(`/proc/${p}/cmdline`, 'utf8'); return cmd.includes('worker.js') && cmd.includes(dataDir); } catch { return false; }
   }).map(Number);
 
-  const serve = async (serveArgs: string[] = []) => { store = await startStore({ dataDir, token, deltaSources: 1, serveArgs }); };
+  const serve = async (serveArgs: string[] = []) => {
+    // A test that failed half-way may have left its store running on the folder.
+    if (store && store.child.exitCode === null && store.child.signalCode === null) await killStore();
+    store = await startStore({ dataDir, token, deltaSources: 1, serveArgs });
+  };
   /** SIGKILLs the store; its worker, frozen with SIGSTOP so the kill lands mid-job, is let go and must die with it. */
-  async function killStore(frozenWorker?: number): Promise<void> {
+  async function killStore(): Promise<void> {
     store!.child.kill('SIGKILL');
     await new Promise((r) => store!.child.once('exit', r));
-    if (frozenWorker) process.kill(-frozenWorker, 'SIGCONT');
+    for (const pid of workers()) try { process.kill(-pid, 'SIGCONT'); } catch { /* gone */ }
     await until(() => workers().length === 0, 'the delta worker to die with the store');
   }
   /** Stops the store (SIGTERM) and reads the job table and the signed delta targets. */
@@ -58,11 +62,9 @@ describe('store: delta jobs across a restart', () => {
     } finally { ctx.close(); }
   }
   /** Waits for this store's worker to start, then freezes its process group (worker, unsquashfs, zstd). */
-  async function freezeWorker(): Promise<number> {
+  async function freezeWorker(): Promise<void> {
     await until(() => workers().length > 0, 'a delta worker');
-    const pid = workers()[0]!;
-    process.kill(-pid, 'SIGSTOP');
-    return pid;
+    process.kill(-workers()[0]!, 'SIGSTOP');
   }
 
   const versions: Record<string, number> = {};
@@ -101,9 +103,9 @@ describe('store: delta jobs across a restart', () => {
 
   test('a job running and one queued when the store is killed run at the next start: the delta is published', async () => {
     const slow2 = await put('slow', '2');
-    const frozen = await freezeWorker();
+    await freezeWorker();
     const hello2 = await put('hello', '2');
-    await killStore(frozen);
+    await killStore();
     const slow1 = versions['slow 1']!;
     const hello1 = versions['hello 1']!;
     assert.equal(deltaFile('hello', hello1, hello2), false, 'nothing published before the restart');
@@ -118,11 +120,11 @@ describe('store: delta jobs across a restart', () => {
   test('a job whose target revision left the channels while the store was down is dropped', async () => {
     await serve();
     const slow3 = await put('slow', '3');
-    const frozen = await freezeWorker();
+    await freezeWorker();
     const hello2 = versions['hello 2']!;
     const hello3 = await put('hello', '3');
     await releaseRevision(store!, 'hello', hello2, 'stable');
-    await killStore(frozen);
+    await killStore();
 
     await serve();
     await until(() => logged('delta job dropped: its target revision left the channels', hello2, hello3) === 1, `job hello ${hello2}→${hello3} dropped`);
@@ -144,4 +146,12 @@ describe('store: delta jobs across a restart', () => {
     assert.deepEqual((await stopAndRead()).jobs, []);
   });
 
+  test('a clean stop during a job kills its worker and does not count the attempt: the job waits for the next start', async () => {
+    await serve();
+    const slow4 = await put('slow', '4');
+    await freezeWorker();
+    const { jobs } = await stopAndRead();
+    assert.equal(workers().length, 0, 'no worker left by the stop');
+    assert.deepEqual(jobs, [{ name: 'slow', source: versions['slow 3']!, target: slow4, attempts: 0 }]);
+  });
 });
