@@ -156,6 +156,7 @@ export function deltaService(ctx: StoreContext, log: DeltaLog) {
     pending: () => jobs.all(),
     /** Kills the running worker (server shutdown); its job is not counted as an attempt and runs at the next start. */
     stop(): void {
+      if (stopped) return;
       stopped = true;
       if (!current) return;
       jobs.uncount(current.job.id);
