@@ -57,6 +57,8 @@ export const storeApp = fp<StoreAppOptions>(async (app, opts) => {
 
   const services = storeServices(opts.context, app.log);
   app.decorate('store', services);
+  // No delta worker outlives the app (tests and benchmarks close it without serve's shutdown).
+  app.addHook('onClose', async () => services.deltas.stop());
   app.decorateRequest('account', null as never);
   app.decorate('requireAccount', async function requireAccount(req) {
     req.account = services.accounts.authenticate(req.headers.authorization);

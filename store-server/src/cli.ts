@@ -44,6 +44,7 @@ const SERVE_FLAGS: ReadonlyArray<readonly [string, keyof StoreSettings, string]>
   ['--delta-timeout <seconds>', 'deltaTimeoutSeconds', 'stop computing a delta after this'],
   ['--delta-memory-mib <n>', 'deltaMemoryMiB', 'memory of the worker computing a delta'],
   ['--delta-max-percent <n>', 'deltaMaxPercentOfBundle', 'publish a delta only when smaller than this percentage of its bundle'],
+  ['--delta-attempts <n>', 'deltaJobAttempts', 'runs of one delta job (failed, timed out or cut by a crash) before it is dropped'],
 ];
 
 function print(line: string): void {

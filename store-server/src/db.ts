@@ -64,6 +64,16 @@ const MIGRATIONS: string[] = [
      SELECT c.app_id, c.channel, a.value, c.revision, c.released FROM channels c, json_each('${JSON.stringify(ARCHITECTURES)}') a;
    DROP TABLE channels;
    ALTER TABLE channels_by_arch RENAME TO channels;`,
+  // Delta jobs queued by releases, kept until done so a restart runs them again (docs/deltas.md); `attempts` counts runs started.
+  `CREATE TABLE delta_jobs (
+     id INTEGER PRIMARY KEY,
+     app_id INTEGER NOT NULL REFERENCES apps(id),
+     source INTEGER NOT NULL,
+     target INTEGER NOT NULL,
+     queued TEXT NOT NULL,
+     attempts INTEGER NOT NULL DEFAULT 0,
+     UNIQUE (app_id, source, target)
+   );`,
 ];
 
 /** Opens the store database in WAL mode and brings its schema up to date (tests may stop after `migrations`). */

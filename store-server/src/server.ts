@@ -117,6 +117,10 @@ export async function serve(opts: ServeOptions): Promise<RunningServer> {
   }
   if (fixed.report) app.log.warn({ apps: fixed.apps, timestampVersion: fixed.report.timestampVersion }, 'signed channel maps differed from the database (a release interrupted by a crash); re-signed them');
   refresh();
+  // Jobs queued or running when the store last stopped (or died) run again.
+  const pending = app.store.deltas.pending().length;
+  if (pending) app.log.info({ jobs: pending }, 'delta jobs resumed');
+  app.store.deltas.start();
   const timer = setInterval(refresh, context.settings.expiryCheckIntervalSeconds * 1000);
   timer.unref();
   const prune = () => {

@@ -76,6 +76,8 @@ export interface StoreSettings {
   deltaMaxPercentOfBundle: number;
   /** zstd level of deltas (made once, downloaded by many). */
   deltaCompressionLevel: number;
+  /** Runs of one delta job before it is dropped (a worker that fails or times out, or a store that dies during it, uses one). */
+  deltaJobAttempts: number;
 }
 
 const DAY = 24 * 3600;
@@ -117,6 +119,7 @@ export const DEFAULT_SETTINGS: StoreSettings = {
   deltaMemoryMiB: 256,
   deltaMaxPercentOfBundle: 50,
   deltaCompressionLevel: 19,
+  deltaJobAttempts: 3,
 };
 
 export function resolveSettings(partial: Partial<StoreSettings> = {}): StoreSettings {
@@ -124,7 +127,7 @@ export function resolveSettings(partial: Partial<StoreSettings> = {}): StoreSett
   for (const [k, v] of Object.entries(s)) {
     if (!Number.isInteger(v) || v < 0) throw new SettingError(`setting ${k} must be a non-negative integer, got ${String(v)}`);
   }
-  for (const k of ['keepAliveTimeoutSeconds', 'headersTimeoutSeconds', 'requestTimeoutSeconds', 'uploadRateIntervalSeconds', 'maxConnections', 'maxUploadsInFlightPerAccount', 'searchPageSize', 'sessionLifetimeSeconds', 'maxSessions'] as const) {
+  for (const k of ['keepAliveTimeoutSeconds', 'headersTimeoutSeconds', 'requestTimeoutSeconds', 'uploadRateIntervalSeconds', 'maxConnections', 'maxUploadsInFlightPerAccount', 'searchPageSize', 'sessionLifetimeSeconds', 'maxSessions', 'deltaJobAttempts'] as const) {
     if (s[k] < 1) throw new SettingError(`setting ${k} must be at least 1: 0 would turn the limit off`);
   }
   if (s.headersTimeoutSeconds > s.requestTimeoutSeconds) throw new SettingError('setting headersTimeoutSeconds must not exceed requestTimeoutSeconds');

@@ -72,7 +72,10 @@ test('a delta of a small change is published as a target beside the bundle (cust
   const [a, b] = revs as [number, number];
   await release(a, 'edge');
   await release(b, 'edge');
+  // Kept in the database from the release until done (a restart runs it again).
+  assert.ok(store.app.store.deltas.pending().some((j) => j.name === 'hello' && j.source === a && j.target === b), 'job a→b queued');
   await store.app.store.deltas.idle();
+  assert.deepEqual(store.app.store.deltas.pending(), [], 'a done job leaves the table');
   const { tuf } = store.ctx;
   const path = deltaTargetPath('hello', a, b);
   const delta = tuf.target(path);

@@ -1,17 +1,20 @@
-// Deltas to a released revision, made off the request path: a release queues jobs, one worker process
-// runs at a time, and each finished delta is published as a TUF target beside the bundles (docs/deltas.md).
-import { execFile, type ChildProcess } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+// Deltas to a released revision, made off the request path: a release queues jobs in SQLite (deltas/jobs.ts),
+// one worker process runs at a time, and each finished delta is published as a TUF target beside the bundles
+// (docs/deltas.md). A job leaves the table only when done, so a restart runs what was queued or running again.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { TargetFile } from '@tufjs/models';
 import { deltaTargetPath, type DeltaStats, type DeltaTargetCustom } from '@skiff/bundle';
 import type { StoreContext } from '../context';
 import type { AppRow, RevisionRow } from '../repositories/apps';
+import { deltaJobRepository, type DeltaJobRow } from './jobs';
 import type { DeltaWorkerJob } from './worker';
 
 export interface DeltaLog { info(obj: object, msg: string): void; warn(obj: object, msg: string): void }
 
-interface Job { name: string; source: number; target: number }
+/** The most a worker may print (its stats, one JSON line; or its error). */
+const WORKER_OUTPUT_MAX_BYTES = 64 * 1024;
 
 /** Whose deltas a release to `channel` asks for: the channel's previous revision, then the newest earlier ones. */
 export function deltaSources(revisions: number[], target: number, previous: number | undefined, count: number): number[] {
@@ -21,31 +24,39 @@ export function deltaSources(revisions: number[], target: number, previous: numb
 }
 
 export function deltaService(ctx: StoreContext, log: DeltaLog) {
-  const queue: Job[] = [];
+  const jobs = deltaJobRepository(ctx.db);
   let running: Promise<void> | null = null;
-  let worker: ChildProcess | null = null;
+  let current: { job: DeltaJobRow; worker: ChildProcess | null } | null = null;
+  let stopped = false;
   const s = ctx.settings;
   // What a killed worker left is of no use: every job starts from the blobs.
   rmSync(ctx.paths.deltaWork, { recursive: true, force: true });
   mkdirSync(ctx.paths.deltaWork, { recursive: true, mode: 0o700 });
 
   const revisionsInChannels = (app: AppRow) => new Set(ctx.apps.channels(app.id).map((c) => c.revision));
+  const factsOf = (job: DeltaJobRow) => ({ name: job.name, from: job.source, to: job.target });
 
-  async function runOne(job: Job): Promise<void> {
+  /** Settles when the job is done (published, not worth publishing, or no longer wanted); throws when it failed. */
+  async function runOne(job: DeltaJobRow): Promise<void> {
     const app = ctx.apps.find(job.name);
     const src = app && ctx.apps.revision(app.id, job.source);
     const dst = app && ctx.apps.revision(app.id, job.target);
     const path = deltaTargetPath(job.name, job.source, job.target);
     if (!app || !src || !dst || ctx.tuf.target(path)) return;
-    const out = join(ctx.paths.deltaWork, `${job.name}.${job.source}-${job.target}.delta`);
+    if (!revisionsInChannels(app).has(job.target)) {
+      log.info(factsOf(job), 'delta job dropped: its target revision left the channels');
+      return;
+    }
+    // A folder of its own: a worker orphaned by a crash of the store cannot write into the next job's files.
+    const dir = mkdtempSync(join(ctx.paths.deltaWork, 'job-'));
+    const out = join(dir, 'delta');
     try {
       const started = Date.now();
       const stats = await runWorker({
         source: join(ctx.paths.blobs, src.sha256), target: join(ctx.paths.blobs, dst.sha256), out,
-        options: { workDir: ctx.paths.deltaWork, level: s.deltaCompressionLevel, timeoutMs: s.deltaTimeoutSeconds * 1000, queueMiB: Math.floor(s.deltaMemoryMiB / 4) },
+        options: { workDir: dir, level: s.deltaCompressionLevel, timeoutMs: s.deltaTimeoutSeconds * 1000, queueMiB: Math.floor(s.deltaMemoryMiB / 4) },
       });
-      const ms = Date.now() - started;
-      const facts = { name: job.name, from: job.source, to: job.target, bytes: stats.size, bundleBytes: dst.size, ms };
+      const facts = { ...factsOf(job), bytes: stats.size, bundleBytes: dst.size, ms: Date.now() - started };
       // Released elsewhere meanwhile, or not small enough beside the full bundle: not worth a download.
       const small = stats.size * 100 < dst.size * s.deltaMaxPercentOfBundle;
       const add = small && revisionsInChannels(app).has(job.target) ? [{ target: deltaTarget(job, stats, dst), blobPath: out }] : [];
@@ -56,11 +67,11 @@ export function deltaService(ctx: StoreContext, log: DeltaLog) {
       if (add.length) log.info(facts, 'delta published');
       else if (!small) log.info(facts, 'delta not published: not small enough beside the full bundle');
     } finally {
-      rmSync(out, { force: true });
+      rmSync(dir, { recursive: true, force: true });
     }
   }
 
-  const deltaTarget = (job: Job, stats: DeltaStats, dst: RevisionRow): TargetFile => {
+  const deltaTarget = (job: DeltaJobRow, stats: DeltaStats, dst: RevisionRow): TargetFile => {
     const custom: DeltaTargetCustom = { name: job.name, source: job.source, target: job.target, bundleSha256: dst.sha256, bundleLength: dst.size };
     return TargetFile.fromJSON(deltaTargetPath(job.name, job.source, job.target), { length: stats.size, hashes: { sha256: stats.sha256 }, custom: { ...custom } });
   };
@@ -77,47 +88,79 @@ export function deltaService(ctx: StoreContext, log: DeltaLog) {
     return out;
   }
 
+  /** The worker leads a process group of its own, so a timeout or a stop kills its unsquashfs and zstd too. */
+  const killGroup = (child: ChildProcess) => { try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* already gone */ } };
+
   function runWorker(job: DeltaWorkerJob): Promise<DeltaStats> {
     return new Promise((resolve, reject) => {
-      worker = execFile(process.execPath, [`--max-old-space-size=${s.deltaMemoryMiB}`, join(__dirname, 'worker.js'), JSON.stringify(job)], {
-        timeout: s.deltaTimeoutSeconds * 1000, killSignal: 'SIGKILL', maxBuffer: 64 * 1024,
-      }, (err, stdout, stderr) => {
-        worker = null;
-        if (err) reject(new Error(stderr.trim() || err.message));
-        else resolve(JSON.parse(stdout) as DeltaStats);
+      // stdin stays open while the store lives: the worker kills its group when it closes (worker.ts).
+      const child = spawn(process.execPath, [`--max-old-space-size=${s.deltaMemoryMiB}`, join(__dirname, 'worker.js'), JSON.stringify(job)], {
+        detached: true, stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      if (current) current.worker = child;
+      let stdout = '';
+      let stderr = '';
+      child.stdout!.setEncoding('utf8').on('data', (d: string) => { if (stdout.length < WORKER_OUTPUT_MAX_BYTES) stdout += d; });
+      child.stderr!.setEncoding('utf8').on('data', (d: string) => { if (stderr.length < WORKER_OUTPUT_MAX_BYTES) stderr += d; });
+      let timedOut = false;
+      const timer = setTimeout(() => { timedOut = true; killGroup(child); }, s.deltaTimeoutSeconds * 1000);
+      child.once('error', (err) => { clearTimeout(timer); reject(err); });
+      child.once('close', (code, signal) => {
+        clearTimeout(timer);
+        if (current) current.worker = null;
+        if (code === 0) resolve(JSON.parse(stdout) as DeltaStats);
+        else if (timedOut) reject(new Error(`the worker took longer than ${s.deltaTimeoutSeconds} s and was killed`));
+        else reject(new Error(stderr.trim() || `the worker ended by ${signal ?? `exit ${code}`}`));
       });
     });
   }
 
   async function drain(): Promise<void> {
-    for (let job = queue.shift(); job; job = queue.shift()) {
+    for (let job = jobs.next(); job && !stopped; job = jobs.next()) {
+      if (job.attempts >= s.deltaJobAttempts) {
+        jobs.remove(job.id);
+        log.warn({ ...factsOf(job), attempts: job.attempts }, 'delta job dropped: every attempt failed');
+        continue;
+      }
+      jobs.started(job.id);
+      current = { job, worker: null };
       try {
         await runOne(job);
+        jobs.remove(job.id);
       } catch (err) {
-        log.warn({ name: job.name, from: job.source, to: job.target, err: (err as Error).message }, 'delta not made');
+        // Stopped under it: the job stays queued for the next start.
+        if (!stopped) log.warn({ ...factsOf(job), attempt: job.attempts + 1, of: s.deltaJobAttempts, err: (err as Error).message }, 'delta not made');
+      } finally {
+        current = null;
       }
     }
   }
 
   function start(): void {
-    if (running || queue.length === 0) return;
-    running = drain().finally(() => { running = null; start(); });
+    if (running || stopped || s.deltaSourceRevisions === 0 || !jobs.next()) return;
+    running = drain()
+      .then(() => true, (err: unknown) => { log.warn({ err: (err as Error).message }, 'delta jobs stopped'); return false; })
+      .then((ok) => { running = null; if (ok) start(); });
   }
 
   return {
-    /** Queues the deltas to `revision`, just released to a channel that held `previous`. */
-    schedule(app: AppRow, revision: number, previous: number | undefined): void {
+    /** Queues the deltas to `revision`, released to a channel that held `previous` (call inside the release's transaction). */
+    queue(app: AppRow, revision: number, previous: number | undefined): void {
       if (s.deltaSourceRevisions === 0) return;
       const revs = ctx.apps.revisions(app.id).map((r) => r.revision);
-      for (const source of deltaSources(revs, revision, previous, s.deltaSourceRevisions)) {
-        if (!queue.some((j) => j.name === app.name && j.source === source && j.target === revision)) queue.push({ name: app.name, source, target: revision });
-      }
-      start();
+      jobs.queue(app.id, revision, deltaSources(revs, revision, previous, s.deltaSourceRevisions));
     },
-    /** Drops queued jobs and kills the running worker (server shutdown). */
+    /** Runs the queued jobs, one at a time, until none is left (after a release commits, and at store start). */
+    start,
+    /** The jobs still to run, oldest first. */
+    pending: () => jobs.all(),
+    /** Kills the running worker (server shutdown); its job is not counted as an attempt and runs at the next start. */
     stop(): void {
-      queue.length = 0;
-      worker?.kill('SIGKILL');
+      if (stopped) return;
+      stopped = true;
+      if (!current) return;
+      jobs.uncount(current.job.id);
+      if (current.worker) killGroup(current.worker);
     },
     /** Settles when no job is queued or running (tests, benchmarks, shutdown). */
     idle: async (): Promise<void> => { while (running) await running; },

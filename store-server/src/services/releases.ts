@@ -82,9 +82,11 @@ export function releaseService(ctx: StoreContext, apps: AppService, deltas?: Del
       const previous = ctx.apps.channels(app.id).find((c) => c.channel === channel && c.architecture === archs[0])?.revision;
       const report = ctx.db.transaction(() => {
         ctx.apps.setChannel(app.id, channel, archs, revision);
+        // Queued with the release: a crash cannot leave a release whose deltas were never asked for.
+        deltas?.queue(app, revision, previous);
         return ctx.tuf.publishApp(channelMap(app), [bundleOf(app, revision)]);
       }).immediate();
-      deltas?.schedule(app, revision, previous);
+      deltas?.start();
       return result(app, channel, revision, archs, report);
     },
     close(account: AccountRow, name: string, channelText: string): ReleaseResult {
