@@ -64,6 +64,13 @@ describe('auto-refresh: a check that finds nothing', { skip: rootSkipReason() },
     assert.equal(quiet.nothingNew, true);
     assert.deepEqual(proxy!.requests.map((r) => r.path), ['/repo/metadata/timestamp.json']);
 
+    // Another app's release changes the repository, not this app's channel map: the map is not downloaded again.
+    await publishBundle(store, await makeBundle(work, { name: 'ar-other', version: '1.0' }), { channel: 'stable' });
+    proxy!.clear();
+    assert.deepEqual((await checkNow(root, undefined)).outcomes.map((o) => o.status), ['up-to-date']);
+    assert.ok(proxy!.requests.some((r) => r.path === '/repo/metadata/timestamp.json'), 'the check looked');
+    assert.deepEqual(proxy!.requests.filter((r) => r.path.includes('/targets/')).map((r) => r.path), [], 'no target downloaded');
+
     const rev2 = (await publishBundle(store, await makeBundle(work, { name: 'ar-quiet', version: '2.0' }), { channel: 'stable' })).revision;
     assert.deepEqual((await checkNow(root, undefined)).outcomes.map((o) => o.status), ['refreshed']);
     assert.equal(current(root, 'ar-quiet'), rev2);

@@ -1,7 +1,8 @@
 // The device's TUF metadata: our own atomically written copies, the shipped root kept aside, and the
 // scratch folder tuf-js works in (it writes non-atomically, so it never writes our copies directly).
 import { rmSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Metadata, Root } from '@tufjs/models';
 import { processAlive, writeFileAtomic } from '@skiff/bundle';
@@ -10,6 +11,8 @@ import { TrustMissingError } from './errors';
 /** The root the device was set up with: never overwritten, the fallback when the cached root is corrupt. */
 export const SHIPPED_ROOT = 'root.shipped.json';
 const WORK_PREFIX = '.work-';
+/** The small targets (channel maps) as last verified, one file per target path. */
+const SMALL_TARGETS_DIR = 'targets';
 
 /** Parses one metadata file and checks its shape (and, for root, its own signatures); undefined when unusable. */
 async function readMetadata(bytes: Buffer, file: string): Promise<Metadata<Root> | object | undefined> {
@@ -107,6 +110,18 @@ export class MetadataStore {
   /** A cached metadata file as last saved (verified when it was saved), or undefined. */
   async cached(file: string): Promise<Buffer | undefined> {
     return readIfExists(join(this.trustDir, file));
+  }
+
+  /** A small target as last verified, if its bytes are still the ones now signed (length and sha256), else undefined. */
+  async smallTarget(path: string, length: number, sha256: string): Promise<Buffer | undefined> {
+    const bytes = await readIfExists(join(this.trustDir, SMALL_TARGETS_DIR, encodeURIComponent(path)));
+    return bytes && bytes.length === length && createHash('sha256').update(bytes).digest('hex') === sha256 ? bytes : undefined;
+  }
+
+  /** Keeps a verified small target, so that the next refresh need not download it again while it is unchanged. */
+  async saveSmallTarget(path: string, bytes: Buffer): Promise<void> {
+    await mkdir(join(this.trustDir, SMALL_TARGETS_DIR), { recursive: true, mode: 0o755 });
+    writeFileAtomic(join(this.trustDir, SMALL_TARGETS_DIR, encodeURIComponent(path)), bytes);
   }
 
   async removeWorkDir(work: string): Promise<void> {

@@ -80,11 +80,13 @@ export class VerifiedRepository {
     return `${this.targetBaseUrl}/${path.split('/').map(encodeURIComponent).join('/')}`;
   }
 
-  /** A small target held in memory, checked against its signed length and hashes. */
+  /** A small target held in memory, checked against its signed length and hashes; not downloaded again while unchanged. */
   async fetchSmallTarget(target: TargetFile, cap: number): Promise<Buffer> {
     if (target.length > cap) throw new TrustRefusedError(`${target.path} is signed as ${target.length} bytes, more than the ${cap} allowed; refused`);
     const sha256 = target.hashes.sha256;
     if (!sha256) throw new TrustRefusedError(`${target.path} has no sha256 in the store's metadata; refused`);
+    const kept = await this.store.smallTarget(target.path, target.length, sha256);
+    if (kept) return kept;
     const url = await this.targetUrl({ path: target.path, sha256 });
     return this.step(async () => {
       const bytes = await this.fetcher.downloadBytes(url, target.length);
@@ -93,6 +95,7 @@ export class VerifiedRepository {
       } catch (err) {
         throw new TrustRefusedError(`${target.path} does not match its signed length and hashes; refused`);
       }
+      await this.store.saveSmallTarget(target.path, bytes);
       return bytes;
     });
   }
