@@ -51,9 +51,10 @@ test('rebin 4 -> 3 -> 4 bits: every target kept, reused bin names get higher ver
   assert.equal(ctx.tuf.versions.targets, 3);
 });
 
-test('binBitsFor grows with the catalogue, up to 1,024 bins: 512 at 10,000 targets, 1,024 from 200,000', () => {
+test('binBitsFor grows with the catalogue, up to 4,096 bins: 512 at 10,000 targets, 2,048 at 200,000, 4,096 from 630,000', () => {
   assert.equal(binBitsFor(1_000), 7);
   assert.equal(binBitsFor(10_000), 9);
-  assert.equal(binBitsFor(200_000), 10);
-  assert.equal(binBitsFor(5_000_000), 10);
+  assert.equal(binBitsFor(200_000), 11);
+  assert.equal(binBitsFor(1_000_000), 12);
+  assert.equal(binBitsFor(5_000_000), 12);
 });

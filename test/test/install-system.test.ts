@@ -40,6 +40,11 @@ test('--destdir stages an image: files under DESTDIR, paths inside them name the
   assert.match(readFileSync(join(destdir, 'opt/skiff/bin/skiffd'), 'utf8'), /^SKIFF_DEFAULT_ROOT=\/ exec node --max-semi-space-size=1 '\/opt\/skiff\/lib\/skiff\/client\/bin\/skiffd'/m);
   assert.match(readFileSync(join(destdir, 'opt/skiff/bin/skiff'), 'utf8'), /^SKIFF_DEFAULT_ROOT=\/ exec node '\/opt\/skiff\/lib\/skiff\/client\/bin\/skiff'/m);
   assert.ok(!existsSync(join(destdir, 'opt/skiff/lib/skiff/node_modules/typescript')), 'no development dependency is installed');
+  // Devices run the patched @tufjs/models (patches/, applied by npm ci): the install copies node_modules as patched.
+  for (const patch of readdirSync(join(checkout, 'patches')).filter((f) => f.endsWith('.patch'))) {
+    const r = spawnSync('git', ['apply', '--check', '--reverse', join(checkout, 'patches', patch)], { cwd: join(destdir, 'opt/skiff/lib/skiff'), encoding: 'utf8' });
+    assert.equal(r.status, 0, `${patch} is not applied in the installed copy: ${r.stderr}`);
+  }
   for (const f of ownFiles(join(destdir, 'opt/skiff'))) {
     const text = readFileSync(f, 'latin1');
     assert.ok(!text.includes(checkout) && !text.includes(destdir), `${f} names the checkout or the staging folder`);

@@ -11,14 +11,13 @@
 // until then, and are simply overwritten by the next attempt.
 import { existsSync, linkSync, mkdirSync, readFileSync, readdirSync, copyFileSync, rmSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { Metadata, MetaFile, MetadataKind, Root, Snapshot, TargetFile, Targets, Timestamp } from '@tufjs/models';
+import { Metadata, MetaFile, MetadataKind, Root, Signature, Snapshot, TargetFile, Targets, Timestamp } from '@tufjs/models';
 import type { StorePaths, StoreSettings } from '../settings';
 import { RepositoryError } from '../errors';
 import { spawnSync } from 'node:child_process';
 import { gzipSync } from 'node:zlib';
-import { bundleTargetPath, channelMapTargetPath, fsyncDir, sha256Hex, writeFileAtomic, type BundleTargetCustom, type ChannelMapDocument } from '@skiff/bundle';
+import { bundleTargetPath, canonicalJson, channelMapTargetPath, fsyncDir, sha256Hex, signBytes, writeFileAtomic, type BundleTargetCustom, type ChannelMapDocument } from '@skiff/bundle';
 import { signMetadata, type RoleKeys, type RoleSigned } from './keys';
-import { metadataJSON, parseSnapshot, parseTargets, signListing, signedBytes } from './metadata-json';
 
 export const SPEC_VERSION = '1.0.31';
 export const BIN_PREFIX = 'bins';
@@ -47,15 +46,15 @@ type JSONObject = Parameters<typeof Targets.fromJSON>[0];
 // Measured at 100,000 apps (docs/scale.md): a bin's line for one target, and the snapshot's line for one bin.
 const TARGET_ENTRY_BYTES = 200;
 const SNAPSHOT_ENTRY_BYTES = 30;
-/** tuf-js on the device parses a snapshot in time quadratic in its bins: ~0.2 s at 1,024, ~1 s at 2,048. */
-const MAX_AUTO_BIN_BITS = 10;
+/** The most bins measured on a device (bench/tuf-parse.mjs): tuf-js reads a snapshot of 4,096 in ~20 ms (patched @tufjs/models). */
+const MAX_AUTO_BIN_BITS = 12;
 /** A release rewrites (and a refresh reads) up to this many bins: the app's channel map's and its bundle's. */
 const BINS_PER_RELEASE = 2;
 
 /**
  * The bin bit length for a repository of `targetCount` targets: the one that makes a release's metadata
  * smallest, two bins (shrinking as bins multiply) plus the snapshot (one line per bin, growing), up to
- * the 1,024 bins a device's TUF client still parses quickly.
+ * the 4,096 bins measured on a device (the formula picks 2^11 from 158,000 targets, 2^12 from 630,000).
  */
 export function binBitsFor(targetCount: number): number {
   let best = 1;
@@ -84,7 +83,6 @@ function syncFilesystem(path: string): void {
 }
 
 function serialize(md: Metadata<RoleSigned>): Buffer {
-  if (md.signed instanceof Snapshot || md.signed instanceof Targets) return Buffer.from(JSON.stringify(metadataJSON(md as Metadata<Snapshot | Targets>)));
   return Buffer.from(JSON.stringify(md.toJSON()));
 }
 
@@ -156,11 +154,11 @@ export class TufRepository {
     const root = readMetadata(md('root.json'), (j) => Metadata.fromJSON(MetadataKind.Root, j));
     const timestampBytes = readFileSync(md('timestamp.json'));
     const timestamp = Metadata.fromJSON(MetadataKind.Timestamp, JSON.parse(timestampBytes.toString('utf8')));
-    const snapshot = readMetadata(md(`${timestamp.signed.snapshotMeta.version}.snapshot.json`), parseSnapshot);
+    const snapshot = readMetadata(md(`${timestamp.signed.snapshotMeta.version}.snapshot.json`), (j) => Metadata.fromJSON(MetadataKind.Snapshot, j));
     const bins = new Map<string, Metadata<Targets>>();
     const targetsMeta = snapshot.signed.meta['targets.json'];
     if (!targetsMeta) throw new RepositoryError('the snapshot lists no targets.json');
-    const load = (file: string, version: number) => readMetadata(md(`${version}.${file}`), parseTargets);
+    const load = (file: string, version: number) => readMetadata(md(`${version}.${file}`), (j) => Metadata.fromJSON(MetadataKind.Targets, j));
     const targets = load('targets.json', targetsMeta.version);
     const repo = new TufRepository(paths, settings, keys, root, targets, snapshot, timestamp, bins, timestampBytes);
     // The snapshot also lists the bins of earlier layouts (TUF clients require it): only today's are loaded.
@@ -403,11 +401,11 @@ export class TufRepository {
         version: (this.snapshot.signed.meta[`${name}.json`]?.version ?? 0) + 1, specVersion: SPEC_VERSION,
         expires: expiresIn(online, now), targets: t.targets,
       }));
-      const bytes = signedBytes(md);
+      const bytes = canonicalJson(md.signed.toJSON());
       const key = bytes.toString('latin1');
-      const known = signatures.get(key);
-      if (known) md.signatures = { ...known };
-      else signatures.set(key, signListing(md, this.keys.bins, bytes).signatures);
+      const { keyId, secretKey } = this.keys.bins;
+      if (!signatures.has(key)) signatures.set(key, { [keyId]: new Signature({ keyID: keyId, sig: signBytes(secretKey, bytes) }) });
+      md.signatures = { ...signatures.get(key) };
       write(`${md.signed.version}.${name}.json`, md);
       newBins.set(name, md);
     }
@@ -423,10 +421,10 @@ export class TufRepository {
     if (!timestampOnly) {
       const meta: Record<string, MetaFile> = { ...snapshot.signed.meta, 'targets.json': new MetaFile({ version: newTargets.signed.version }) };
       for (const [name, md] of newBins) meta[`${name}.json`] = new MetaFile({ version: md.signed.version });
-      snapshot = signListing(new Metadata(new Snapshot({
+      snapshot = signMetadata(new Metadata(new Snapshot({
         version: snapshot.signed.version + 1, specVersion: SPEC_VERSION,
         expires: expiresIn(this.settings.snapshotExpirySeconds, now), meta,
-      })), this.keys.snapshot);
+      })), [this.keys.snapshot]);
     }
     const snapshotBytes = timestampOnly ? null : write(`${snapshot.signed.version}.snapshot.json`, snapshot);
     const prevMeta = this.timestamp.signed.snapshotMeta;
