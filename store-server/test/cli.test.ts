@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, statSync, readdirSync, readFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { hashToken } from '../src/services/accounts';
-import { openStore } from '../src/index';
+import { BIN_PREFIX, openStore } from '../src/index';
 
 const BIN = join(__dirname, '..', '..', 'bin', 'skiff-store');
 const work = mkdtempSync(join(tmpdir(), 'skiff-store-cli-'));
@@ -37,7 +37,7 @@ test('init: keys 0600, WAL database, version 1 of every role; the last line is t
   }
   assert.equal(statSync(join(data, 'keys')).mode & 0o777, 0o700);
   const files = readdirSync(join(data, 'repo', 'metadata')).sort();
-  const versioned = ['1.snapshot.json', '1.targets.json', ...Array.from({ length: 8 }, (_, i) => `1.bins-${i}.json`)];
+  const versioned = ['1.snapshot.json', '1.targets.json', ...Array.from({ length: 8 }, (_, i) => `1.${BIN_PREFIX}-${i}.json`)];
   assert.deepEqual(files, ['1.root.json', ...versioned, ...versioned.map((f) => `${f}.gz`), 'root.json', 'timestamp.json'].sort());
   const ctx = openStore(data);
   assert.equal(ctx.db.pragma('journal_mode', { simple: true }), 'wal');

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
-import { binBitsFor, initStore, openStore } from '../src/index';
+import { BIN_PREFIX, binBitsFor, initStore, openStore } from '../src/index';
 
 test('rebin 4 -> 3 -> 4 bits: every target kept, reused bin names get higher versions, a reopened store agrees', (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'skiff-rebin-test-'));
@@ -28,26 +28,26 @@ test('rebin 4 -> 3 -> 4 bits: every target kept, reused bin names get higher ver
   const paths = apps.flatMap((a) => [`apps/${a.channelMap.name}/channels.json`, `apps/${a.channelMap.name}/1.skiff`]);
   const before = new Map(paths.map((p) => [p, ctx.tuf.target(p)!.toJSON()]));
   assert.equal(ctx.tuf.targetCount, 80);
-  const bin0 = () => ctx.tuf.bin('bins-0')!.signed.version;
+  const bin0 = () => ctx.tuf.bin(`${BIN_PREFIX}-0`)!.signed.version;
   const v4 = bin0();
-  const vF = ctx.tuf.bin('bins-f')!.signed.version;
+  const vF = ctx.tuf.bin(`${BIN_PREFIX}-f`)!.signed.version;
 
   const report = ctx.tuf.rebin(3);
   assert.equal(report.files.length, 8 + 3, 'eight bins, targets, snapshot, timestamp');
   assert.equal(ctx.tuf.versions.targets, 2);
   assert.ok(bin0() > v4, 'bins-0 of the new layout outranks bins-0 of the old one');
-  assert.equal(ctx.tuf.bin('bins-f'), undefined, 'bins of the old layout are no longer served from memory');
+  assert.equal(ctx.tuf.bin(`${BIN_PREFIX}-f`), undefined, 'bins of the old layout are no longer served from memory');
   const v3 = bin0();
   ctx.tuf.rebin(4);
   assert.ok(bin0() > v3);
   // bins-f was not in the 3-bit layout: its version still comes after the 4-bit layout's first bins-f.
-  assert.ok(ctx.tuf.bin('bins-f')!.signed.version > vF);
+  assert.ok(ctx.tuf.bin(`${BIN_PREFIX}-f`)!.signed.version > vF);
   assert.throws(() => ctx.tuf.rebin(17), /bin bit length must be an integer within 1\.\.16, got 17/);
 
   ctx.close();
   ctx = openStore(dir);
   for (const p of paths) assert.deepEqual(ctx.tuf.target(p)!.toJSON(), before.get(p), p);
-  assert.equal(ctx.tuf.binFor('apps/app-1/1.skiff').length, 'bins-0'.length);
+  assert.equal(ctx.tuf.binFor('apps/app-1/1.skiff').length, `${BIN_PREFIX}-0`.length);
   assert.equal(ctx.tuf.versions.targets, 3);
 });
 

@@ -37,7 +37,7 @@ test('install path: refresh, channel map, bundle target, one verified download; 
   assert.deepEqual(device.bundleFiles(), [`big_${big.revision}.skiff`]);
   const cached = readdirSync(device.trustDir).filter((f) => !f.startsWith('.'));
   for (const f of ['root.json', 'root.shipped.json', 'timestamp.json', 'snapshot.json', 'targets.json']) assert.ok(cached.includes(f), f);
-  assert.ok(cached.some((f) => /^bins-[0-9a-f]+\.json$/.test(f)), 'the hashed bin of the app is cached');
+  assert.ok(cached.some((f) => /^b-[0-9a-f]+\.json$/.test(f)), 'the hashed bin of the app is cached');
   assert.ok(!readdirSync(device.trustDir).some((f) => f.includes('.tmp-')), 'no temporary file left');
   // Only the bundle's own request, with no Range, went to the targets folder.
   assert.equal(world.proxy.requestsFor(world.targetRequestPath(big)).at(-1)?.headers.range, undefined);

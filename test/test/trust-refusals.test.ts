@@ -94,7 +94,7 @@ test('arbitrary software: a bundle in a bin not signed by the bins key is refuse
   try {
     const device = world.device();
     await device.trust.refresh(); // timestamp and snapshot are validly signed (the online keys)
-    await refused(device.trust.bundleTarget('hello', 99), 'trust-refused', /\(not signed by the trusted keys\): bins-[0-9a-f]+ was signed by 0\/1 keys/);
+    await refused(device.trust.bundleTarget('hello', 99), 'trust-refused', /\(not signed by the trusted keys\): b-[0-9a-f]+ was signed by 0\/1 keys/);
     assert.deepEqual(device.bundleFiles(), []);
   } finally {
     world.proxy.clear();

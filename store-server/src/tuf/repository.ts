@@ -20,7 +20,11 @@ import { bundleTargetPath, canonicalJson, channelMapTargetPath, fsyncDir, sha256
 import { signMetadata, type RoleKeys, type RoleSigned } from './keys';
 
 export const SPEC_VERSION = '1.0.31';
-export const BIN_PREFIX = 'bins';
+/**
+ * The hashed bins' role names are b-<hex>: short, because the snapshot names every bin (2,048 at 100,000 apps)
+ * and is what every device downloads after any release. Stores made before keep `bins-` until re-binned.
+ */
+export const BIN_PREFIX = 'b';
 /** Most hashed bins a repository may have: 2^16 (the snapshot then lists 65,536 files). */
 export const MAX_BIN_BITS = 16;
 
@@ -316,8 +320,9 @@ export class TufRepository {
     if (!Number.isInteger(bits) || bits < 1 || bits > MAX_BIN_BITS) {
       throw new RepositoryError(`the bin bit length must be an integer within 1..${MAX_BIN_BITS}, got ${bits}`);
     }
-    const delegations = this.targets.signed.delegations!.toJSON() as { succinct_roles: { bit_length: number } };
+    const delegations = this.targets.signed.delegations!.toJSON() as { succinct_roles: { bit_length: number; name_prefix: string } };
     delegations.succinct_roles.bit_length = bits;
+    delegations.succinct_roles.name_prefix = BIN_PREFIX;
     const targets = Targets.fromJSON({ ...this.targets.signed.toJSON(), delegations } as JSONObject);
     const roles = targets.delegations!.succinctRoles!;
     const bins = new Map<string, Targets>();
