@@ -8,6 +8,10 @@ import { createHash, randomBytes } from 'node:crypto';
 const require = createRequire(import.meta.url);
 const { ARCHITECTURES } = require('../bundle/dist/src/index.js');
 
+/** One word of each summary, in turn: a search for one of them matches 1 app in TOPICS.length. */
+export const TOPICS = ['editor', 'player', 'viewer', 'monitor', 'notebook', 'terminal', 'browser', 'calendar', 'mailer', 'scanner',
+  'tracker', 'server', 'client', 'builder', 'checker', 'converter', 'recorder', 'launcher', 'manager', 'reader'];
+
 /** Imports app-00000 … into an open store for `accountId`; withManifest keeps a manifest like a real one (the pages read it). */
 export function importCatalogue(ctx, accountId, count, { withManifest = false } = {}) {
   const entries = [];
@@ -19,7 +23,7 @@ export function importCatalogue(ctx, accountId, count, { withManifest = false } 
       writeFileSync(join(ctx.paths.blobs, sha256), blob);
       const appId = ctx.apps.create(name, accountId);
       const manifest = withManifest ? {
-        name, version: '1.0', summary: `The ${name} app, for benchmarks`,
+        name, version: '1.0', summary: `The ${name} ${TOPICS[i % TOPICS.length]}, for benchmarks`,
         description: `What ${name} does, in a paragraph or two.\n\nAnd a second paragraph.`,
         apps: { [name]: { command: `bin/${name}`, plugs: ['network'] } }, plugs: ['home'],
       } : undefined;
