@@ -1,5 +1,5 @@
 // A store catalogue for the store benches: `count` apps, one 512-byte revision each on latest/stable, imported
-// in one commit (rows, blobs and the signed repository written directly; uploads are not what is measured).
+// in commits of IMPORT_BATCH_APPS apps (rows, blobs and the signed repository written directly; uploads are not what is measured).
 import { createRequire } from 'node:module';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -12,11 +12,17 @@ const { ARCHITECTURES } = require('../bundle/dist/src/index.js');
 export const TOPICS = ['editor', 'player', 'viewer', 'monitor', 'notebook', 'terminal', 'browser', 'calendar', 'mailer', 'scanner',
   'tracker', 'server', 'client', 'builder', 'checker', 'converter', 'recorder', 'launcher', 'manager', 'reader'];
 
-/** Imports app-00000 … into an open store for `accountId`; withManifest keeps a manifest like a real one (the pages read it). */
-export function importCatalogue(ctx, accountId, count, { withManifest = false } = {}) {
+/** Apps per SQLite transaction: each commit lets a checkpoint empty the WAL, which one transaction of every app would grow to the database's size. */
+export const IMPORT_BATCH_APPS = 1000;
+
+/**
+ * Imports app-00000 … into an open store for `accountId`; withManifest keeps a manifest like a real one (the
+ * pages read it); `batch` apps per transaction.
+ */
+export function importCatalogue(ctx, accountId, count, { withManifest = false, batch = IMPORT_BATCH_APPS } = {}) {
   const entries = [];
-  ctx.db.transaction(() => {
-    for (let i = 0; i < count; i++) {
+  const importBatch = ctx.db.transaction((from, to) => {
+    for (let i = from; i < to; i++) {
       const name = `app-${String(i).padStart(5, '0')}`;
       const blob = randomBytes(512);
       const sha256 = createHash('sha256').update(blob).digest('hex');
@@ -38,6 +44,7 @@ export function importCatalogue(ctx, accountId, count, { withManifest = false } 
         bundles: [{ name, revision: 1, sha256, size: blob.length, version: '1.0', publisher: 'bench', blobPath: join(ctx.paths.blobs, sha256) }],
       });
     }
-  })();
+  });
+  for (let from = 0; from < count; from += batch) importBatch(from, Math.min(count, from + batch));
   ctx.tuf.publishApps(entries);
 }
