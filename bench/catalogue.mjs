@@ -1,5 +1,6 @@
 // A store catalogue for the store benches: `count` apps, one 512-byte revision each on latest/stable, imported
-// in commits of IMPORT_BATCH_APPS apps (rows, blobs and the signed repository written directly; uploads are not what is measured).
+// in commits of IMPORT_BATCH_APPS apps (rows, blobs and the signed repository written directly, channel maps as a release
+// signs them; uploads are not what is measured).
 import { createRequire } from 'node:module';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -7,6 +8,8 @@ import { createHash, randomBytes } from 'node:crypto';
 
 const require = createRequire(import.meta.url);
 const { ARCHITECTURES } = require('../bundle/dist/src/index.js');
+const { appService } = require('../store-server/dist/src/services/apps.js');
+const { releaseService } = require('../store-server/dist/src/services/releases.js');
 
 /** One word of each summary, in turn: a search for one of them matches 1 app in TOPICS.length. */
 export const TOPICS = ['editor', 'player', 'viewer', 'monitor', 'notebook', 'terminal', 'browser', 'calendar', 'mailer', 'scanner',
@@ -21,6 +24,8 @@ export const IMPORT_BATCH_APPS = 1000;
  */
 export function importCatalogue(ctx, accountId, count, { withManifest = false, batch = IMPORT_BATCH_APPS } = {}) {
   const entries = [];
+  // The channel map as a release signs it: a store started on the catalogue finds nothing to re-sign.
+  const { channelMap } = releaseService(ctx, appService(ctx));
   const importBatch = ctx.db.transaction((from, to) => {
     for (let i = from; i < to; i++) {
       const name = `app-${String(i).padStart(5, '0')}`;
@@ -40,7 +45,7 @@ export function importCatalogue(ctx, accountId, count, { withManifest = false, b
       if (manifest) ctx.apps.setSummary(appId, manifest.summary);
       ctx.apps.setChannel(appId, 'latest/stable', ARCHITECTURES, 1);
       entries.push({
-        channelMap: { name, channels: { 'latest/stable': { revision: 1, version: '1.0' } } },
+        channelMap: channelMap(ctx.apps.find(name)),
         bundles: [{ name, revision: 1, sha256, size: blob.length, version: '1.0', publisher: 'bench', blobPath: join(ctx.paths.blobs, sha256) }],
       });
     }
