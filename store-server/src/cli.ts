@@ -45,6 +45,8 @@ const SERVE_FLAGS: ReadonlyArray<readonly [string, keyof StoreSettings, string]>
   ['--delta-memory-mib <n>', 'deltaMemoryMiB', 'memory of the worker computing a delta'],
   ['--delta-max-percent <n>', 'deltaMaxPercentOfBundle', 'publish a delta only when smaller than this percentage of its bundle'],
   ['--delta-attempts <n>', 'deltaJobAttempts', 'runs of one delta job (failed, timed out or cut by a crash) before it is dropped'],
+  ['--wal-autocheckpoint-pages <n>', 'walAutocheckpointPages', 'copy the SQLite WAL into the database once it holds this many 4 KiB pages'],
+  ['--wal-size-limit-bytes <n>', 'walSizeLimitBytes', 'truncate the SQLite WAL to this size after a checkpoint'],
 ];
 
 function print(line: string): void {

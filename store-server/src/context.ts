@@ -30,7 +30,7 @@ export function initStore(dataDir: string, partial: Partial<StoreSettings> = {})
   for (const d of [paths.blobs, paths.tmp]) mkdirSync(d, { recursive: true, mode: 0o700 });
   // Created 0600 before SQLite opens it: SQLite gives the -wal and -shm files the database's mode.
   closeSync(openSync(paths.db, 'wx', 0o600));
-  const db = openDatabase(paths.db, { create: true });
+  const db = openDatabase(paths.db, { create: true, settings });
   db.close();
   const keys = createRoleKeys(paths.keys);
   TufRepository.create(paths, settings, keys);
@@ -49,7 +49,7 @@ export function openStore(dataDir: string, partial: Partial<StoreSettings> = {},
   const settings = resolveSettings(partial);
   const paths = initialisedStorePaths(dataDir);
   restrictSecrets(paths);
-  const db = openDatabase(paths.db);
+  const db = openDatabase(paths.db, { settings });
   const accounts = accountRepository(db);
   const apps = appRepository(db);
   const tuf = TufRepository.open(paths, settings, loadRoleKeys(dataDir, paths.keys));

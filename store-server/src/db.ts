@@ -1,5 +1,6 @@
 import Database from 'better-sqlite3';
 import { ARCHITECTURES } from '@skiff/bundle';
+import { DEFAULT_SETTINGS, type StoreSettings } from './settings';
 
 export type Db = Database.Database;
 
@@ -74,13 +75,38 @@ const MIGRATIONS: string[] = [
      attempts INTEGER NOT NULL DEFAULT 0,
      UNIQUE (app_id, source, target)
    );`,
+  // At 100,000 apps (bench/store-scale.mjs): an account's apps, a blob's revisions and the home page's latest
+  // releases were full scans (the released index of migration 2 went with the old channels table); search
+  // by any substring of a name or summary goes through a trigram index, kept current by triggers.
+  `CREATE INDEX apps_account ON apps (account_id, name);
+   CREATE INDEX revisions_sha256 ON revisions (sha256);
+   CREATE INDEX channels_released ON channels (released);
+   CREATE VIRTUAL TABLE apps_search USING fts5 (name, summary, content = 'apps', content_rowid = 'id', tokenize = 'trigram');
+   INSERT INTO apps_search (apps_search) VALUES ('rebuild');
+   CREATE TRIGGER apps_search_insert AFTER INSERT ON apps BEGIN
+     INSERT INTO apps_search (rowid, name, summary) VALUES (new.id, new.name, new.summary);
+   END;
+   CREATE TRIGGER apps_search_delete AFTER DELETE ON apps BEGIN
+     INSERT INTO apps_search (apps_search, rowid, name, summary) VALUES ('delete', old.id, old.name, old.summary);
+   END;
+   CREATE TRIGGER apps_search_update AFTER UPDATE OF name, summary ON apps BEGIN
+     INSERT INTO apps_search (apps_search, rowid, name, summary) VALUES ('delete', old.id, old.name, old.summary);
+     INSERT INTO apps_search (rowid, name, summary) VALUES (new.id, new.name, new.summary);
+   END;`,
 ];
 
+type WalSettings = Pick<StoreSettings, 'walAutocheckpointPages' | 'walSizeLimitBytes'>;
+
 /** Opens the store database in WAL mode and brings its schema up to date (tests may stop after `migrations`). */
-export function openDatabase(path: string, opts: { create?: boolean; migrations?: number } = {}): Db {
+export function openDatabase(path: string, opts: { create?: boolean; migrations?: number; settings?: WalSettings } = {}): Db {
+  const { walAutocheckpointPages, walSizeLimitBytes } = opts.settings ?? DEFAULT_SETTINGS;
   const db = new Database(path, { fileMustExist: !opts.create });
   db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = FULL');
+  // WAL + NORMAL stays consistent on power loss and may lose the last commits, as a crash before commit would (startup reconciles the signed maps).
+  db.pragma('synchronous = NORMAL');
+  db.pragma(`wal_autocheckpoint = ${walAutocheckpointPages}`);
+  // A checkpoint that empties the WAL truncates it to this size: one big write does not leave a big file behind.
+  db.pragma(`journal_size_limit = ${walSizeLimitBytes}`);
   db.pragma('foreign_keys = ON');
   db.pragma('busy_timeout = 5000');
   const done = db.pragma('user_version', { simple: true }) as number;

@@ -78,6 +78,10 @@ export interface StoreSettings {
   deltaCompressionLevel: number;
   /** Runs of one delta job before it is dropped (a worker that fails or times out, or a store that dies during it, uses one). */
   deltaJobAttempts: number;
+  /** SQLite copies the WAL into the database after a commit that leaves it this many pages (4 KiB each) long. */
+  walAutocheckpointPages: number;
+  /** After a checkpoint the WAL file is truncated to this many bytes (SQLite's journal_size_limit). */
+  walSizeLimitBytes: number;
 }
 
 const DAY = 24 * 3600;
@@ -120,6 +124,8 @@ export const DEFAULT_SETTINGS: StoreSettings = {
   deltaMaxPercentOfBundle: 50,
   deltaCompressionLevel: 19,
   deltaJobAttempts: 3,
+  walAutocheckpointPages: 1000,
+  walSizeLimitBytes: 16 * 1024 * 1024,
 };
 
 export function resolveSettings(partial: Partial<StoreSettings> = {}): StoreSettings {
@@ -127,7 +133,7 @@ export function resolveSettings(partial: Partial<StoreSettings> = {}): StoreSett
   for (const [k, v] of Object.entries(s)) {
     if (!Number.isInteger(v) || v < 0) throw new SettingError(`setting ${k} must be a non-negative integer, got ${String(v)}`);
   }
-  for (const k of ['keepAliveTimeoutSeconds', 'headersTimeoutSeconds', 'requestTimeoutSeconds', 'uploadRateIntervalSeconds', 'maxConnections', 'maxUploadsInFlightPerAccount', 'searchPageSize', 'sessionLifetimeSeconds', 'maxSessions', 'deltaJobAttempts'] as const) {
+  for (const k of ['keepAliveTimeoutSeconds', 'headersTimeoutSeconds', 'requestTimeoutSeconds', 'uploadRateIntervalSeconds', 'maxConnections', 'maxUploadsInFlightPerAccount', 'searchPageSize', 'sessionLifetimeSeconds', 'maxSessions', 'deltaJobAttempts', 'walAutocheckpointPages'] as const) {
     if (s[k] < 1) throw new SettingError(`setting ${k} must be at least 1: 0 would turn the limit off`);
   }
   if (s.headersTimeoutSeconds > s.requestTimeoutSeconds) throw new SettingError('setting headersTimeoutSeconds must not exceed requestTimeoutSeconds');

@@ -81,7 +81,7 @@ test('the schema migration keeps every channel released before architectures, fo
     old.close();
     const db = openDatabase(path);
     try {
-      assert.equal(db.pragma('user_version', { simple: true }), 4); // manifests (2), architectures (3), delta jobs (4)
+      assert.equal(db.pragma('user_version', { simple: true }), 5); // manifests (2), architectures (3), delta jobs (4), indexes (5)
       assert.equal((db.prepare('SELECT architectures FROM revisions').get() as { architectures: string }).architectures, 'all');
       const rows = db.prepare('SELECT channel, architecture, revision, released FROM channels ORDER BY architecture').all();
       assert.deepEqual(rows, [...ARCHITECTURES].sort().map((architecture) => ({ channel: 'latest/stable', architecture, revision: 1, released: '2026-01-02T00:00:00Z' })));

@@ -23,6 +23,15 @@ export function architecturesColumn(declared: 'all' | readonly string[]): string
 
 /** A LIKE pattern matching `query` anywhere, its wildcards taken literally. */
 const like = (query: string) => `%${query.replace(/[\\%_]/g, (c) => '\\' + c)}%`;
+/** An FTS5 phrase: with the trigram tokenizer, the apps holding `query` anywhere (any case), a superset of `like`'s. */
+const phrase = (query: string) => `"${query.replace(/"/g, '""')}"`;
+/**
+ * Past this many candidates a search reads the apps in name order instead (at 100,000 apps, sorting
+ * 1,000 candidates costs about what walking to a page of dense matches does: bench/store-scale.mjs).
+ */
+const INDEXED_SEARCH_MAX_MATCHES = 1000;
+/** Past this many candidates, counting them costs more than scanning every app (measured at 100,000 apps). */
+const INDEXED_COUNT_MAX_MATCHES = 20_000;
 
 /** Apps, their revisions and their channel map. */
 export function appRepository(db: Db) {
@@ -32,16 +41,25 @@ export function appRepository(db: Db) {
   const appsOf = db.prepare<[number], AppRow>(
     'SELECT apps.*, accounts.name AS publisher FROM apps JOIN accounts ON accounts.id = apps.account_id WHERE account_id = ? ORDER BY apps.name');
   const setSummary = db.prepare('UPDATE apps SET summary = ? WHERE id = ?');
-  const search = db.prepare<[string, string, number, number], AppRow>(
+  const match = `apps.name LIKE ? ESCAPE '\\' OR apps.summary LIKE ? ESCAPE '\\'`;
+  const indexed = 'apps.id IN (SELECT rowid FROM apps_search WHERE apps_search MATCH ?)';
+  const scanSearch = db.prepare<[string, string, number, number], AppRow>(
     `SELECT apps.*, accounts.name AS publisher FROM apps JOIN accounts ON accounts.id = apps.account_id
-     WHERE apps.name LIKE ? ESCAPE '\\' OR apps.summary LIKE ? ESCAPE '\\'
-     ORDER BY apps.name LIMIT ? OFFSET ?`);
-  const searchCount = db.prepare<[string, string], { n: number }>(
-    `SELECT count(*) AS n FROM apps WHERE name LIKE ? ESCAPE '\\' OR summary LIKE ? ESCAPE '\\'`);
-  const recent = db.prepare<[number], AppRow & { updated: string }>(
+     WHERE ${match} ORDER BY apps.name LIMIT ? OFFSET ?`);
+  const indexedSearch = db.prepare<[string, string, string, number, number], AppRow>(
+    `SELECT apps.*, accounts.name AS publisher FROM apps JOIN accounts ON accounts.id = apps.account_id
+     WHERE ${indexed} AND (${match}) ORDER BY apps.name LIMIT ? OFFSET ?`);
+  const scanCount = db.prepare<[string, string], number>(`SELECT count(*) FROM apps WHERE ${match}`).pluck();
+  const indexedCount = db.prepare<[string, string, string], number>(`SELECT count(*) FROM apps WHERE ${indexed} AND (${match})`).pluck();
+  const candidates = db.prepare<[string, number], number>(
+    'SELECT count(*) FROM (SELECT rowid FROM apps_search WHERE apps_search MATCH ? LIMIT ?)').pluck();
+  /** How many apps the trigram index offers for `query`, up to `max`; `max` when it cannot answer (under 3 characters). */
+  const candidateCount = (query: string, max: number) => ([...query].length < 3 ? max : candidates.get(phrase(query), max)!);
+  const recent = db.prepare<[string, number], AppRow & { updated: string }>(
     `SELECT apps.*, accounts.name AS publisher, max(c.released) AS updated FROM channels c
      JOIN apps ON apps.id = c.app_id JOIN accounts ON accounts.id = apps.account_id
-     GROUP BY apps.id ORDER BY updated DESC, apps.name LIMIT ?`);
+     WHERE c.released >= ? GROUP BY apps.id ORDER BY updated DESC, apps.name LIMIT ?`);
+  const latestReleases = db.prepare<[], { app_id: number; released: string }>('SELECT app_id, released FROM channels ORDER BY released DESC');
   const nextRev = db.prepare<[number], { next: number }>('SELECT coalesce(max(revision), 0) + 1 AS next FROM revisions WHERE app_id = ?');
   const insertRev = db.prepare('INSERT INTO revisions (app_id, revision, sha256, size, version, key_id, architectures, created, manifest) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)');
   const setManifest = db.prepare('UPDATE revisions SET manifest = ? WHERE app_id = ? AND revision = ?');
@@ -68,12 +86,33 @@ export function appRepository(db: Db) {
     find: (name: string) => appByName.get(name),
     ownedBy: (accountId: number) => appsOf.all(accountId),
     setSummary: (appId: number, summary: string) => void setSummary.run(summary, appId),
-    /** Apps whose name or summary holds `query`, by name: `limit` of them from `offset`. */
-    search: (query: string, limit: number, offset = 0): AppRow[] => search.all(like(query), like(query), limit, offset),
+    /**
+     * Apps whose name or summary holds `query` (LIKE: ASCII letters in either case), by name: `limit` of them
+     * from `offset`. Few candidates in the trigram index: those, checked and sorted; many: the apps in name
+     * order until the page is full, which is short where matches are dense.
+     */
+    search(query: string, limit: number, offset = 0): AppRow[] {
+      if (candidateCount(query, INDEXED_SEARCH_MAX_MATCHES) < INDEXED_SEARCH_MAX_MATCHES) {
+        return indexedSearch.all(phrase(query), like(query), like(query), limit, offset);
+      }
+      return scanSearch.all(like(query), like(query), limit, offset);
+    },
     /** How many apps `search` finds in all. */
-    searchCount: (query: string): number => searchCount.get(like(query), like(query))!.n,
+    searchCount(query: string): number {
+      if (candidateCount(query, INDEXED_COUNT_MAX_MATCHES) < INDEXED_COUNT_MAX_MATCHES) return indexedCount.get(phrase(query), like(query), like(query))!;
+      return scanCount.get(like(query), like(query))!;
+    },
     /** Apps with an open channel, the most recently released first. */
-    recentlyUpdated: (limit: number) => recent.all(limit),
+    recentlyUpdated(limit: number) {
+      // Every app of the answer was released at or after the release that brings the `limit`-th app into view.
+      const seen = new Set<number>();
+      let since = '';
+      for (const row of latestReleases.iterate()) {
+        seen.add(row.app_id);
+        if (seen.size === limit) { since = row.released; break; }
+      }
+      return recent.all(since, limit);
+    },
     count: () => countApps.get()!.n,
     all: () => allApps.all(),
     nextRevision: (appId: number) => nextRev.get(appId)!.next,
