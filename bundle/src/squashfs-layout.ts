@@ -182,12 +182,16 @@ function fileBlocks(sb: Superblock, inodes: Chain, dirs: Chain, fragments: Fragm
     return base + Number(ref & 0xffffn);
   };
   const tailsAt = fragments.map(() => new Map<number, TreeRange>());
+  const folders = new Set<bigint>();
   const visit = (ref: bigint, path: string, depth: number): void => {
     if (depth > 4096) throw new DeltaError('squashfs image: folders nest too deep');
     const b = inodes.bytes;
     const at = inodeAt(ref);
     const type = b.readUInt16LE(at);
     if (type === 1 || type === 8) {
+      // A folder listed twice (a loop, or a hard-linked folder) would be walked without end.
+      if (folders.has(ref)) throw new DeltaError('squashfs image: a folder is listed twice');
+      folders.add(ref);
       const [start, size, offset] = type === 1
         ? [b.readUInt32LE(at + 16), b.readUInt16LE(at + 24), b.readUInt16LE(at + 26)]
         : [b.readUInt32LE(at + 24), b.readUInt32LE(at + 20), b.readUInt16LE(at + 34)];
