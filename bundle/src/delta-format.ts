@@ -4,7 +4,8 @@
 // tree, then writes B's image from A's blocks and new blocks compressed from the tree.
 import { SkiffError } from './errors';
 
-export const DELTA_MAGIC = 'SKIFF-DELTA 1\n';
+// 2: the image part is required (a device before it re-packed the tree; each refuses the other's deltas and downloads the bundle).
+export const DELTA_MAGIC = 'SKIFF-DELTA 2\n';
 
 /** Limits a device applies to a delta before trusting its shape (the TUF hashes already vouch for its bytes). */
 export const DELTA_LIMITS = {

@@ -43,7 +43,7 @@ export const tufPublicKey = lazy(keys, 'tufPublicKey');
 export const keyIdOf = lazy(keys, 'keyIdOf');
 export const signBytes = lazy(keys, 'signBytes');
 export const verifyBytes = lazy(keys, 'verifyBytes');
-export { DELTA_LIMITS, DeltaError, checkDeltaPath, checkDeltaImage, parseDeltaHeader, type DeltaHeader, type DeltaImage, type DeltaOp } from './delta-format';
+export { DELTA_LIMITS, DELTA_MAGIC, DeltaError, checkDeltaPath, checkDeltaImage, parseDeltaHeader, type DeltaHeader, type DeltaImage, type DeltaOp } from './delta-format';
 export { applyDelta } from './delta-apply';
 export { squashTree } from './squash';
 export { deltaTargetPath, type DeltaTargetCustom } from './targets';
