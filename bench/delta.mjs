@@ -24,7 +24,7 @@ const { values } = parseArgs({ options: { package: { type: 'string', default: 'f
 if (process.getuid?.() !== 0) { console.error('bench/delta.mjs needs root: it loop-mounts bundles and mounts an overlay'); process.exit(1); }
 const B = require(join(top, 'bundle/dist/src/index.js'));
 const N = require(join(top, 'native/dist/src/index.js'));
-const zstd = { compress: N.zstdCompressBlock, decompress: N.zstdDecompressBlock, patch: N.zstdPatch };
+const zstd = { compress: N.zstdCompressBlock, decompress: N.zstdDecompressBlock, patch: N.zstdPatch, makePatch: N.zstdMakePatch };
 
 const sh = (cmd, args, opts = {}) => execFileSync(cmd, args, { maxBuffer: 1 << 30, ...opts });
 const now = () => Number(process.hrtime.bigint()) / 1e6;

@@ -1,4 +1,4 @@
-import { lstat, mkdir, open, mkdtemp, rm, readlink, stat, type FileHandle } from 'node:fs/promises';
+import { lstat, mkdir, open, mkdtemp, readFile, rm, readlink, writeFile, type FileHandle } from 'node:fs/promises';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { hashFile } from './digest';
@@ -19,8 +19,8 @@ export interface MakeDeltaOptions {
   timeoutMs: number;
   /** unsquashfs's data and fragment queues (MiB each): what bounds its memory. */
   queueMiB?: number;
-  /** libzstd through the native addon: what a device uses, and reading the images' metadata blocks. */
-  zstd: DeltaZstd & { decompress: (frame: Buffer, maxBytes: number) => Buffer };
+  /** libzstd through the native addon: what a device uses, reading the images' metadata blocks, making patches. */
+  zstd: DeltaZstd & { decompress: (frame: Buffer, maxBytes: number) => Buffer; makePatch: (old: Buffer, next: Buffer, level: number) => Buffer };
 }
 
 export interface DeltaStats {
@@ -31,8 +31,8 @@ export interface DeltaStats {
 
 const COMPARE_CHUNK_BYTES = 1024 * 1024;
 /**
- * zstd's chain and hash tables capped: at -19 its peak RSS goes from 187 to 118 MB on a 100 MB stream and from
- * 220 to 82 MB for a 16 MiB patch, for 2-4% more bytes (bench/RESULTS.md); the window stays what a device reads.
+ * zstd's chain and hash tables capped (as for patches, in zstdMakePatch): at -19 its peak RSS goes from 187 to
+ * 118 MB on a 100 MB stream, for 4% more bytes (bench/RESULTS.md); the window stays what a device reads.
  */
 const ZSTD_TABLES = '--zstd=clog=21,hlog=20';
 
@@ -53,7 +53,7 @@ export async function makeDelta(source: string, target: string, out: string, opt
     const extract = (file: string, dir: string) => runTool('unsquashfs', ['-no-xattrs', '-quiet', '-no-progress', ...queues, '-d', dir, file], { timeoutMs: left() });
     await extract(source, a);
     await extract(target, b);
-    const all = await patchSmallEdits(a, b, await diffTrees(a, b), join(work, 'patches'), opts.level, left);
+    const all = await patchSmallEdits(a, b, await diffTrees(a, b), join(work, 'patches'), opts.level, opts.zstd.makePatch);
     // A changed file too large to patch is not written to the tree: only its new blocks travel, in the image part.
     const paths = new Set(all.filter((o) => o.op === 'file' && o.size > DELTA_LIMITS.patchMaxFileBytes).map((o) => o.path));
     const ops = all.filter((o) => !paths.has(o.path) || o.op !== 'file');
@@ -135,9 +135,9 @@ async function sameBytes(a: string, b: string, sizeA: number, sizeB: number): Pr
 
 /**
  * A changed file whose new version is a small edit of the old one is sent as a zstd patch against it
- * (--patch-from): kept when it is under a quarter of the file, else the whole file is sent.
+ * (as --patch-from makes it, in-process): kept when it is under a quarter of the file, else the whole file is sent.
  */
-async function patchSmallEdits(a: string, b: string, ops: DeltaOp[], dir: string, level: number, left: () => number): Promise<DeltaOp[]> {
+async function patchSmallEdits(a: string, b: string, ops: DeltaOp[], dir: string, level: number, makePatch: MakeDeltaOptions['zstd']['makePatch']): Promise<DeltaOp[]> {
   await mkdir(dir, { recursive: true });
   const out: DeltaOp[] = [];
   for (const [i, o] of ops.entries()) {
@@ -146,9 +146,9 @@ async function patchSmallEdits(a: string, b: string, ops: DeltaOp[], dir: string
       out.push(o);
       continue;
     }
-    const patch = join(dir, String(i));
-    await runTool('zstd', ['-q', `-${level}`, '-T1', ZSTD_TABLES, '-f', `--patch-from=${join(a, o.path)}`, join(b, o.path), '-o', patch], { timeoutMs: left() });
-    const bytes = (await stat(patch)).size;
+    const patch = makePatch(await readFile(join(a, o.path)), await readFile(join(b, o.path)), level);
+    await writeFile(join(dir, String(i)), patch);
+    const bytes = patch.length;
     out.push(bytes * 4 < o.size ? { op: 'patch', path: o.path, mode: o.mode, size: o.size, bytes } : o);
   }
   return out;

@@ -1,5 +1,5 @@
 #pragma once
 #include <napi.h>
 
-// Adds zstdCompressBlock, zstdDecompressBlock and zstdPatch to the addon's exports.
+// Adds zstdCompressBlock, zstdDecompressBlock, zstdPatch and zstdMakePatch to the addon's exports.
 void RegisterZstdBlock(Napi::Env env, Napi::Object exports);

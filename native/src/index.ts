@@ -5,4 +5,4 @@ export { removeEmptyCgroups, killCgroups } from './cgroups';
 export { peerCredentials } from './peer';
 export type { PeerCredentials } from './loader';
 // Issue 13: a bundle rebuilt from a delta compresses only its new blocks.
-export { zstdCompressBlock, zstdDecompressBlock, zstdPatch } from './zstd';
+export { zstdCompressBlock, zstdDecompressBlock, zstdMakePatch, zstdPatch } from './zstd';

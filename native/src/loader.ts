@@ -24,6 +24,7 @@ export interface NativeBinding {
   zstdCompressBlock(block: Buffer, level: number): Promise<Buffer>;
   zstdDecompressBlock(frame: Buffer, maxBytes: number): Buffer;
   zstdPatch(frame: Buffer, old: Buffer, size: number): Buffer;
+  zstdMakePatch(old: Buffer, next: Buffer, level: number): Buffer;
 }
 
 /** The process at the other end of a unix socket, as the kernel recorded it at connect(). */

@@ -15,3 +15,8 @@ export function zstdDecompressBlock(frame: Buffer, maxBytes: number): Buffer {
 export function zstdPatch(frame: Buffer, old: Buffer, size: number): Buffer {
   return native().zstdPatch(frame, old, size);
 }
+
+/** `next` as a patch against `old` (both at most 16 MiB), for zstdPatch; what `zstd --patch-from=old` makes. */
+export function zstdMakePatch(old: Buffer, next: Buffer, level: number): Buffer {
+  return native().zstdMakePatch(old, next, level);
+}

@@ -10,11 +10,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { applyDelta, checkDeltaImage, hashFile, makeDelta, packBundle, DeltaError } from '@skiff/bundle';
-import { zstdCompressBlock, zstdDecompressBlock, zstdPatch } from '@skiff/native';
+import { zstdCompressBlock, zstdDecompressBlock, zstdMakePatch, zstdPatch } from '@skiff/native';
 
 const work = mkdtempSync(join(tmpdir(), 'skiff-delta-image-'));
 after(() => rmSync(work, { recursive: true, force: true }));
-const zstd = { compress: zstdCompressBlock, decompress: zstdDecompressBlock, patch: zstdPatch };
+const zstd = { compress: zstdCompressBlock, decompress: zstdDecompressBlock, patch: zstdPatch, makePatch: zstdMakePatch };
 
 function put(root: string, path: string, body: string | Buffer, mode = 0o644): void {
   mkdirSync(dirname(join(root, path)), { recursive: true });
@@ -56,6 +56,7 @@ test('the device steps turn the old bundle into the new one byte for byte, compr
   const out = join(dir, 'rebuilt.skiff');
   const header = await applyDelta(delta, tree, { timeoutMs: 60_000, sourceBundle: a.path, out, zstd });
   assert.deepEqual(header.target, { size: b.size, sha256: b.sha256 });
+  assert.deepEqual(header.ops.filter((o) => o.op === 'patch').map((o) => o.path), ['lib/big.txt'], 'a small edit of a large file goes as a patch');
   assert.deepEqual(await hashFile(out), { size: b.size, sha256: b.sha256 });
 });
 
