@@ -34,11 +34,14 @@ const SQUASHFS_MAGIC = 0x73717368;
 const ZSTD_ID = 6;
 /** mksquashfs's zstd level when the image carries no compressor options. */
 const ZSTD_DEFAULT_LEVEL = 15;
+/** A metadata block's bytes, uncompressed (squashfs 4's fixed size). */
 const METADATA_BYTES = 8192;
 const NO_FRAGMENT = 0xffffffff;
 const FLAG = { compressorOptions: 0x0400, noXattrs: 0x0200, exportable: 0x0080 };
 /** Most metadata the store reads from one image (bytes, uncompressed): bounds its memory. */
 export const LAYOUT_MAX_METADATA_BYTES = 64 * 1024 * 1024;
+/** Deepest folder nesting the store follows in an image (the walk recurses once per level). */
+export const LAYOUT_MAX_DEPTH = 4096;
 
 interface Superblock {
   inodes: number; blockSize: number; fragments: number; flags: number; ids: number; root: bigint; bytesUsed: number;
@@ -184,7 +187,7 @@ function fileBlocks(sb: Superblock, inodes: Chain, dirs: Chain, fragments: Fragm
   const tailsAt = fragments.map(() => new Map<number, TreeRange>());
   const folders = new Set<bigint>();
   const visit = (ref: bigint, path: string, depth: number): void => {
-    if (depth > 4096) throw new DeltaError('squashfs image: folders nest too deep');
+    if (depth > LAYOUT_MAX_DEPTH) throw new DeltaError('squashfs image: folders nest too deep');
     const b = inodes.bytes;
     const at = inodeAt(ref);
     const type = b.readUInt16LE(at);
