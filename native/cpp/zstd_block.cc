@@ -27,6 +27,19 @@ bool ArgBlock(const Napi::CallbackInfo& info, Napi::Buffer<uint8_t>* out) {
   return true;
 }
 
+bool ArgLevel(const Napi::CallbackInfo& info, size_t i, int* out) {
+  if (info.Length() <= i || !info[i].IsNumber()) {
+    Napi::TypeError::New(info.Env(), "level must be a number").ThrowAsJavaScriptException();
+    return false;
+  }
+  *out = info[i].As<Napi::Number>().Int32Value();
+  if (*out < 1 || *out > ZSTD_maxCLevel()) {
+    Napi::RangeError::New(info.Env(), "level must be from 1 to " + std::to_string(ZSTD_maxCLevel())).ThrowAsJavaScriptException();
+    return false;
+  }
+  return true;
+}
+
 // Compresses on the thread pool, so a rebuild keeps both cores busy while the event loop writes.
 class CompressWorker : public Napi::AsyncWorker {
  public:
@@ -66,16 +79,8 @@ class CompressWorker : public Napi::AsyncWorker {
 Napi::Value CompressBlock(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   Napi::Buffer<uint8_t> block;
-  if (!ArgBlock(info, &block)) return env.Undefined();
-  if (info.Length() < 2 || !info[1].IsNumber()) {
-    Napi::TypeError::New(env, "level must be a number").ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  int level = info[1].As<Napi::Number>().Int32Value();
-  if (level < 1 || level > ZSTD_maxCLevel()) {
-    Napi::RangeError::New(env, "level must be from 1 to " + std::to_string(ZSTD_maxCLevel())).ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
+  int level;
+  if (!ArgBlock(info, &block) || !ArgLevel(info, 1, &level)) return env.Undefined();
   auto* worker = new CompressWorker(env, block.Data(), block.Length(), level);
   Napi::Promise promise = worker->Promise();
   worker->Queue();
@@ -105,18 +110,29 @@ Napi::Value DecompressBlock(const Napi::CallbackInfo& info) {
 constexpr size_t kMaxPatchedBytes = 16 << 20;
 constexpr int kPatchWindowLog = 26;
 
+// The two files of a patch (each at most kMaxPatchedBytes); `usage` names the call in the error.
+bool ArgPatchFiles(const Napi::CallbackInfo& info, const char* usage, Napi::Buffer<uint8_t>* a, Napi::Buffer<uint8_t>* b) {
+  if (info.Length() < 3 || !info[0].IsBuffer() || !info[1].IsBuffer() || !info[2].IsNumber()) {
+    Napi::TypeError::New(info.Env(), usage).ThrowAsJavaScriptException();
+    return false;
+  }
+  *a = info[0].As<Napi::Buffer<uint8_t>>();
+  *b = info[1].As<Napi::Buffer<uint8_t>>();
+  if (a->Length() > kMaxPatchedBytes || b->Length() > kMaxPatchedBytes) {
+    Napi::RangeError::New(info.Env(), "a patched file is at most 16 MiB").ThrowAsJavaScriptException();
+    return false;
+  }
+  return true;
+}
+
 // zstdPatch(frame, old, size) -> Buffer: a frame made with `zstd --patch-from=old`, applied in-process
 // (a device applying hundreds of patches spawns no zstd for each); the result must be exactly size bytes.
 Napi::Value Patch(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 3 || !info[0].IsBuffer() || !info[1].IsBuffer() || !info[2].IsNumber()) {
-    Napi::TypeError::New(env, "zstdPatch(frame: Buffer, old: Buffer, size: number)").ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  auto frame = info[0].As<Napi::Buffer<uint8_t>>();
-  auto old = info[1].As<Napi::Buffer<uint8_t>>();
+  Napi::Buffer<uint8_t> frame, old;
+  if (!ArgPatchFiles(info, "zstdPatch(frame: Buffer, old: Buffer, size: number)", &frame, &old)) return env.Undefined();
   double size = info[2].As<Napi::Number>().DoubleValue();
-  if (old.Length() > kMaxPatchedBytes || !(size >= 0 && size <= kMaxPatchedBytes)) {
+  if (!(size >= 0 && size <= kMaxPatchedBytes)) {
     Napi::RangeError::New(env, "a patched file is at most 16 MiB").ThrowAsJavaScriptException();
     return env.Undefined();
   }
@@ -144,17 +160,9 @@ Napi::Value Patch(const Napi::CallbackInfo& info) {
 // and hash tables are capped as the store's zstd runs are (a third of level 19's memory, 2% more bytes).
 Napi::Value MakePatch(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 3 || !info[0].IsBuffer() || !info[1].IsBuffer() || !info[2].IsNumber()) {
-    Napi::TypeError::New(env, "zstdMakePatch(old: Buffer, next: Buffer, level: number)").ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  auto old = info[0].As<Napi::Buffer<uint8_t>>();
-  auto next = info[1].As<Napi::Buffer<uint8_t>>();
-  int level = info[2].As<Napi::Number>().Int32Value();
-  if (old.Length() > kMaxPatchedBytes || next.Length() > kMaxPatchedBytes || level < 1 || level > ZSTD_maxCLevel()) {
-    Napi::RangeError::New(env, "a patched file is at most 16 MiB, the level from 1 to the most zstd has").ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
+  Napi::Buffer<uint8_t> old, next;
+  int level;
+  if (!ArgPatchFiles(info, "zstdMakePatch(old: Buffer, next: Buffer, level: number)", &old, &next) || !ArgLevel(info, 2, &level)) return env.Undefined();
   int windowLog = 17;
   while (windowLog < kPatchWindowLog && (size_t{1} << windowLog) < old.Length() + next.Length()) windowLog++;
   ZSTD_CCtx* cctx = ZSTD_createCCtx();
