@@ -41,6 +41,13 @@ async function withOps<T>(cmd: Command, opts: { wait?: boolean }, fn: (ops: Devi
   }
 }
 
+/** A read in-process: an interrupted change is finished first (when no other verb holds the lock), then fn reads. */
+const withRecoveredOps = <T>(cmd: Command, fn: (ops: DeviceOps, device: Device) => T | Promise<T>): Promise<T> =>
+  withOps(cmd, {}, async (ops, device) => {
+    await ops.recoverIfIdle();
+    return fn(ops, device);
+  });
+
 /**
  * One library, two transports: through skiffd when it answers on the device's socket (it owns the
  * device while it runs), else in-process as before skiffd existed. Same output, same --json.
@@ -220,8 +227,7 @@ export function registerDeviceCommands(program: Command): void {
     .action(async (o: { all?: boolean; json?: boolean }, cmd: Command) => {
       type Rows = ReturnType<typeof import('../device/views').listApps>;
       const rows = await either(cmd, (api) => api.call<Rows>('GET', `/v1/apps${o.all ? '?all=true' : ''}`),
-        () => withOps(cmd, {}, async (ops, device) => {
-          await ops.recoverIfIdle();
+        () => withRecoveredOps(cmd, (_ops, device) => {
           const listed = lib.views().listApps(device, !!o.all);
           // "No apps installed." would hide a wrong --root: a root never set up says so.
           if (listed.length === 0 && device.state.configGet('store.url') === undefined) throw new NotSetUpError(device.root);
@@ -247,8 +253,7 @@ export function registerDeviceCommands(program: Command): void {
             throw e instanceof AgentError && e.code === 'not-set-up' ? err : e;
           }
         }
-      }, () => withOps(cmd, {}, async (ops, device) => {
-        await ops.recoverIfIdle();
+      }, () => withRecoveredOps(cmd, async (ops, device) => {
         if (!device.state.app(name) && device.state.configGet('store.url') !== undefined) return { store: lib.views().storeInfo(await ops.storeChannels(name), ops.architecture()) };
         return { info: lib.views().appInfo(device, name) };
       }));
@@ -261,10 +266,7 @@ export function registerDeviceCommands(program: Command): void {
     .option('--json', 'print as JSON')
     .action(async (o: { json?: boolean }, cmd: Command) => {
       type Rows = ReturnType<typeof import('../device/views').changeList>;
-      const rows = await either(cmd, (api) => api.call<Rows>('GET', '/v1/changes'), () => withOps(cmd, {}, async (ops) => {
-        await ops.recoverIfIdle();
-        return lib.views().changeList(ops.runner);
-      }));
+      const rows = await either(cmd, (api) => api.call<Rows>('GET', '/v1/changes'), () => withRecoveredOps(cmd, (ops) => lib.views().changeList(ops.runner)));
       output(!!o.json, rows, () => lib.views().formatChanges(rows));
     });
 
@@ -274,10 +276,7 @@ export function registerDeviceCommands(program: Command): void {
     .option('--json', 'print as JSON')
     .action(async (id: string, o: { json?: boolean }, cmd: Command) => {
       const n = positiveIntArg(id, 'change id');
-      const v = await either(cmd, async (api) => lib.follow().plainView(await api.call<ChangeView>('GET', `/v1/changes/${n}`)), () => withOps(cmd, {}, async (ops) => {
-        await ops.recoverIfIdle();
-        return lib.views().taskList(ops.runner, n);
-      }));
+      const v = await either(cmd, async (api) => lib.follow().plainView(await api.call<ChangeView>('GET', `/v1/changes/${n}`)), () => withRecoveredOps(cmd, (ops) => lib.views().taskList(ops.runner, n)));
       output(!!o.json, v, () => lib.views().formatTasks(v));
     });
 
